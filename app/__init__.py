@@ -1,0 +1,1 @@
+"""The composition root: settings, ``create_app``, and the ``cspr-hub`` command."""

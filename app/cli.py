@@ -1,0 +1,164 @@
+"""The ``cspr-hub`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from app.settings import Settings, SettingsError
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Child safeguarding practice review hub.")
+orgs = typer.Typer(no_args_is_help=True, help="Reference organisations and partnerships.")
+schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema.")
+cli.add_typer(orgs, name="orgs")
+cli.add_typer(schema_cli, name="schema")
+
+DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
+
+
+def _settings(database_url: str | None) -> Settings:
+    try:
+        return Settings.from_env().with_database(database_url)
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    database_url: DatabaseUrl = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no in-process worker.")] = False,
+) -> None:
+    """Run the hub: migrate on start, load reference data, serve /graphql."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings(database_url)
+    typer.echo(f"cspr-hub on http://{host}:{port}/graphql (database: {_redacted(settings.database_url)})", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@cli.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Apply the database migrations (as the database owner)."""
+    import migrations
+    from hub.store import create_engine
+
+    async def run() -> str | None:
+        engine = create_engine(_settings(database_url).database_url)
+        try:
+            await migrations.upgrade(engine)
+            return await migrations.current(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database at revision {asyncio.run(run())}")
+
+
+@cli.command()
+def token(
+    org: Annotated[str, typer.Option("--org", help="Organisation code, e.g. E09000007.")],
+    role: Annotated[str, typer.Option("--role", help="la, police, health, panel, ofsted, recipient, agency or dfe.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Mint an access token from the development issuer; prints it alone on stdout."""
+    from app.main import Hub
+    from auth.tokens import TokenError, mint
+    from hub.store import transaction
+
+    settings = _settings(database_url)
+    if not settings.dev_issuer:
+        typer.echo("error: the development issuer is off (CSPR_HUB_DEV_ISSUER=false)", err=True)
+        raise typer.Exit(2)
+
+    async def run() -> str:
+        hub = Hub.create(settings)
+        try:
+            await hub.start()
+            async with transaction(hub.sessions) as session:
+                return await mint(session, settings=hub.token_settings, clock=hub.clock, org_code=org, role=role)
+        finally:
+            await hub.stop()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except TokenError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@orgs.command("load")
+def orgs_load(
+    file: Annotated[Path, typer.Argument(help="A CSV in the hub's layout or an official register lookup.", exists=True, dir_okay=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Load or refresh organisations and partnerships from a CSV file."""
+    from app.main import Hub
+    from hub import reference_data
+    from hub.store import transaction
+
+    async def run() -> dict[str, int]:
+        hub = Hub.create(_settings(database_url))
+        try:
+            await hub.start()
+            data = reference_data.parse_file(file.read_text("utf-8-sig"))
+            async with transaction(hub.sessions) as session:
+                return await reference_data.load(session, data)
+        finally:
+            await hub.stop()
+
+    try:
+        counts = asyncio.run(run())
+    except reference_data.ReferenceDataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+
+
+@cli.command()
+def rules(tests: Annotated[Path, typer.Option(help="Where the tests are.")] = Path("tests")) -> None:
+    """Print each statutory rule: paragraph, rule, and the tests that name it."""
+    from hub.statute import all_rules
+    from hub.traceability import tests_naming
+
+    named = tests_naming(tests)
+    for rule in all_rules():
+        typer.echo(f"{rule.basis}\t{rule.id}\t{rule.text}")
+        for test in named.get(rule.id, []) or ["(no test names this rule)"]:
+            typer.echo(f"\t\t{test}")
+
+
+@schema_cli.command("print")
+def schema_print(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: schema.graphql).")] = None,
+    stdout: Annotated[bool, typer.Option("--stdout", help="Print instead of writing a file.")] = False,
+) -> None:
+    """Write the GraphQL schema (SDL) to schema.graphql."""
+    from resolvers import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if stdout:
+        sys.stdout.write(sdl)
+        return
+    target = output or Path("schema.graphql")
+    target.write_text(sdl, "utf-8")
+    typer.echo(f"wrote {target}")
+
+
+def _redacted(url: str) -> str:
+    head, sep, tail = url.partition("@")
+    if not sep:
+        return url
+    scheme, _, _ = head.partition("://")
+    return f"{scheme}://***@{tail}"
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,107 @@
+"""create_app(settings): the one place that wires every package together."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import migrations
+from app.graphql import HubGraphQL
+from app.settings import Settings
+from auth import keys
+from auth.bearer import BearerGate
+from auth.tokens import TokenSettings, Verifier
+from hub import reference_data
+from hub.clock import Clock, SystemClock
+from hub.store import create_engine, ping, session_factory, transaction
+from resolvers import build_schema
+
+logger = logging.getLogger("cspr_hub")
+
+
+@dataclass
+class Hub:
+    """The running hub's parts, shared by the HTTP app, the CLI and the tests."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    ready: bool = field(default=False)
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
+        engine = create_engine(settings.database_url)
+        return cls(settings, clock or SystemClock(), engine, session_factory(engine))
+
+    @property
+    def token_settings(self) -> TokenSettings:
+        return TokenSettings(self.settings.issuer, self.settings.audience, self.settings.token_ttl_seconds)
+
+    async def start(self, *, migrate: bool = True) -> None:
+        """Migrate (under a lock), load reference data on first start, make a signing key."""
+        if migrate:
+            await migrations.upgrade(self.engine)
+        async with transaction(self.sessions) as session:
+            if await reference_data.load_shipped_if_empty(session):
+                logger.info("loaded the shipped reference organisations and partnerships")
+            if self.settings.dev_issuer:
+                await keys.active_key(session, now=self.clock.now())
+        self.ready = True
+
+    async def stop(self) -> None:
+        await self.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None) -> Starlette:
+    hub = hub or Hub.create(settings or Settings.from_env(), clock)
+    verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock)
+    graphql = HubGraphQL(build_schema(), sessions=hub.sessions, clock=hub.clock, graphiql=hub.settings.graphiql)
+    gated = BearerGate(graphql, principal_of=verifier.principal, path="/graphql",
+                       max_body=hub.settings.max_body_bytes)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await ping(hub.engine)
+            current = await migrations.current(hub.engine)
+        except Exception as exc:  # noqa: BLE001 - any database failure means not ready
+            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
+        migrated = current == migrations.head()
+        ok = hub.ready and migrated
+        return JSONResponse({"status": "ok" if ok else "starting", "migrated": migrated,
+                             "referenceData": hub.ready}, status_code=200 if ok else 503)
+
+    async def jwks(request: Request) -> JSONResponse:
+        async with hub.sessions() as session:
+            published = await keys.published(session)
+        return JSONResponse(keys.public_jwks(published), headers={"cache-control": "max-age=300"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz), Route("/readyz", readyz),
+            Route("/.well-known/jwks.json", jwks),
+            Route("/graphql", gated, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    return app

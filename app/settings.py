@@ -1,0 +1,66 @@
+"""Settings from the environment, failing loudly on a bad value (starlette/config.py style)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from hub.store import DEFAULT_URL, normalise_url
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "cspr-hub"
+    token_ttl_seconds: int = 3600
+    dev_issuer: bool = True
+    graphiql: bool = True
+    max_body_bytes: int = 1_000_000
+    webhook_allow_private: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=normalise_url(env.get("CSPR_HUB_DATABASE_URL") or DEFAULT_URL),
+            issuer=env.get("CSPR_HUB_ISSUER") or cls.issuer,
+            audience=env.get("CSPR_HUB_AUDIENCE") or cls.audience,
+            token_ttl_seconds=_int(env, "CSPR_HUB_TOKEN_TTL_SECONDS", 3600, 60, 3600),
+            dev_issuer=_flag(env, "CSPR_HUB_DEV_ISSUER", True),
+            graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", True),
+            max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
+            webhook_allow_private=_flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False),
+        )
+
+    def with_database(self, url: str | None) -> Settings:
+        return self if not url else replace(self, database_url=normalise_url(url))

@@ -1,0 +1,140 @@
+"""The bearer-token gate in front of ``POST /graphql`` (RFC 6750).
+
+A request with a token that verifies goes on with its ``Principal`` in
+``scope["state"]["principal"]``; a bad token gets 401 ``invalid_token``; no
+token is allowed only for a document whose root fields are all public
+(``addWorkingDays``, ``publishedReports``, ``reviewerPool``, ``_service`` and
+introspection). The body is read once, bounded, and replayed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.errors import Unauthenticated
+from hub.principal import Principal
+
+PUBLIC_ROOT_FIELDS = frozenset(
+    {"addWorkingDays", "publishedReports", "reviewerPool", "_service", "__typename", "__schema", "__type"}
+)
+
+@lru_cache(maxsize=512)
+def _root_fields(document: str, operation: str | None) -> frozenset[str] | None:
+    """Root field names of the chosen query operation; None when not only plain fields."""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return None
+    ops = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in ops if operation is None or (o.name and o.name.value == operation)]
+    if len(chosen) != 1 or chosen[0].operation.value != "query":
+        return None
+    fields = chosen[0].selection_set.selections
+    if not all(isinstance(f, FieldNode) for f in fields):
+        return None
+    return frozenset(f.name.value for f in fields if isinstance(f, FieldNode))
+
+
+def is_public(body: bytes) -> bool:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return False
+    name = payload.get("operationName")
+    names = _root_fields(payload["query"], name if isinstance(name, str) else None)
+    return names is not None and names <= PUBLIC_ROOT_FIELDS
+
+
+def bearer_token(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return ""
+    return None
+
+
+async def _respond(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+    raw = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": raw})
+
+
+def _unauthenticated(message: str, error: str | None) -> tuple[dict[str, Any], list[tuple[bytes, bytes]]]:
+    challenge = 'Bearer realm="cspr-hub"'
+    if error:
+        challenge += f', error="{error}", error_description="{message}"'
+    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return body, [(b"www-authenticate", challenge.encode())]
+
+
+class BearerGate:
+    def __init__(self, app: ASGIApp, *, principal_of: Callable[[str], Any], path: str, max_body: int) -> None:
+        self.app = app
+        self.principal_of = principal_of
+        self.path = path
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await self._read(receive)
+        if body is None:
+            await _respond(send, 413, {"errors": [{"message": "request body too large",
+                                                   "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}, [])
+            return
+        principal: Principal | None = None
+        token = bearer_token(scope)
+        if token:
+            try:
+                principal = await self.principal_of(token)
+            except Unauthenticated as exc:
+                await _respond(send, 401, *_unauthenticated(str(exc), "invalid_token"))
+                return
+        elif not is_public(body):
+            message = "a bearer token is required" if token is None else "malformed Authorization header"
+            await _respond(send, 401, *_unauthenticated(message, None if token is None else "invalid_request"))
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """Hand the buffered body to the app once, then pass through (e.g. a disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await then()
+
+    return receive

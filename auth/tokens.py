@@ -1,0 +1,131 @@
+"""RFC 9068 access tokens: minted by the development issuer, verified for every request.
+
+A token carries exactly one role scope and the organisation it acts for
+(``org``, the organisation's code). The role must suit the organisation's
+kind (``hub.vocabulary.ROLE_KINDS``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth import keys
+from hub import organisations
+from hub.clock import Clock
+from hub.errors import Unauthenticated
+from hub.principal import Principal
+from hub.vocabulary import ROLE_KINDS, OrganisationKind, Role
+
+MAX_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    issuer: str
+    audience: str
+    ttl_seconds: int = MAX_TTL_SECONDS
+
+
+class TokenError(ValueError):
+    """A token cannot be minted for this organisation and role."""
+
+
+def role_suits(role: Role, kind: OrganisationKind) -> bool:
+    return kind in ROLE_KINDS[role]
+
+
+async def mint(
+    session: AsyncSession, *, settings: TokenSettings, clock: Clock, org_code: str, role: str,
+    subject: str | None = None,
+) -> str:
+    try:
+        wanted = Role(role)
+    except ValueError as exc:
+        raise TokenError(f"unknown role {role!r}; one of {[r.value for r in Role]}") from exc
+    org = await organisations.by_code(session, org_code)
+    if org is None:
+        raise TokenError(f"no organisation has code {org_code!r}")
+    if not role_suits(wanted, OrganisationKind(org.kind)):
+        raise TokenError(f"role {role} does not suit {org.code} ({org.kind})")
+    now = clock.now()
+    key = await keys.active_key(session, now=now)
+    issued = int(now.timestamp())
+    claims = {
+        "iss": settings.issuer, "sub": subject or f"dev:{org.code}:{wanted.value}",
+        "aud": settings.audience, "iat": issued,
+        "exp": issued + min(settings.ttl_seconds, MAX_TTL_SECONDS),
+        "jti": str(uuid.uuid4()), "scope": wanted.value, "org": org.code,
+        "client_id": subject or f"dev:{org.code}",
+    }
+    header = {"alg": keys.ALGORITHM, "typ": "at+jwt", "kid": key.kid}
+    return jwt.encode(header, claims, key)
+
+
+class Verifier:
+    """Bearer token -> Principal, with the key set and organisations cached."""
+
+    def __init__(
+        self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self._keys: KeySet | None = None
+        self._orgs: dict[str, tuple[str, OrganisationKind, float]] = {}
+
+    async def _key_set(self, kid: str | None) -> KeySet:
+        known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
+        if self._keys is None or not known:
+            async with self._sessions() as session:
+                self._keys = await keys.published(session)
+        return self._keys
+
+    async def _organisation(self, code: str) -> tuple[str, OrganisationKind]:
+        cached = self._orgs.get(code)
+        if cached is not None and cached[2] > time.monotonic():
+            return cached[0], cached[1]
+        async with self._sessions() as session:
+            org = await organisations.by_code(session, code)
+        if org is None:
+            raise Unauthenticated("the token's organisation is unknown")
+        self._orgs[code] = (org.id, OrganisationKind(org.kind), time.monotonic() + 60)
+        return org.id, OrganisationKind(org.kind)
+
+    async def principal(self, token: str) -> Principal:
+        claims = await self._claims(token)
+        scopes = tuple(str(claims.get("scope", "")).split())
+        if len(scopes) != 1:
+            raise Unauthenticated("the token must carry exactly one role scope")
+        try:
+            role = Role(scopes[0])
+        except ValueError as exc:
+            raise Unauthenticated("the token's scope is not a role") from exc
+        org_id, kind = await self._organisation(str(claims.get("org", "")))
+        if not role_suits(role, kind):
+            raise Unauthenticated("the token's role does not suit its organisation")
+        return Principal(org_id, str(claims["org"]), role, scopes)
+
+    async def _claims(self, token: str) -> dict[str, Any]:
+        try:
+            header = jws.extract_compact(token.encode()).headers()
+            if header.get("typ") not in ("at+jwt", "application/at+jwt"):
+                raise Unauthenticated("not an access token (typ must be at+jwt)")
+            found = jwt.decode(token, await self._key_set(header.get("kid")), algorithms=[keys.ALGORITHM])
+            now = int(self._clock.now().timestamp())
+            jwt.JWTClaimsRegistry(
+                now=now, leeway=30,
+                iss={"essential": True, "value": self._settings.issuer},
+                aud={"essential": True, "value": self._settings.audience},
+                exp={"essential": True}, org={"essential": True}, scope={"essential": True},
+            ).validate(found.claims)
+        except (JoseError, ValueError, KeyError) as exc:
+            raise Unauthenticated("the token does not verify") from exc
+        return dict(found.claims)

@@ -1,0 +1,168 @@
+"""The case: one incident about up to four children, and the checks its facts must pass.
+
+Shared by notification (paras 10-13) and referral (para 14).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub.clock import start_of_day
+from hub.errors import Problem
+from hub.models import Case, CasePartnership, Child, Organisation, Partnership
+from hub.statute import rule
+from hub.vocabulary import AbuseOrNeglect, CaseStatus, IncidentKind, IncidentLocation, PartnershipRole, Sex
+
+MAX_CHILDREN = 4  # Panel practice: one notification may name up to four children
+MAX_NAME = 100
+MAX_SUMMARY = 20_000
+MAX_REASON = 5_000
+ADULT_AGE = 18
+
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    sex: Sex
+    looked_after: bool
+    on_child_protection_plan: bool
+    first_name: str | None = None
+    last_name: str | None = None
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    kind: IncidentKind
+    occurred_on: date
+    aware_on: date
+    abuse_or_neglect: AbuseOrNeglect
+    location: IncidentLocation
+    summary: str
+
+
+def check_text(
+    value: str | None, path: Path, *, required: bool, limit: int
+) -> list[Problem]:
+    if value is None or not value.strip():
+        if required:
+            return [Problem("REQUIRED", path, f"{path[-1]} must not be empty")]
+        return []
+    if len(value) > limit:
+        return [Problem("TOO_LONG", path, f"{path[-1]} is longer than {limit} characters")]
+    if "\x00" in value:
+        return [Problem("INVALID_CHARACTERS", path, f"{path[-1]} contains a NUL character")]
+    return []
+
+
+def age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def check_child(child: ChildFacts, path: Path, *, on: date, max_age: int = ADULT_AGE - 1) -> list[Problem]:
+    problems = check_text(child.first_name, (*path, "firstName"), required=False, limit=MAX_NAME)
+    problems += check_text(child.last_name, (*path, "lastName"), required=False, limit=MAX_NAME)
+    born = child.date_of_birth
+    if born is not None and born > on:
+        problems.append(Problem("BORN_AFTER_INCIDENT", (*path, "dateOfBirth"),
+                                "dateOfBirth is after the incident"))
+    elif born is not None and age_on(born, on) > max_age:
+        problems.append(Problem("NOT_A_CHILD", (*path, "dateOfBirth"),
+                                f"the person was over {max_age} on the day of the incident"))
+    return problems
+
+
+@rule("incident-dates", "para 12", "awareness cannot be in the future nor before the incident")
+def check_incident(incident: IncidentFacts, path: Path, *, today: date) -> list[Problem]:
+    problems = check_text(incident.summary, (*path, "summary"), required=True, limit=MAX_SUMMARY)
+    if incident.occurred_on > today:
+        problems.append(Problem("OCCURRED_IN_FUTURE", (*path, "occurredOn"),
+                                "occurredOn is in the future"))
+    if incident.aware_on > today:
+        problems.append(Problem("AWARE_IN_FUTURE", (*path, "awareOn"),
+                                "awareOn is in the future: a notification follows awareness"))
+    if incident.aware_on < incident.occurred_on:
+        problems.append(Problem("AWARE_BEFORE_OCCURRED", (*path, "awareOn"),
+                                "awareOn is before occurredOn"))
+    return problems
+
+
+def check_children(children: list[ChildFacts], *, on: date, paths: list[Path]) -> list[Problem]:
+    if len(children) > MAX_CHILDREN:
+        return [Problem("TOO_MANY_CHILDREN", ("input", "otherChildren"),
+                        f"one incident may name at most {MAX_CHILDREN} children")]
+    problems: list[Problem] = []
+    for child, path in zip(children, paths, strict=True):
+        problems += check_child(child, path, on=on)
+    return problems
+
+
+def _reference(at: datetime) -> str:
+    return f"CSPR-{at.year}-{secrets.token_hex(4).upper()}"
+
+
+def _pseudonym() -> str:
+    return "C-" + secrets.token_hex(5).upper()
+
+
+def open_case(
+    session: AsyncSession,
+    *,
+    status: CaseStatus,
+    lead: Partnership,
+    involved: list[Partnership],
+    created_by: Organisation,
+    incident: IncidentFacts,
+    children: list[ChildFacts],
+    at: datetime,
+    care_leaver: bool = False,
+) -> Case:
+    """Add a case, its partnerships and its children to the session."""
+    case = Case(
+        reference=_reference(at), status=status.value, lead_partnership_id=lead.id,
+        created_by_id=created_by.id, created_at=at, incident_kind=incident.kind.value,
+        occurred_on=incident.occurred_on, aware_on=incident.aware_on,
+        abuse_or_neglect=incident.abuse_or_neglect.value, location=incident.location.value,
+        summary=incident.summary,
+    )
+    session.add(case)
+    session.add(CasePartnership(case_id=case.id, partnership_id=lead.id, role=PartnershipRole.LEAD.value))
+    for other in involved:
+        session.add(CasePartnership(case_id=case.id, partnership_id=other.id,
+                                    role=PartnershipRole.INVOLVED.value))
+    for position, child in enumerate(children):
+        born = child.date_of_birth
+        session.add(Child(
+            case_id=case.id, position=position, pseudonym=_pseudonym(),
+            first_name=(child.first_name or "").strip() or None,
+            last_name=(child.last_name or "").strip() or None,
+            date_of_birth=born, age_years=age_on(born, incident.occurred_on) if born else None,
+            sex=child.sex.value, looked_after=child.looked_after,
+            on_child_protection_plan=child.on_child_protection_plan,
+            care_leaver=care_leaver and position == 0,
+        ))
+    return case
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    statuses: tuple[CaseStatus, ...] = ()
+    created_after: date | None = None
+    created_before: date | None = None
+
+
+def case_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if query.statuses:
+        where.append(Case.status.in_([s.value for s in query.statuses]))  # type: ignore[attr-defined]
+    if query.created_after is not None:
+        where.append(Case.created_at >= start_of_day(query.created_after))  # type: ignore[operator]
+    if query.created_before is not None:
+        where.append(Case.created_at < start_of_day(query.created_before))  # type: ignore[operator]
+    return where

@@ -1,0 +1,186 @@
+"""The store's tables (SQLModel). Changed only through ``migrations/``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.types import AwareDateTime
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_type=AwareDateTime, **kw)
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    code: str = Field(max_length=16, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32, index=True)
+
+
+class Partnership(SQLModel, table=True):
+    """Safeguarding partners for an area: LA, ICB and chief officer of police (para 5ff)."""
+
+    __tablename__ = "partnership"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=200)
+
+
+class PartnershipMembership(SQLModel, table=True):
+    __tablename__ = "partnership_membership"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "organisation_id", "effective_from"),
+        Index("ix_membership_organisation", "organisation_id"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    partnership_id: str = Field(foreign_key="partnership.id", max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=36)
+    effective_from: date
+    effective_to: date | None = None
+
+
+class Case(SQLModel, table=True):
+    """One incident about up to four children, from referral or notification on."""
+
+    __tablename__ = "case"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    reference: str = Field(max_length=32, unique=True)
+    status: str = Field(max_length=32)
+    lead_partnership_id: str = Field(foreign_key="partnership.id", max_length=36)
+    created_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    created_at: datetime = _when(index=True)
+    incident_kind: str = Field(max_length=16)
+    occurred_on: date
+    aware_on: date
+    abuse_or_neglect: str = Field(max_length=16)
+    location: str = Field(max_length=32)
+    summary: str
+
+
+class CasePartnership(SQLModel, table=True):
+    """A partnership's part in a case: LEAD, or INVOLVED (para 12, footnote 77)."""
+
+    __tablename__ = "case_partnership"
+
+    case_id: str = Field(foreign_key="case.id", primary_key=True, max_length=36)
+    partnership_id: str = Field(
+        foreign_key="partnership.id", primary_key=True, max_length=36, index=True
+    )
+    role: str = Field(max_length=16)
+
+
+class Child(SQLModel, table=True):
+    __tablename__ = "child"
+    __table_args__ = (UniqueConstraint("case_id", "position"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    position: int
+    pseudonym: str = Field(max_length=16, unique=True)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    date_of_birth: date | None = None
+    age_years: int | None = None
+    sex: str = Field(max_length=16)
+    looked_after: bool
+    on_child_protection_plan: bool
+    care_leaver: bool = False
+
+
+class Notification(SQLModel, table=True):
+    """The local authority's notification to the Panel (s16C; paras 12-13)."""
+
+    __tablename__ = "notification"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, unique=True)
+    kind: str = Field(max_length=32)
+    to_panel: bool
+    notified_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    submitted_at: datetime = _when()
+    submitted_on: date
+    due_on: date
+    on_time: bool
+    late_reason: str | None = None
+
+
+class Referral(SQLModel, table=True):
+    """An incident told to the partners by another agency (para 14)."""
+
+    __tablename__ = "referral"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, unique=True)
+    referred_by_id: str = Field(foreign_key="organisation.id", max_length=36, index=True)
+    referred_at: datetime = _when()
+
+
+class RoutedMessage(SQLModel, table=True):
+    """A hand-over the guidance requires: who, what, on which basis, by when."""
+
+    __tablename__ = "routed_message"
+    __table_args__ = (Index("ix_routed_message_recipient", "recipient_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    recipient_id: str = Field(foreign_key="organisation.id", max_length=36)
+    sender_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
+    event_type: str = Field(max_length=48)
+    basis: str = Field(max_length=120)
+    subject_id: str | None = Field(default=None, max_length=36, index=True)
+    due_on: date | None = None
+    created_at: datetime = _when()
+    delivered_at: datetime | None = _when(default=None)
+    acknowledged_at: datetime | None = _when(default=None)
+
+
+class CaseEvent(SQLModel, table=True):
+    """The append-only timeline of a case."""
+
+    __tablename__ = "case_event"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    event_type: str = Field(max_length=48)
+    actor_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
+    occurred_at: datetime = _when()
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first result of a mutation sent with an ``idempotencyKey``."""
+
+    __tablename__ = "idempotency_record"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=36)
+    operation: str = Field(primary_key=True, max_length=48)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    case_id: str = Field(foreign_key="case.id", max_length=36)
+    created_at: datetime = _when()
+
+
+class SigningKey(SQLModel, table=True):
+    """A private key of the built-in token issuer, persisted so tokens survive restarts."""
+
+    __tablename__ = "signing_key"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    private_jwk: str
+    created_at: datetime = _when()
+    retired_at: datetime | None = _when(default=None)

@@ -1,0 +1,304 @@
+"""Notifying a serious incident to the Panel (s16C Children Act 2004; paras 10-13).
+
+* para 10: notifiable when abuse or neglect is known or suspected **and** the
+  child has died or been seriously harmed (para 11; footnote 75);
+* s16C(1): (a) in the local authority's area, or (b) while normally resident
+  in its area, outside England;
+* para 12: within 5 working days of awareness, to the Panel and to the
+  partners of the area and of any other area involved (footnote 77);
+  footnote 76: copies to Ofsted and DfE;
+* para 13: a looked-after child's death also to the Secretary of State and
+  Ofsted, whether or not abuse or neglect is suspected (and, since Working
+  Together 2023, a care leaver's death up to age 25).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import events, idempotency, organisations, routing
+from hub.case import (
+    MAX_REASON, ChildFacts, IncidentFacts, check_children, check_child, check_incident,
+    check_text, open_case,
+)
+from hub.clock import Clock, today_in_england
+from hub.deadlines import notification_due_on
+from hub.errors import Forbidden, Problem, Refused, refuse_if
+from hub.models import Case, Notification, Organisation, Partnership
+from hub.principal import Principal
+from hub.statute import rule
+from hub.vocabulary import (
+    AbuseOrNeglect, CaseStatus, EventType, IncidentKind, IncidentLocation, NotificationKind,
+    OrganisationKind, Role,
+)
+
+CARE_LEAVER_MAX_AGE = 24  # Working Together 2023: care leavers up to and including 24
+
+
+@dataclass(frozen=True)
+class SeriousIncidentNotice:
+    child: ChildFacts
+    incident: IncidentFacts
+    other_children: tuple[ChildFacts, ...] = ()
+    other_area_codes: tuple[str, ...] = ()
+    late_reason: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LookedAfterDeathNotice:
+    child: ChildFacts
+    died_on: date
+    aware_on: date
+    abuse_or_neglect: AbuseOrNeglect
+    summary: str
+    care_leaver: bool = False
+    late_reason: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Notified:
+    case: Case
+    notification: Notification
+    replayed: bool
+
+
+@rule("s16c-notifiable", "s16C(1); paras 10-11",
+      "notifiable only when abuse or neglect is known or suspected and the child died or was "
+      "seriously harmed in the area, or outside England while normally resident in it")
+def notifiable(incident: IncidentFacts) -> list[Problem]:
+    """Which limb of the s16C test failed, if any."""
+    problems = []
+    if incident.abuse_or_neglect is AbuseOrNeglect.NOT_SUSPECTED:
+        problems.append(Problem(
+            "NOT_NOTIFIABLE_NO_ABUSE_OR_NEGLECT", ("input", "incident", "abuseOrNeglect"),
+            "not notifiable (para 10): abuse or neglect must be known or suspected; the partners "
+            "may still consider it (referIncident, para 19); a looked-after child's death is "
+            "notified with notifyLookedAfterChildDeath (para 13)",
+        ))
+    if incident.location is IncidentLocation.ELSEWHERE_IN_ENGLAND:
+        problems.append(Problem(
+            "NOT_NOTIFIABLE_NOT_IN_AREA", ("input", "incident", "location"),
+            "not notifiable by this local authority (s16C(1)): the local authority where the child "
+            "died or was harmed notifies; name this area in its otherAreaCodes",
+        ))
+    return problems
+
+
+@rule("late-reason-required", "para 12",
+      "a notification after the 5-working-day deadline is accepted with its reason, never refused")
+def lateness(*, aware_on: date, submitted_on: date, late_reason: str | None) -> list[Problem]:
+    due = notification_due_on(aware_on)
+    if submitted_on > due and not (late_reason or "").strip():
+        return [Problem("LATE_REASON_REQUIRED", ("input", "lateReason"),
+                        f"the notification was due on {due.isoformat()} (para 12): give lateReason")]
+    return check_text(late_reason, ("input", "lateReason"), required=False, limit=MAX_REASON)
+
+
+def _require_local_authority(principal: Principal) -> None:
+    if principal.role is not Role.LA:
+        raise Forbidden("only a local authority notifies the Panel (s16C; para 14)")
+
+
+async def _notifier(session: AsyncSession, principal: Principal, today: date) -> tuple[Organisation, Partnership]:
+    org = await session.get(Organisation, principal.organisation_id)
+    if org is None or org.kind != OrganisationKind.LOCAL_AUTHORITY.value:
+        raise Forbidden("the caller is not a local authority")
+    area = await organisations.area_partnership(session, org, today)
+    if area is None:
+        raise Refused([Problem("NO_PARTNERSHIP", ("organisation",),
+                               f"{org.code} has no safeguarding partnership on {today.isoformat()}")])
+    return org, area
+
+
+async def _other_areas(
+    session: AsyncSession, codes: tuple[str, ...], own: Partnership, today: date
+) -> tuple[list[Partnership], list[Problem]]:
+    found = await organisations.by_codes(session, codes)
+    areas: dict[str, Partnership] = {}
+    problems = []
+    for i, code in enumerate(codes):
+        path = ("input", "otherAreaCodes", str(i))
+        org = found.get(code)
+        if org is None:
+            problems.append(Problem("UNKNOWN_ORGANISATION", path, f"no organisation has code {code!r}"))
+            continue
+        if org.kind != OrganisationKind.LOCAL_AUTHORITY.value:
+            problems.append(Problem("NOT_A_LOCAL_AUTHORITY", path,
+                                    f"{code} is not a local authority; name the areas involved"))
+            continue
+        area = await organisations.area_partnership(session, org, today)
+        if area is None:
+            problems.append(Problem("NO_PARTNERSHIP", path, f"{code} has no safeguarding partnership"))
+        elif area.id != own.id:
+            areas[area.id] = area
+    return list(areas.values()), problems
+
+
+async def _replay(
+    session: AsyncSession, principal: Principal, operation: str, key: str | None, payload: object
+) -> Notified | None:
+    if key is None:
+        return None
+    problems = check_text(key, ("input", "idempotencyKey"), required=True,
+                          limit=idempotency.MAX_KEY_LENGTH)
+    refuse_if(problems)
+    case_id = await idempotency.replay(
+        session, organisation_id=principal.organisation_id, operation=operation, key=key,
+        request_hash=idempotency.fingerprint(payload),
+    )
+    if case_id is None:
+        return None
+    case = await session.get(Case, case_id)
+    note = await notification_of(session, case_id)
+    assert case is not None and note is not None
+    return Notified(case, note, replayed=True)
+
+
+async def notification_of(session: AsyncSession, case_id: str) -> Notification | None:
+    found = await session.execute(select(Notification).where(Notification.case_id == case_id))
+    return found.scalar_one_or_none()
+
+
+async def notify_serious_incident(
+    session: AsyncSession, *, clock: Clock, principal: Principal, notice: SeriousIncidentNotice
+) -> Notified:
+    """Para 12: record the notification, open the case and route it to everyone told."""
+    _require_local_authority(principal)
+    payload = asdict(replace(notice, idempotency_key=None))
+    replayed = await _replay(session, principal, "notifySeriousIncident", notice.idempotency_key, payload)
+    if replayed is not None:
+        return replayed
+    today = today_in_england(clock)
+    org, area = await _notifier(session, principal, today)
+    children = [notice.child, *notice.other_children]
+    paths = [("input", "child")] + [("input", "otherChildren", str(i)) for i in range(len(notice.other_children))]
+    problems = notifiable(notice.incident)
+    problems += check_incident(notice.incident, ("input", "incident"), today=today)
+    problems += check_children(children, on=notice.incident.occurred_on, paths=paths)
+    problems += lateness(aware_on=notice.incident.aware_on, submitted_on=today, late_reason=notice.late_reason)
+    others, area_problems = await _other_areas(session, notice.other_area_codes, area, today)
+    refuse_if(problems + area_problems)
+    looked_after_death = notice.incident.kind is IncidentKind.DEATH and notice.child.looked_after
+    return await _record(
+        session, clock=clock, org=org, area=area, others=others, incident=notice.incident,
+        children=children, kind=NotificationKind.SERIOUS_INCIDENT, to_panel=True,
+        looked_after_death=looked_after_death, care_leaver=False, late_reason=notice.late_reason,
+        idempotency_key=notice.idempotency_key, payload=payload, operation="notifySeriousIncident",
+    )
+
+
+@rule("looked-after-death", "para 13",
+      "a looked-after child's death is notified to the Secretary of State and Ofsted whether or "
+      "not abuse or neglect is suspected; with abuse or neglect it is also a notification to the Panel")
+async def notify_looked_after_child_death(
+    session: AsyncSession, *, clock: Clock, principal: Principal, notice: LookedAfterDeathNotice
+) -> Notified:
+    _require_local_authority(principal)
+    payload = asdict(replace(notice, idempotency_key=None))
+    replayed = await _replay(session, principal, "notifyLookedAfterChildDeath", notice.idempotency_key, payload)
+    if replayed is not None:
+        return replayed
+    today = today_in_england(clock)
+    org, area = await _notifier(session, principal, today)
+    incident = IncidentFacts(
+        kind=IncidentKind.DEATH, occurred_on=notice.died_on, aware_on=notice.aware_on,
+        abuse_or_neglect=notice.abuse_or_neglect, location=IncidentLocation.IN_AREA,
+        summary=notice.summary,
+    )
+    problems = check_incident(incident, ("input",), today=today)
+    problems = [_died_on_path(p) for p in problems]
+    problems += _looked_after_or_care_leaver(notice)
+    problems += lateness(aware_on=notice.aware_on, submitted_on=today, late_reason=notice.late_reason)
+    refuse_if(problems)
+    to_panel = notice.abuse_or_neglect is not AbuseOrNeglect.NOT_SUSPECTED
+    return await _record(
+        session, clock=clock, org=org, area=area, others=[], incident=incident,
+        children=[notice.child], kind=NotificationKind.LOOKED_AFTER_CHILD_DEATH, to_panel=to_panel,
+        looked_after_death=True, care_leaver=notice.care_leaver, late_reason=notice.late_reason,
+        idempotency_key=notice.idempotency_key, payload=payload,
+        operation="notifyLookedAfterChildDeath",
+    )
+
+
+def _died_on_path(problem: Problem) -> Problem:
+    if problem.field == ("input", "occurredOn"):
+        return replace(problem, field=("input", "diedOn"), message=problem.message.replace("occurredOn", "diedOn"))
+    return problem
+
+
+def _looked_after_or_care_leaver(notice: LookedAfterDeathNotice) -> list[Problem]:
+    child = notice.child
+    if notice.care_leaver:
+        if child.date_of_birth is None:
+            return [Problem("REQUIRED", ("input", "child", "dateOfBirth"),
+                            "a care leaver's date of birth is needed to show the age limit is met")]
+        return check_child(child, ("input", "child"), on=notice.died_on, max_age=CARE_LEAVER_MAX_AGE)
+    problems = check_child(child, ("input", "child"), on=notice.died_on)
+    if not child.looked_after:
+        problems.append(Problem("NOT_LOOKED_AFTER", ("input", "child", "lookedAfter"),
+                                "para 13 applies to looked-after children and care leavers: set "
+                                "lookedAfter or careLeaver, or use notifySeriousIncident"))
+    return problems
+
+
+async def _record(
+    session: AsyncSession, *, clock: Clock, org: Organisation, area: Partnership,
+    others: list[Partnership], incident: IncidentFacts, children: list[ChildFacts],
+    kind: NotificationKind, to_panel: bool, looked_after_death: bool, care_leaver: bool,
+    late_reason: str | None, idempotency_key: str | None, payload: object, operation: str,
+) -> Notified:
+    at = clock.now()
+    today = today_in_england(clock)
+    due = notification_due_on(incident.aware_on)
+    case = open_case(
+        session, status=CaseStatus.NOTIFIED, lead=area, involved=others, created_by=org,
+        incident=incident, children=children, at=at, care_leaver=care_leaver,
+    )
+    note = Notification(
+        case_id=case.id, kind=kind.value, to_panel=to_panel, notified_by_id=org.id,
+        submitted_at=at, submitted_on=today, due_on=due, on_time=today <= due,
+        late_reason=(late_reason or "").strip() or None,
+    )
+    session.add(note)
+    if idempotency_key is not None:
+        idempotency.remember(
+            session, organisation_id=org.id, operation=operation, key=idempotency_key,
+            request_hash=idempotency.fingerprint(payload), case_id=case.id, at=at,
+        )
+    await session.flush()
+    addressees = await routing.addressees_for(
+        session, lead_partnership_id=area.id, involved_partnership_ids=[o.id for o in others],
+        sender=org, on=today,
+    )
+    await _route(session, case=case, note=note, addressees=addressees, at=at, today=today,
+                 to_panel=to_panel, looked_after_death=looked_after_death, care_leaver=care_leaver)
+    await session.flush()
+    return Notified(case, note, replayed=False)
+
+
+async def _route(
+    session: AsyncSession, *, case: Case, note: Notification, addressees: routing.Addressees,
+    at: datetime, today: date, to_panel: bool, looked_after_death: bool, care_leaver: bool,
+) -> None:
+    plan: list[tuple[EventType, routing.Variant]] = []
+    if to_panel:
+        plan.append((EventType.NOTIFICATION_SUBMITTED, routing.Variant.ANY))
+    if looked_after_death:
+        variant = routing.Variant.CARE_LEAVER if care_leaver else routing.Variant.ANY
+        plan.append((EventType.LOOKED_AFTER_DEATH_NOTIFIED, variant))
+    for event, variant in plan:
+        messages = routing.route(
+            event=event, case_id=case.id, subject_id=note.id, addressees=addressees, at=at,
+            received_on=today, aware_on=case.aware_on, variant=variant,
+        )
+        session.add_all(messages)
+        events.record(session, case_id=case.id, event=event, actor_id=note.notified_by_id, at=at,
+                      data={"notificationId": note.id, "dueOn": note.due_on.isoformat(),
+                            "onTime": note.on_time, "routedTo": len(messages)})
+

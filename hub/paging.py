@@ -1,0 +1,66 @@
+"""Keyset pages, newest first: stable under inserts, one statement per page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub.errors import BadUserInput
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page ends: the last row's (created_at, id)."""
+
+    created_at: datetime
+    id: str
+
+    def encode(self) -> tuple[str, str]:
+        return (self.created_at.isoformat(), self.id)
+
+    @classmethod
+    def decode(cls, parts: tuple[str, ...] | None) -> Position | None:
+        if parts is None:
+            return None
+        try:
+            at = datetime.fromisoformat(parts[0])
+        except ValueError as exc:
+            raise BadUserInput("after is not a cursor this API gave out") from exc
+        if at.tzinfo is None:
+            raise BadUserInput("after is not a cursor this API gave out")
+        return cls(at, parts[1])
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    rows: Sequence[M]
+    more: bool
+
+
+async def newest_first(
+    session: AsyncSession, model: Any, where: list[ColumnElement[bool]],
+    *, after: Position | None, size: int,
+) -> Page[Any]:
+    conditions = list(where)
+    if after is not None:
+        conditions.append(or_(
+            model.created_at < after.created_at,
+            and_(model.created_at == after.created_at, model.id < after.id),
+        ))
+    query = (select(model).where(*conditions)
+             .order_by(model.created_at.desc(), model.id.desc()).limit(size + 1))
+    rows = (await session.execute(query)).scalars().all()
+    return Page(rows[:size], more=len(rows) > size)
+
+
+async def count(session: AsyncSession, model: Any, where: list[ColumnElement[bool]]) -> int:
+    query = select(func.count()).select_from(model).where(*where)
+    return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,192 @@
+"""Reference organisations and safeguarding partnerships, kept as CSV.
+
+Two files ship inside the package (``hub/reference/``):
+
+* ``organisations.csv``: ``code,name,kind`` (ONS GSS codes for local
+  authorities, police force areas and ICBs; fixed codes for national bodies);
+* ``partnerships.csv``: ``partnership_code,partnership_name,member_code,
+  effective_from,effective_to`` (one row per member; a blank ``effective_to``
+  means current).
+
+``cspr-hub orgs load FILE`` takes either layout, or an official register's
+lookup layout (see ``hub.registers``). Loading is an upsert: codes are the
+keys, names and kinds are refreshed, memberships are added or closed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import Organisation, Partnership, PartnershipMembership
+from hub.vocabulary import OrganisationKind
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    code: str
+    name: str
+    kind: OrganisationKind
+
+
+@dataclass(frozen=True)
+class MembershipRow:
+    partnership_code: str
+    partnership_name: str
+    member_code: str
+    effective_from: date
+    effective_to: date | None = None
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    organisations: tuple[OrganisationRow, ...] = ()
+    memberships: tuple[MembershipRow, ...] = ()
+
+
+class ReferenceDataError(ValueError):
+    """A reference file that cannot be read; the message names the line."""
+
+
+ORGANISATION_HEADER = ["code", "name", "kind"]
+PARTNERSHIP_HEADER = [
+    "partnership_code", "partnership_name", "member_code", "effective_from", "effective_to",
+]
+
+
+def _date(value: str, where: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ReferenceDataError(f"{where}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def parse_organisations(text: str) -> tuple[OrganisationRow, ...]:
+    rows = []
+    for n, rec in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            kind = OrganisationKind(rec["kind"].strip())
+        except (KeyError, ValueError) as exc:
+            raise ReferenceDataError(f"line {n}: unknown kind {rec.get('kind')!r}") from exc
+        code, name = rec["code"].strip(), rec["name"].strip()
+        if not code or not name:
+            raise ReferenceDataError(f"line {n}: code and name are required")
+        rows.append(OrganisationRow(code, name, kind))
+    return tuple(rows)
+
+
+def parse_partnerships(text: str) -> tuple[MembershipRow, ...]:
+    rows = []
+    for n, rec in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        where = f"line {n}"
+        until = (rec.get("effective_to") or "").strip()
+        rows.append(
+            MembershipRow(
+                partnership_code=rec["partnership_code"].strip(),
+                partnership_name=rec["partnership_name"].strip(),
+                member_code=rec["member_code"].strip(),
+                effective_from=_date(rec["effective_from"], where),
+                effective_to=_date(until, where) if until else None,
+            )
+        )
+    return tuple(rows)
+
+
+def parse_file(text: str) -> ReferenceData:
+    """Recognise the layout by its header and parse it."""
+    from hub.registers import is_register_layout, parse_register
+
+    header = next(csv.reader(io.StringIO(text)), [])
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    text = text.lstrip("\ufeff")
+    if header == ORGANISATION_HEADER:
+        return ReferenceData(organisations=parse_organisations(text))
+    if header == PARTNERSHIP_HEADER:
+        return ReferenceData(memberships=parse_partnerships(text))
+    if is_register_layout(header):
+        return parse_register(text)
+    raise ReferenceDataError(f"unrecognised reference file header: {header}")
+
+
+def shipped() -> ReferenceData:
+    """The reference data that ships with the hub."""
+    folder = resources.files("hub") / "reference"
+    orgs = parse_organisations((folder / "organisations.csv").read_text("utf-8"))
+    members = parse_partnerships((folder / "partnerships.csv").read_text("utf-8"))
+    return ReferenceData(orgs, members)
+
+
+async def load(session: AsyncSession, data: ReferenceData) -> dict[str, int]:
+    """Upsert organisations, partnerships and memberships; returns counts."""
+    orgs = {o.code: o for o in (await session.execute(select(Organisation))).scalars()}
+    added = updated = 0
+    for row in data.organisations:
+        found = orgs.get(row.code)
+        if found is None:
+            found = Organisation(code=row.code, name=row.name, kind=row.kind.value)
+            session.add(found)
+            orgs[row.code] = found
+            added += 1
+        elif (found.name, found.kind) != (row.name, row.kind.value):
+            found.name, found.kind = row.name, row.kind.value
+            updated += 1
+    await session.flush()
+    members = await _load_memberships(session, data.memberships, orgs)
+    return {"organisations_added": added, "organisations_updated": updated, **members}
+
+
+async def _load_memberships(
+    session: AsyncSession,
+    rows: tuple[MembershipRow, ...],
+    orgs: dict[str, Organisation],
+) -> dict[str, int]:
+    partnerships = {p.code: p for p in (await session.execute(select(Partnership))).scalars()}
+    existing = {
+        (m.partnership_id, m.organisation_id, m.effective_from): m
+        for m in (await session.execute(select(PartnershipMembership))).scalars()
+    }
+    added = 0
+    for row in rows:
+        org = orgs.get(row.member_code)
+        if org is None:
+            raise ReferenceDataError(
+                f"partnership {row.partnership_code}: unknown member code {row.member_code}"
+            )
+        partnership = partnerships.get(row.partnership_code)
+        if partnership is None:
+            partnership = Partnership(code=row.partnership_code, name=row.partnership_name)
+            session.add(partnership)
+            partnerships[row.partnership_code] = partnership
+        elif row.partnership_name and partnership.name != row.partnership_name:
+            partnership.name = row.partnership_name
+        await session.flush()
+        key = (partnership.id, org.id, row.effective_from)
+        membership = existing.get(key)
+        if membership is None:
+            membership = PartnershipMembership(
+                partnership_id=partnership.id,
+                organisation_id=org.id,
+                effective_from=row.effective_from,
+                effective_to=row.effective_to,
+            )
+            session.add(membership)
+            existing[key] = membership
+            added += 1
+        else:
+            membership.effective_to = row.effective_to
+    await session.flush()
+    return {"partnerships": len(partnerships), "memberships_added": added}
+
+
+async def load_shipped_if_empty(session: AsyncSession) -> bool:
+    """First start: load the shipped file. Returns whether anything was loaded."""
+    if (await session.execute(select(Organisation.id).limit(1))).first() is not None:
+        return False
+    await load(session, shipped())
+    return True

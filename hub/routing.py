@@ -1,0 +1,177 @@
+"""Who must be told what, by when, and which paragraph says so.
+
+The routing table of DOMAIN.md as data. Each ``Route`` names an audience
+(a national body, or the safeguarding partners of an area), the basis that
+requires the hand-over, and how its due date is counted. ``route`` turns the
+rows for one event into ``RoutedMessage`` rows, one per recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.deadlines import notification_due_on
+from hub.models import Organisation, RoutedMessage
+from hub.statute import cite, declare
+from hub.vocabulary import EventType
+
+
+class Audience(str, Enum):
+    PANEL = "PANEL"
+    OFSTED = "OFSTED"
+    DFE = "DFE"
+    SOS = "SOS"
+    AREA_PARTNERS = "AREA_PARTNERS"  # the lead partnership's members
+    OTHER_AREA_PARTNERS = "OTHER_AREA_PARTNERS"  # members of the involved partnerships
+
+
+NATIONAL_CODES = {
+    Audience.PANEL: "PANEL",
+    Audience.OFSTED: "OFSTED",
+    Audience.DFE: "DFE",
+    Audience.SOS: "SOS",
+}
+
+
+class Due(str, Enum):
+    AWARE_PLUS_5 = "awareOn + 5 working days"  # para 12
+    ON_RECEIPT = "on receipt"
+    NONE = "no deadline set"
+
+
+class Variant(str, Enum):
+    """Which rows of an event apply: some events route differently by case."""
+
+    ANY = "ANY"
+    CARE_LEAVER = "CARE_LEAVER"
+
+
+@dataclass(frozen=True)
+class Route:
+    rule_id: str
+    event: EventType
+    audience: Audience
+    basis: str
+    due: Due
+    variant: Variant = Variant.ANY
+
+
+CARE_LEAVER_BASIS = "Working Together 2023: death of a care leaver up to age 25"
+
+ROUTES: tuple[Route, ...] = (
+    Route("route-notification-to-panel", EventType.NOTIFICATION_SUBMITTED, Audience.PANEL,
+          "Children Act 2004 s16C; " + cite("para 12"), Due.AWARE_PLUS_5),
+    Route("route-notification-copy-to-ofsted", EventType.NOTIFICATION_SUBMITTED, Audience.OFSTED,
+          cite("footnote 76"), Due.ON_RECEIPT),
+    Route("route-notification-copy-to-dfe", EventType.NOTIFICATION_SUBMITTED, Audience.DFE,
+          cite("footnote 76"), Due.ON_RECEIPT),
+    Route("route-notification-to-area-partners", EventType.NOTIFICATION_SUBMITTED,
+          Audience.AREA_PARTNERS, cite("para 12"), Due.AWARE_PLUS_5),
+    Route("route-notification-to-other-areas", EventType.NOTIFICATION_SUBMITTED,
+          Audience.OTHER_AREA_PARTNERS, cite("para 12, footnote 77; para 18"), Due.AWARE_PLUS_5),
+    Route("route-looked-after-death-to-sos", EventType.LOOKED_AFTER_DEATH_NOTIFIED, Audience.SOS,
+          cite("para 13"), Due.AWARE_PLUS_5),
+    Route("route-looked-after-death-to-ofsted", EventType.LOOKED_AFTER_DEATH_NOTIFIED,
+          Audience.OFSTED, cite("para 13"), Due.AWARE_PLUS_5),
+    Route("route-care-leaver-death-to-sos", EventType.LOOKED_AFTER_DEATH_NOTIFIED, Audience.SOS,
+          CARE_LEAVER_BASIS, Due.AWARE_PLUS_5, Variant.CARE_LEAVER),
+    Route("route-care-leaver-death-to-ofsted", EventType.LOOKED_AFTER_DEATH_NOTIFIED,
+          Audience.OFSTED, CARE_LEAVER_BASIS, Due.AWARE_PLUS_5, Variant.CARE_LEAVER),
+    Route("route-referral-to-area-partners", EventType.INCIDENT_REFERRED, Audience.AREA_PARTNERS,
+          cite("para 14"), Due.NONE),
+)
+
+for _route in ROUTES:
+    declare(_route.rule_id, _route.basis,
+            f"{_route.event.value} is routed to {_route.audience.value} ({_route.due.value})",
+            "hub.routing.ROUTES")
+
+
+@dataclass(frozen=True)
+class Addressees:
+    """The organisations an audience resolves to for one case."""
+
+    national: dict[str, Organisation]
+    area_partners: Sequence[Organisation] = ()
+    other_area_partners: Sequence[Organisation] = ()
+    sender: Organisation | None = None
+    excluded: frozenset[str] = field(default_factory=frozenset)
+
+    def resolve(self, audience: Audience) -> list[Organisation]:
+        if audience is Audience.AREA_PARTNERS:
+            found = list(self.area_partners)
+        elif audience is Audience.OTHER_AREA_PARTNERS:
+            found = list(self.other_area_partners)
+        else:
+            org = self.national.get(NATIONAL_CODES[audience])
+            found = [org] if org is not None else []
+        return [o for o in found if self.sender is None or o.id != self.sender.id]
+
+
+def routes_for(event: EventType, variant: Variant = Variant.ANY) -> list[Route]:
+    return [r for r in ROUTES if r.event is event and r.variant is variant]
+
+
+def due_on(due: Due, *, aware_on: date | None, received_on: date) -> date | None:
+    if due is Due.AWARE_PLUS_5 and aware_on is not None:
+        return notification_due_on(aware_on)
+    if due is Due.ON_RECEIPT:
+        return received_on
+    return None
+
+
+def route(
+    *,
+    event: EventType,
+    case_id: str,
+    subject_id: str | None,
+    addressees: Addressees,
+    at: datetime,
+    received_on: date,
+    aware_on: date | None,
+    variant: Variant = Variant.ANY,
+) -> list[RoutedMessage]:
+    """One message per recipient for every route of the event (first basis wins)."""
+    messages: dict[str, RoutedMessage] = {}
+    for row in routes_for(event, variant):
+        for org in addressees.resolve(row.audience):
+            if org.id in messages:
+                continue
+            messages[org.id] = RoutedMessage(
+                case_id=case_id,
+                recipient_id=org.id,
+                sender_id=addressees.sender.id if addressees.sender else None,
+                event_type=event.value,
+                basis=row.basis,
+                subject_id=subject_id,
+                due_on=due_on(row.due, aware_on=aware_on, received_on=received_on),
+                created_at=at,
+            )
+    return list(messages.values())
+
+
+async def addressees_for(
+    session: AsyncSession,
+    *,
+    lead_partnership_id: str,
+    involved_partnership_ids: Sequence[str],
+    sender: Organisation,
+    on: date,
+) -> Addressees:
+    """Resolve the national bodies and the partners of every area of a case."""
+    from hub.organisations import by_codes, members_of
+
+    national = await by_codes(session, NATIONAL_CODES.values())
+    members = await members_of(session, [lead_partnership_id, *involved_partnership_ids], on)
+    others = [org for pid in involved_partnership_ids for org in members.get(pid, [])]
+    return Addressees(
+        national=national,
+        area_partners=members.get(lead_partnership_id, []),
+        other_area_partners=others,
+        sender=sender,
+    )

@@ -1,0 +1,21 @@
+"""Builds ``info.context`` for each request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hub.clock import Clock, today_in_england
+from hub.principal import Principal
+from resolvers.loaders import build
+from schema.context import HubContext
+
+
+def make_context(
+    *, request: Any, response: Any, principal: Principal | None, clock: Clock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> HubContext:
+    loaders = build(sessions, principal, today_in_england(clock))
+    return HubContext(request=request, response=response, principal=principal, clock=clock,
+                      sessions=sessions, loaders=loaders)

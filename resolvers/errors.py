@@ -1,0 +1,76 @@
+"""Domain exceptions mapped once: Refused becomes the payload's errors; the rest GraphQL errors."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from graphql import GraphQLError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.errors import HubError, Refused
+from hub.store import transaction
+from schema.common import UserError
+from schema.context import HubContext
+
+T = TypeVar("T")
+
+logger = logging.getLogger("cspr_hub.graphql")
+
+
+async def unit_of_work(
+    context: HubContext, action: Callable[[AsyncSession], Awaitable[T]]
+) -> T | list[UserError]:
+    """Run one core action in one transaction; refused input rolls everything back."""
+    try:
+        async with transaction(context.sessions) as session:
+            return await action(session)
+    except Refused as refused:
+        return [UserError.from_problem(p) for p in refused.problems]
+
+
+def _root_cause(error: BaseException | None) -> BaseException | None:
+    seen = 0
+    while isinstance(error, GraphQLError) and error.original_error is not None and seen < 5:
+        error, seen = error.original_error, seen + 1
+    return error
+
+
+def error_code(error: GraphQLError) -> str:
+    """Every error the API shows carries extensions.code (CONTRACT: errors)."""
+    given = (error.extensions or {}).get("code")
+    if isinstance(given, str):
+        return given
+    cause = _root_cause(error)
+    if isinstance(cause, HubError):
+        return cause.code
+    if cause is not None and not isinstance(cause, GraphQLError):
+        return "INTERNAL_SERVER_ERROR"
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    """The error as the caller sees it; unexpected failures are masked."""
+    code = error_code(error)
+    formatted = dict(error.formatted)
+    if code == "INTERNAL_SERVER_ERROR":
+        formatted["message"] = "Internal server error"
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    return formatted
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    """Log bugs without their messages: those can carry input values (children's details)."""
+    for error in errors:
+        if error_code(error) != "INTERNAL_SERVER_ERROR":
+            continue
+        cause = _root_cause(error)
+        frames = "".join(traceback.format_tb(cause.__traceback__)) if cause else ""
+        logger.error("unexpected %s at %s\n%s", type(cause).__name__, error.path, frames)

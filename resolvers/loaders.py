@@ -1,0 +1,99 @@
+"""Per-request dataloaders: a page of N cases costs the same statements as a page of one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from hub import models, organisations
+from hub.principal import Principal
+from hub.visibility import visible_cases
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class Loaders:
+    organisation: DataLoader[str, models.Organisation | None]
+    partnership: DataLoader[str, models.Partnership | None]
+    members: DataLoader[str, list[models.Organisation]]
+    partnerships_of_organisation: DataLoader[str, list[models.Partnership]]
+    case_partnerships: DataLoader[str, list[models.CasePartnership]]
+    children: DataLoader[str, list[models.Child]]
+    notification: DataLoader[str, models.Notification | None]
+    messages_about: DataLoader[str, list[models.RoutedMessage]]
+    visible_case: DataLoader[str, models.Case | None]
+
+
+def _one(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[Any]:
+    found = {key(r): r for r in rows}
+    return [found.get(k) for k in keys]
+
+
+def _many(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        grouped[key(r)].append(r)
+    return [grouped.get(k, []) for k in keys]
+
+
+def build(
+    sessions: async_sessionmaker[AsyncSession], principal: Principal | None, today: date
+) -> Loaders:
+    async def fetch(query: Any) -> Sequence[Any]:
+        async with sessions() as session:
+            return (await session.execute(query)).scalars().all()
+
+    def by_id(model: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        async def load(keys: list[str]) -> list[Any]:
+            return _one(await fetch(select(model).where(model.id.in_(keys))), lambda r: r.id, keys)
+        return load
+
+    def by_case(model: Any, order: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        async def load(keys: list[str]) -> list[Any]:
+            rows = await fetch(select(model).where(model.case_id.in_(keys)).order_by(order))
+            return _many(rows, lambda r: r.case_id, keys)
+        return load
+
+    async def members(keys: list[str]) -> list[list[models.Organisation]]:
+        async with sessions() as session:
+            found = await organisations.members_of(session, keys, today)
+        return [found.get(k, []) for k in keys]
+
+    async def partnerships_of_org(keys: list[str]) -> list[list[models.Partnership]]:
+        async with sessions() as session:
+            found = await organisations.partnerships_for(session, keys, today)
+        return [found.get(k, []) for k in keys]
+
+    async def notification(keys: list[str]) -> list[models.Notification | None]:
+        rows = await fetch(select(models.Notification).where(models.Notification.case_id.in_(keys)))  # type: ignore[attr-defined]
+        return _one(rows, lambda r: r.case_id, keys)
+
+    async def visible(keys: list[str]) -> list[models.Case | None]:
+        if principal is None:
+            return [None for _ in keys]
+        async with sessions() as session:
+            condition = await visible_cases(session, principal, today)
+            query = select(models.Case).where(models.Case.id.in_(keys), condition)  # type: ignore[attr-defined]
+            rows = (await session.execute(query)).scalars().all()
+        return _one(rows, lambda r: r.id, keys)
+
+    return Loaders(
+        organisation=DataLoader(by_id(models.Organisation)),
+        partnership=DataLoader(by_id(models.Partnership)),
+        members=DataLoader(members),
+        partnerships_of_organisation=DataLoader(partnerships_of_org),
+        case_partnerships=DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
+        children=DataLoader(by_case(models.Child, models.Child.position)),
+        notification=DataLoader(notification),
+        messages_about=DataLoader(by_case(models.RoutedMessage, models.RoutedMessage.created_at)),
+        visible_case=DataLoader(visible),
+    )

@@ -1,0 +1,160 @@
+"""Query root: reads translate arguments into core queries; no rule lives here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import select
+
+from hub import deadlines, inbox, models, paging
+from hub.case import CaseQuery, case_conditions
+from hub.clock import today_in_england
+from hub.errors import BadUserInput
+from hub.visibility import visible_cases
+from hub.vocabulary import CaseStatus as CaseStatusValue
+from resolvers.permissions import ANY_ROLE, described, roles
+from schema.case import Case, CaseFilter
+from schema.common import Connection, decode_cursor, encode_cursor, make_connection, page_size, parse_id
+from schema.context import HubInfo
+from schema.enums import OrganisationKind
+from schema.organisation import Organisation, Principal
+from schema.routing import InboxFilter, RoutedMessage
+
+MAX_WORKING_DAYS = 2000
+
+
+async def _me(info: HubInfo) -> Principal:
+    p = info.context.principal
+    assert p is not None
+    return Principal(role=p.role.value, scopes=list(p.scopes), organisation_id=p.organisation_id)
+
+
+async def _organisation(info: HubInfo, code: str) -> Organisation | None:
+    async with info.context.sessions() as session:
+        row = (await session.execute(select(models.Organisation).where(models.Organisation.code == code))).scalar_one_or_none()
+    return Organisation.from_model(row) if row else None
+
+
+async def _organisations(
+    info: HubInfo, kind: OrganisationKind | None = None, first: int | None = None, after: str | None = None
+) -> Connection[Organisation]:
+    size = page_size(first)
+    start = decode_cursor(after, 1)
+    where = [models.Organisation.kind == kind.value] if kind is not None else []
+    query = select(models.Organisation).where(*where).order_by(models.Organisation.code)
+    if start is not None:
+        query = query.where(models.Organisation.code > start[0])
+    async with info.context.sessions() as session:
+        rows = (await session.execute(query.limit(size + 1))).scalars().all()
+
+    async def count() -> int:
+        async with info.context.sessions() as session:
+            return await paging.count(session, models.Organisation, where)
+
+    return make_connection([Organisation.from_model(r) for r in rows],
+                           [encode_cursor(r.code) for r in rows], size=size, count=count)
+
+
+async def _case(info: HubInfo, id: strawberry.ID) -> Case | None:
+    row = await info.context.loaders.visible_case.load(parse_id(id))
+    return Case.from_model(row) if row else None
+
+
+async def _cases(
+    info: HubInfo, filter: CaseFilter | None = None, first: int | None = None, after: str | None = None
+) -> Connection[Case]:
+    size = page_size(first)
+    position = paging.Position.decode(decode_cursor(after, 2))
+    wanted = CaseQuery(
+        statuses=tuple(CaseStatusValue(s.value) for s in (filter.status or [])) if filter else (),
+        created_after=filter.created_after if filter else None,
+        created_before=filter.created_before if filter else None,
+    )
+    principal = info.context.principal
+    assert principal is not None
+    async with info.context.sessions() as session:
+        visible = await visible_cases(session, principal, today_in_england(info.context.clock))
+        where = [visible, *case_conditions(wanted)]
+        page = await paging.newest_first(session, models.Case, where, after=position, size=size)
+
+    async def count() -> int:
+        async with info.context.sessions() as session:
+            return await paging.count(session, models.Case, where)
+
+    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
+    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
+    return make_connection([Case.from_model(r) for r in rows], cursors, size=size, count=count)
+
+
+async def _inbox(
+    info: HubInfo, filter: InboxFilter | None = None, first: int | None = None, after: str | None = None
+) -> Connection[RoutedMessage]:
+    size = page_size(first)
+    position = paging.Position.decode(decode_cursor(after, 2))
+    principal = info.context.principal
+    assert principal is not None
+    wanted = inbox.InboxFilter(
+        unacknowledged=filter.unacknowledged if filter else None,
+        event_types=tuple(filter.event_types or ()) if filter else (),
+        case_id=parse_id(filter.case_id, "caseId") if filter and filter.case_id else None,
+        due_before=filter.due_before if filter else None,
+    )
+    where = inbox.conditions(principal, wanted)
+    async with info.context.sessions() as session, session.begin():
+        page = await paging.newest_first(session, models.RoutedMessage, where, after=position, size=size)
+        await inbox.mark_delivered(session, clock=info.context.clock, message_ids=[m.id for m in page.rows])
+
+    async def count() -> int:
+        async with info.context.sessions() as session:
+            return await paging.count(session, models.RoutedMessage, where)
+
+    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
+    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
+    return make_connection([RoutedMessage.from_model(r) for r in rows], cursors, size=size, count=count)
+
+
+def _add_working_days(from_: date, days: int) -> date:
+    if abs(days) > MAX_WORKING_DAYS:
+        raise BadUserInput(f"days must be between -{MAX_WORKING_DAYS} and {MAX_WORKING_DAYS}")
+    result = deadlines.add_working_days(from_, days)
+    if not deadlines.EARLIEST <= result <= deadlines.LATEST:
+        raise BadUserInput("the result lies outside 1900-2200")
+    return result
+
+
+@strawberry.type
+class Query:
+    me: Principal = strawberry.field(
+        resolver=_me, description=described("The caller: organisation and role.", ANY_ROLE),
+        extensions=roles(*ANY_ROLE))
+    organisation: Organisation | None = strawberry.field(
+        resolver=_organisation, description=described("An organisation by its code.", ANY_ROLE),
+        extensions=roles(*ANY_ROLE))
+    organisations: Connection[Organisation] = strawberry.field(
+        resolver=_organisations, description=described("Organisations, by code.", ANY_ROLE),
+        extensions=roles(*ANY_ROLE))
+    case: Case | None = strawberry.field(
+        resolver=_case, description=described(
+            "A case, or null if it does not exist or the caller may not see it.", ANY_ROLE),
+        extensions=roles(*ANY_ROLE))
+    cases: Connection[Case] = strawberry.field(
+        resolver=_cases, description=described(
+            "The cases the caller may see, newest first (DOMAIN: who may see what).", ANY_ROLE),
+        extensions=roles(*ANY_ROLE))
+    inbox: Connection[RoutedMessage] = strawberry.field(
+        resolver=_inbox, description=described(
+            "Messages routed to the caller's organisation, newest first; retrieving one records its "
+            "delivery. DfE's inbox also holds what is routed to the Secretary of State.", ANY_ROLE),
+        extensions=roles(*ANY_ROLE))
+
+    @strawberry.field(
+        name="addWorkingDays",
+        description="The days-th working day in England after from (footnote 91: not a Saturday, "
+        "Sunday or bank holiday; from itself never counts). Public: no token needed.")
+    def add_working_days(
+        self, from_: Annotated[date, strawberry.argument(name="from", description="The day to count from.")],
+        days: Annotated[int, strawberry.argument(description="How many working days; negative counts back.")],
+    ) -> date:
+        return _add_working_days(from_, days)

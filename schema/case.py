@@ -1,0 +1,135 @@
+"""The case and its children (thin: shapes only; visibility is decided in ``hub.visibility``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from hub import models
+from hub.visibility import may_see_identity
+from schema.context import HubInfo
+from schema.enums import AbuseOrNeglect, CaseStatus, IncidentKind, IncidentLocation, Sex
+from schema.organisation import SafeguardingPartnership
+
+if TYPE_CHECKING:
+    from schema.notification import Notification
+    from schema.routing import RoutedMessage
+
+
+@strawberry.type(
+    description="A child named in a case. firstName, lastName and dateOfBirth are null for roles "
+    "that may not see a child's identity (ofsted, dfe, recipient, agency): they see the pseudonym, "
+    "age and sex."
+)
+class Child:
+    pseudonym: str = strawberry.field(description="A reference that does not identify the child.")
+    first_name: str | None = strawberry.field(description="Partners and Panel only.")
+    last_name: str | None = strawberry.field(description="Partners and Panel only.")
+    date_of_birth: date | None = strawberry.field(description="Partners and Panel only.")
+    age_years: int | None = strawberry.field(description="Age in whole years on the day of the incident.")
+    sex: Sex = strawberry.field(description="The child's sex as recorded.")
+    looked_after: bool = strawberry.field(description="Looked after by a local authority (para 13).")
+    on_child_protection_plan: bool = strawberry.field(description="Subject of a child protection plan.")
+    care_leaver: bool = strawberry.field(description="A care leaver (Working Together 2023).")
+
+    @classmethod
+    def from_model(cls, row: models.Child, *, identity: bool) -> Child:
+        return cls(
+            pseudonym=row.pseudonym,
+            first_name=row.first_name if identity else None,
+            last_name=row.last_name if identity else None,
+            date_of_birth=row.date_of_birth if identity else None,
+            age_years=row.age_years, sex=Sex(row.sex), looked_after=row.looked_after,
+            on_child_protection_plan=row.on_child_protection_plan, care_leaver=row.care_leaver,
+        )
+
+
+@strawberry.type(description="What happened (paras 10-11).")
+class Incident:
+    kind: IncidentKind = strawberry.field(description="Death or serious harm.")
+    occurred_on: date = strawberry.field(description="When it happened.")
+    aware_on: date = strawberry.field(description="When the local authority (or referrer) became aware.")
+    abuse_or_neglect: AbuseOrNeglect = strawberry.field(description="Known, suspected or not suspected.")
+    location: IncidentLocation = strawberry.field(description="Where, for the s16C(1) test.")
+    summary: str = strawberry.field(description="What happened, without the child's name.")
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="A serious child safeguarding case: one incident, up to four children. Visible to "
+    "the partners of its lead and involved partnerships, to the Panel once notified, and to the "
+    "bodies it was routed to; anyone else gets null.",
+)
+class Case:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    reference: str = strawberry.field(description="Human-readable reference, e.g. CSPR-2026-1A2B3C4D.")
+    status: CaseStatus = strawberry.field(description="Where the case is in the statutory process.")
+    created_at: datetime = strawberry.field(description="When the hub first recorded it.")
+    incident: Incident = strawberry.field(description="What happened.")
+    row: strawberry.Private[models.Case]
+
+    @classmethod
+    def from_model(cls, row: models.Case) -> Case:
+        incident = Incident(
+            kind=IncidentKind(row.incident_kind), occurred_on=row.occurred_on, aware_on=row.aware_on,
+            abuse_or_neglect=AbuseOrNeglect(row.abuse_or_neglect),
+            location=IncidentLocation(row.location), summary=row.summary,
+        )
+        return cls(id=strawberry.ID(row.id), reference=row.reference, status=CaseStatus(row.status),
+                   created_at=row.created_at, incident=incident, row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> Case | None:
+        row = await info.context.loaders.visible_case.load(str(id))
+        return cls.from_model(row) if row else None
+
+    @strawberry.field(description="The partnership that leads the case (para 12).")
+    async def lead_partnership(self, info: HubInfo) -> SafeguardingPartnership:
+        row = await info.context.loaders.partnership.load(self.row.lead_partnership_id)
+        assert row is not None
+        return SafeguardingPartnership.from_model(row)
+
+    @strawberry.field(description="Other partnerships involved (para 12, footnote 77; para 18).")
+    async def involved_partnerships(self, info: HubInfo) -> list[SafeguardingPartnership]:
+        links = await info.context.loaders.case_partnerships.load(self.row.id)
+        rows = [await info.context.loaders.partnership.load(link.partnership_id)
+                for link in links if link.role == "INVOLVED"]
+        return [SafeguardingPartnership.from_model(r) for r in rows if r is not None]
+
+    @strawberry.field(description="The first child named.")
+    async def child(self, info: HubInfo) -> Child:
+        children = await self.children(info)
+        return children[0]
+
+    @strawberry.field(description="Every child named in the incident (up to four).")
+    async def children(self, info: HubInfo) -> list[Child]:
+        rows = await info.context.loaders.children.load(self.row.id)
+        identity = info.context.principal is not None and may_see_identity(info.context.principal)
+        return [Child.from_model(r, identity=identity) for r in rows]
+
+    @strawberry.field(description="The notification to the Panel, if one was made (paras 12-13).")
+    async def notification(
+        self, info: HubInfo
+    ) -> Annotated[Notification, strawberry.lazy("schema.notification")] | None:
+        from schema.notification import Notification
+
+        row = await info.context.loaders.notification.load(self.row.id)
+        return Notification.from_model(row) if row else None
+
+    @strawberry.field(description="Messages routed about this case that the caller may see.")
+    async def routed_messages(
+        self, info: HubInfo
+    ) -> list[Annotated[RoutedMessage, strawberry.lazy("schema.routing")]]:
+        from schema.routing import RoutedMessage, visible_messages
+
+        rows = await info.context.loaders.messages_about.load(self.row.id)
+        return [RoutedMessage.from_model(r) for r in await visible_messages(info, rows)]
+
+
+@strawberry.input(description="Narrow a list of cases.")
+class CaseFilter:
+    status: list[CaseStatus] | None = strawberry.field(default=None, description="Only cases in these states.")
+    created_after: date | None = strawberry.field(default=None, description="Recorded on or after this day (England).")
+    created_before: date | None = strawberry.field(default=None, description="Recorded before this day (England).")

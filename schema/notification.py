@@ -1,0 +1,117 @@
+"""Notification, referral and their inputs and payloads (thin: shapes only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from hub import models
+from schema.case import Case
+from schema.common import UserError
+from schema.context import HubInfo
+from schema.enums import AbuseOrNeglect, IncidentKind, IncidentLocation, NotificationKind, Sex
+
+if TYPE_CHECKING:
+    from schema.routing import RoutedMessage
+
+
+@strawberry.type(description="A notification to the Panel (s16C; paras 12-13).")
+class Notification:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    kind: NotificationKind = strawberry.field(description="Serious incident or looked-after child's death.")
+    submitted_at: datetime = strawberry.field(description="When the hub received it.")
+    submitted_on: date = strawberry.field(description="The day in England it was received.")
+    due_on: date = strawberry.field(description="awareOn + 5 working days in England (para 12).")
+    on_time: bool = strawberry.field(description="submittedOn <= dueOn.")
+    late_reason: str | None = strawberry.field(description="Why it was late, when it was.")
+    to_panel: bool = strawberry.field(description="Whether it was notified to the Panel (abuse or neglect known or suspected).")
+    case_id: strawberry.Private[str]
+
+    @classmethod
+    def from_model(cls, row: models.Notification) -> Notification:
+        return cls(
+            id=strawberry.ID(row.id), kind=NotificationKind(row.kind), submitted_at=row.submitted_at,
+            submitted_on=row.submitted_on, due_on=row.due_on, on_time=row.on_time,
+            late_reason=row.late_reason, to_panel=row.to_panel, case_id=row.case_id,
+        )
+
+    @strawberry.field(description="Who it was routed to, with basis and due date; roles other than "
+                      "partners and the Panel see only the messages addressed to them.")
+    async def routed_to(self, info: HubInfo) -> list[Annotated[RoutedMessage, strawberry.lazy("schema.routing")]]:
+        from schema.routing import RoutedMessage, visible_messages
+
+        rows = await info.context.loaders.messages_about.load(self.case_id)
+        mine = [r for r in rows if r.subject_id == str(self.id)]
+        return [RoutedMessage.from_model(r) for r in await visible_messages(info, mine)]
+
+
+@strawberry.input(description="A child harmed or killed. Names and date of birth are optional when unknown.")
+class ChildInput:
+    first_name: str | None = strawberry.field(default=None, description="At most 100 characters.")
+    last_name: str | None = strawberry.field(default=None, description="At most 100 characters.")
+    date_of_birth: date | None = strawberry.field(default=None, description="The child was under 18 on the day.")
+    sex: Sex = strawberry.field(description="As recorded.")
+    looked_after: bool = strawberry.field(description="Looked after by a local authority (para 13).")
+    on_child_protection_plan: bool = strawberry.field(description="Subject of a child protection plan.")
+
+
+@strawberry.input(description="What happened (paras 10-11).")
+class IncidentInput:
+    kind: IncidentKind = strawberry.field(description="DEATH or SERIOUS_HARM.")
+    occurred_on: date = strawberry.field(description="Not in the future.")
+    aware_on: date = strawberry.field(description="The day the local authority became aware; not in the future.")
+    abuse_or_neglect: AbuseOrNeglect = strawberry.field(description="NOT_SUSPECTED is not notifiable (para 10).")
+    location: IncidentLocation = strawberry.field(description="ELSEWHERE_IN_ENGLAND is not notifiable by this area (s16C(1)).")
+    summary: str = strawberry.field(description="What happened; must not name the child (it is copied to Ofsted and DfE). At most 20,000 characters.")
+
+
+@strawberry.input(description="Notify a serious incident to the Panel (s16C; para 12).")
+class NotifySeriousIncidentInput:
+    child: ChildInput = strawberry.field(description="The child harmed or killed.")
+    other_children: list[ChildInput] | None = strawberry.field(default=None, description="Up to three more children harmed in the same incident.")
+    incident: IncidentInput = strawberry.field(description="What happened.")
+    other_area_codes: list[str] | None = strawberry.field(default=None, description="Codes of other local authorities involved; their partnerships become involved (para 12, footnote 77; para 18).")
+    late_reason: str | None = strawberry.field(default=None, description="Required when submitted after awareOn + 5 working days.")
+    idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key returns the first result and changes nothing.")
+
+
+@strawberry.input(description="Notify the death of a looked-after child or care leaver (para 13).")
+class NotifyLookedAfterChildDeathInput:
+    child: ChildInput = strawberry.field(description="The child or young person who died.")
+    died_on: date = strawberry.field(description="Not in the future.")
+    aware_on: date = strawberry.field(description="The day the local authority became aware.")
+    abuse_or_neglect: AbuseOrNeglect = strawberry.field(description="KNOWN or SUSPECTED also notifies the Panel.")
+    summary: str = strawberry.field(description="What happened; must not name the child.")
+    care_leaver: bool | None = strawberry.field(default=None, description="A care leaver up to and including age 24 (Working Together 2023).")
+    late_reason: str | None = strawberry.field(default=None, description="Required when submitted after awareOn + 5 working days.")
+    idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key returns the first result and changes nothing.")
+
+
+@strawberry.input(description="Tell the safeguarding partners of an area about an incident (para 14).")
+class ReferIncidentInput:
+    local_authority_code: str = strawberry.field(description="The local authority of the area.")
+    child: ChildInput = strawberry.field(description="The child harmed or killed.")
+    incident: IncidentInput = strawberry.field(description="What happened.")
+    idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key returns the first result and changes nothing.")
+
+
+@strawberry.type(description="The result of notifySeriousIncident.")
+class NotifySeriousIncidentPayload:
+    case: Case | None = strawberry.field(description="The case opened.")
+    notification: Notification | None = strawberry.field(description="The notification recorded.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of notifyLookedAfterChildDeath.")
+class NotifyLookedAfterChildDeathPayload:
+    case: Case | None = strawberry.field(description="The case opened.")
+    notification: Notification | None = strawberry.field(description="The notification recorded.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of referIncident.")
+class ReferIncidentPayload:
+    case: Case | None = strawberry.field(description="The case opened for the partners to consider.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")

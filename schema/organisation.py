@@ -1,0 +1,75 @@
+"""Organisations, safeguarding partnerships and the caller (thin: shapes only)."""
+
+from __future__ import annotations
+
+
+import strawberry
+
+from hub import models
+from schema.context import HubInfo
+from schema.enums import OrganisationKind
+
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="An organisation taking part: a local authority, police force, ICB or national body. "
+    "Local authorities, police force areas and ICBs are identified by their ONS GSS code.",
+)
+class Organisation:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    code: str = strawberry.field(description="ONS GSS code, or PANEL, OFSTED, DFE, SOS, CQC, HMICFRS, WWCSC.")
+    name: str = strawberry.field(description="The organisation's name.")
+    kind: OrganisationKind = strawberry.field(description="What kind of organisation it is.")
+
+    @classmethod
+    def from_model(cls, row: models.Organisation) -> Organisation:
+        return cls(id=strawberry.ID(row.id), code=row.code, name=row.name, kind=OrganisationKind(row.kind))
+
+    @strawberry.field(description="The safeguarding partnerships it belongs to today.")
+    async def partnerships(self, info: HubInfo) -> list[SafeguardingPartnership]:
+        rows = await info.context.loaders.partnerships_of_organisation.load(str(self.id))
+        return [SafeguardingPartnership.from_model(p) for p in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> Organisation | None:
+        row = await info.context.loaders.organisation.load(str(id))
+        return cls.from_model(row) if row else None
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="The safeguarding partners for an area: the local authority, the chief officer of "
+    "police and the integrated care board (one partnership may cover several local authorities).",
+)
+class SafeguardingPartnership:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    code: str = strawberry.field(description="The partnership's code in the reference data.")
+    name: str = strawberry.field(description="The partnership's name.")
+
+    @classmethod
+    def from_model(cls, row: models.Partnership) -> SafeguardingPartnership:
+        return cls(id=strawberry.ID(row.id), code=row.code, name=row.name)
+
+    @strawberry.field(description="Its members today.")
+    async def members(self, info: HubInfo) -> list[Organisation]:
+        rows = await info.context.loaders.members.load(str(self.id))
+        return [Organisation.from_model(o) for o in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> SafeguardingPartnership | None:
+        row = await info.context.loaders.partnership.load(str(id))
+        return cls.from_model(row) if row else None
+
+
+@strawberry.type(description="Who is calling: one organisation acting in one role.")
+class Principal:
+    role: str = strawberry.field(description="The token's role scope (la, police, health, panel, ofsted, recipient, agency, dfe).")
+    scopes: list[str] = strawberry.field(description="The token's scopes (exactly one role).")
+    organisation_id: strawberry.Private[str]
+
+    @strawberry.field(description="The organisation the token acts for.")
+    async def organisation(self, info: HubInfo) -> Organisation:
+        row = await info.context.loaders.organisation.load(self.organisation_id)
+        assert row is not None
+        return Organisation.from_model(row)

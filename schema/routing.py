@@ -1,0 +1,77 @@
+"""Routed messages and the inbox (thin: shapes only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from hub import models
+from hub.visibility import inbox_codes, may_see_identity
+from schema.case import Case
+from schema.common import UserError
+from schema.context import HubInfo
+from schema.organisation import Organisation
+
+
+async def visible_messages(info: HubInfo, rows: list[models.RoutedMessage]) -> list[models.RoutedMessage]:
+    """Partners and the Panel see every hand-over of a case they see; others only their own."""
+    principal = info.context.principal
+    if principal is None:
+        return []
+    if may_see_identity(principal):
+        return rows
+    codes = set(inbox_codes(principal))
+    orgs = [await info.context.loaders.organisation.load(r.recipient_id) for r in rows]
+    return [r for r, o in zip(rows, orgs, strict=True) if o is not None and o.code in codes]
+
+
+@strawberry.type(description="A hand-over the guidance requires: recipient, event, basis, due date, "
+                 "and when it was delivered and acknowledged.")
+class RoutedMessage:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    event_type: str = strawberry.field(description="e.g. notification.submitted (CONTRACT: event types).")
+    basis: str = strawberry.field(description="The paragraph that requires it, e.g. 'WT2018 ch4 para 12'.")
+    due_on: date | None = strawberry.field(description="When the recipient must have been told.")
+    created_at: datetime = strawberry.field(description="When it was routed.")
+    delivered_at: datetime | None = strawberry.field(description="When the recipient first retrieved it.")
+    acknowledged_at: datetime | None = strawberry.field(description="When the recipient acknowledged it.")
+    row: strawberry.Private[models.RoutedMessage]
+
+    @classmethod
+    def from_model(cls, row: models.RoutedMessage) -> RoutedMessage:
+        return cls(id=strawberry.ID(row.id), event_type=row.event_type, basis=row.basis,
+                   due_on=row.due_on, created_at=row.created_at, delivered_at=row.delivered_at,
+                   acknowledged_at=row.acknowledged_at, row=row)
+
+    @strawberry.field(description="Who must be told.")
+    async def recipient(self, info: HubInfo) -> Organisation:
+        row = await info.context.loaders.organisation.load(self.row.recipient_id)
+        assert row is not None
+        return Organisation.from_model(row)
+
+    @strawberry.field(description="Who it came from, when an organisation acted.")
+    async def sender(self, info: HubInfo) -> Organisation | None:
+        if self.row.sender_id is None:
+            return None
+        row = await info.context.loaders.organisation.load(self.row.sender_id)
+        return Organisation.from_model(row) if row else None
+
+    @strawberry.field(description="The case it is about, if the caller may see it.")
+    async def case(self, info: HubInfo) -> Case | None:
+        row = await info.context.loaders.visible_case.load(self.row.case_id)
+        return Case.from_model(row) if row else None
+
+
+@strawberry.input(description="Narrow the inbox.")
+class InboxFilter:
+    unacknowledged: bool | None = strawberry.field(default=None, description="true: only messages not yet acknowledged.")
+    event_types: list[str] | None = strawberry.field(default=None, description="Only these event types.")
+    case_id: strawberry.ID | None = strawberry.field(default=None, description="Only messages about this case.")
+    due_before: date | None = strawberry.field(default=None, description="Only messages due before this day.")
+
+
+@strawberry.type(description="The result of acknowledgeMessage.")
+class RoutedMessagePayload:
+    message: RoutedMessage | None = strawberry.field(description="The message acknowledged.")
+    errors: list[UserError] = strawberry.field(description="Why it was refused; empty on success.")

@@ -1,0 +1,173 @@
+"""Shared fixtures: a real database per backend (SQLite file and PostgreSQL), the ASGI app,
+tokens from the development issuer, and a GraphQL helper.
+
+PostgreSQL comes from CSPR_HUB_TEST_POSTGRES_URL (default: the local server's `test`
+database); each run makes a database of its own and drops it afterwards. Without a
+server the PostgreSQL half is skipped with the reason, except under CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.main import Hub, create_app
+from app.settings import Settings
+from auth.tokens import mint
+from hub.clock import LONDON, FixedClock
+from hub.store import transaction
+
+POSTGRES_URL = os.environ.get(
+    "CSPR_HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test"
+)
+CASE_TABLES = ("idempotency_record", "case_event", "routed_message", "notification", "referral",
+               "child", "case_partnership", '"case"')
+DEFAULT_NOW = datetime(2026, 12, 22, 11, 0, tzinfo=LONDON)
+
+
+async def _make_postgres_database() -> tuple[str, str]:
+    name = f"cspr_hub_test_{secrets.token_hex(4)}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}", name
+
+
+async def _drop_postgres_database(name: str) -> None:
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'hub.db'}"
+        return
+    try:
+        url, name = await _make_postgres_database()
+    except (OSError, ConnectionError) as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
+    yield url
+    await _drop_postgres_database(name)
+
+
+@dataclass
+class Statements:
+    count: int = 0
+    recording: bool = False
+
+
+@pytest.fixture(scope="session")
+async def running(database_url: str) -> AsyncIterator[tuple[Hub, Statements]]:
+    settings = Settings(database_url=database_url, issuer="http://testserver", audience="cspr-hub")
+    hub = Hub.create(settings, FixedClock(DEFAULT_NOW))
+    statements = Statements()
+
+    def count(*_: Any) -> None:
+        if statements.recording:
+            statements.count += 1
+
+    event.listen(hub.engine.sync_engine, "before_cursor_execute", count)
+    await hub.start()
+    yield hub, statements
+    await hub.stop()
+
+
+@pytest.fixture
+async def hub(running: tuple[Hub, Statements]) -> AsyncIterator[Hub]:
+    """A started hub with no cases, its clock at Tuesday 22 December 2026, 11:00 in London."""
+    found, _ = running
+    assert isinstance(found.clock, FixedClock)
+    found.clock.set(DEFAULT_NOW)
+    async with transaction(found.sessions) as session:
+        for table in CASE_TABLES:
+            await session.execute(text(f"DELETE FROM {table}"))
+    yield found
+
+
+@pytest.fixture
+def statements(running: tuple[Hub, Statements]) -> Iterator[Statements]:
+    _, found = running
+    found.count, found.recording = 0, False
+    yield found
+    found.recording = False
+
+
+@pytest.fixture
+def clock(hub: Hub) -> FixedClock:
+    assert isinstance(hub.clock, FixedClock)
+    return hub.clock
+
+
+@pytest.fixture
+async def client(hub: Hub) -> AsyncIterator[httpx2.AsyncClient]:
+    app = create_app(hub=hub)
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+class Api:
+    """GraphQL over HTTP, as an agency system calls it."""
+
+    def __init__(self, hub: Hub, http: httpx2.AsyncClient) -> None:
+        self.hub = hub
+        self.http = http
+        self._tokens: dict[tuple[str, str], str] = {}
+
+    async def token(self, org: str, role: str) -> str:
+        if (org, role) not in self._tokens:
+            async with transaction(self.hub.sessions) as session:
+                self._tokens[(org, role)] = await mint(
+                    session, settings=self.hub.token_settings, clock=self.hub.clock, org_code=org, role=role)
+        return self._tokens[(org, role)]
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: tuple[str, str] | None = None) -> httpx2.Response:
+        headers = {}
+        if as_ is not None:
+            headers["authorization"] = f"Bearer {await self.token(*as_)}"
+        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None, *, as_: tuple[str, str]) -> dict[str, Any]:
+        response = await self.post(query, variables, as_=as_)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def api(hub: Hub, client: httpx2.AsyncClient) -> Api:
+    return Api(hub, client)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            backend = item.callspec.params.get("database_url") if hasattr(item, "callspec") else None
+            if backend == "postgresql":
+                item.add_marker(pytest.mark.postgres)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rule(id): the statutory rule (hub.statute) this test shows")
