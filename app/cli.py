@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,7 +17,7 @@ schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema.")
 cli.add_typer(orgs, name="orgs")
 cli.add_typer(schema_cli, name="schema")
 
-DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
 
 
 def _settings(database_url: str | None) -> Settings:
@@ -126,9 +126,9 @@ def orgs_load(
 def rules(tests: Annotated[Path, typer.Option(help="Where the tests are.")] = Path("tests")) -> None:
     """Print each statutory rule: paragraph, rule, and the tests that name it."""
     from hub.statute import all_rules
-    from hub.traceability import tests_naming
+    from hub.traceability import marked_tests
 
-    named = tests_naming(tests)
+    named = marked_tests(tests)
     for rule in all_rules():
         typer.echo(f"{rule.basis}\t{rule.id}\t{rule.text}")
         for test in named.get(rule.id, []) or ["(no test names this rule)"]:
@@ -137,7 +137,7 @@ def rules(tests: Annotated[Path, typer.Option(help="Where the tests are.")] = Pa
 
 @schema_cli.command("print")
 def schema_print(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: schema.graphql).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: schema.graphql).")] = None,
     stdout: Annotated[bool, typer.Option("--stdout", help="Print instead of writing a file.")] = False,
 ) -> None:
     """Write the GraphQL schema (SDL) to schema.graphql."""

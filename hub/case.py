@@ -16,7 +16,14 @@ from hub.clock import start_of_day
 from hub.errors import Problem
 from hub.models import Case, CasePartnership, Child, Organisation, Partnership
 from hub.statute import rule
-from hub.vocabulary import AbuseOrNeglect, CaseStatus, IncidentKind, IncidentLocation, PartnershipRole, Sex
+from hub.vocabulary import (
+    AbuseOrNeglect,
+    CaseStatus,
+    IncidentKind,
+    IncidentLocation,
+    PartnershipRole,
+    Sex,
+)
 
 MAX_CHILDREN = 4  # Panel practice: one notification may name up to four children
 MAX_NAME = 100

@@ -5,7 +5,7 @@ Dates in the guidance are calendar dates in England (Europe/London).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock:
@@ -29,7 +29,7 @@ class FixedClock:
     def __init__(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware datetime")
-        self._at = at.astimezone(timezone.utc)
+        self._at = at.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._at
@@ -37,7 +37,7 @@ class FixedClock:
     def set(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware datetime")
-        self._at = at.astimezone(timezone.utc)
+        self._at = at.astimezone(UTC)
 
 
 def today_in_england(clock: Clock) -> date:
@@ -47,4 +47,4 @@ def today_in_england(clock: Clock) -> date:
 
 def start_of_day(day: date) -> datetime:
     """Midnight at the start of an England calendar day, as an aware instant."""
-    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)

@@ -22,8 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import events, idempotency, organisations, routing
 from hub.case import (
-    MAX_REASON, ChildFacts, IncidentFacts, check_children, check_child, check_incident,
-    check_text, open_case,
+    MAX_REASON,
+    ChildFacts,
+    IncidentFacts,
+    check_child,
+    check_children,
+    check_incident,
+    check_text,
+    open_case,
 )
 from hub.clock import Clock, today_in_england
 from hub.deadlines import notification_due_on
@@ -32,8 +38,14 @@ from hub.models import Case, Notification, Organisation, Partnership
 from hub.principal import Principal
 from hub.statute import rule
 from hub.vocabulary import (
-    AbuseOrNeglect, CaseStatus, EventType, IncidentKind, IncidentLocation, NotificationKind,
-    OrganisationKind, Role,
+    AbuseOrNeglect,
+    CaseStatus,
+    EventType,
+    IncidentKind,
+    IncidentLocation,
+    NotificationKind,
+    OrganisationKind,
+    Role,
 )
 
 CARE_LEAVER_MAX_AGE = 24  # Working Together 2023: care leavers up to and including 24

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import events, idempotency, organisations, routing
-from hub.case import ChildFacts, IncidentFacts, check_children, check_incident, check_text, open_case
+from hub.case import (
+    ChildFacts,
+    IncidentFacts,
+    check_children,
+    check_incident,
+    check_text,
+    open_case,
+)
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, refuse_if
 from hub.models import Case, Organisation, Partnership, Referral

@@ -54,9 +54,9 @@ def cite(paragraph: str) -> str:
 
 
 def all_rules() -> list[Rule]:
-    import hub.deadlines  # noqa: F401  (import registers the rules)
-    import hub.notification  # noqa: F401
-    import hub.routing  # noqa: F401
+    import hub.deadlines
+    import hub.notification
+    import hub.routing
     import hub.visibility  # noqa: F401
 
     return sorted(REGISTRY.values(), key=lambda r: r.id)

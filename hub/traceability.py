@@ -10,7 +10,7 @@ MARK = re.compile(r"""@pytest\.mark\.rule\(([^)]*)\)\s*\n(?:\s*@[^\n]*\n)*\s*(?:
 ID = re.compile(r"""["']([\w.-]+)["']""")
 
 
-def tests_naming(folder: Path) -> dict[str, list[str]]:
+def marked_tests(folder: Path) -> dict[str, list[str]]:
     """rule id -> ["path::test_name", ...] for every test marked with it."""
     found: dict[str, list[str]] = defaultdict(list)
     for path in sorted(folder.rglob("test_*.py")):

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import HubError, Refused

@@ -14,9 +14,15 @@ from resolvers.permissions import described, roles
 from schema.case import Case
 from schema.context import HubInfo
 from schema.notification import (
-    ChildInput, IncidentInput, Notification, NotifyLookedAfterChildDeathInput,
-    NotifyLookedAfterChildDeathPayload, NotifySeriousIncidentInput, NotifySeriousIncidentPayload,
-    ReferIncidentInput, ReferIncidentPayload,
+    ChildInput,
+    IncidentInput,
+    Notification,
+    NotifyLookedAfterChildDeathInput,
+    NotifyLookedAfterChildDeathPayload,
+    NotifySeriousIncidentInput,
+    NotifySeriousIncidentPayload,
+    ReferIncidentInput,
+    ReferIncidentPayload,
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
@@ -12,7 +12,7 @@ from hub.vocabulary import Role
 
 
 class RoleIn(BasePermission):
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
 
     def __init__(self, roles: Iterable[Role]) -> None:
         self.roles = frozenset(roles)

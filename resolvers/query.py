@@ -16,7 +16,14 @@ from hub.visibility import visible_cases
 from hub.vocabulary import CaseStatus as CaseStatusValue
 from resolvers.permissions import ANY_ROLE, described, roles
 from schema.case import Case, CaseFilter
-from schema.common import Connection, decode_cursor, encode_cursor, make_connection, page_size, parse_id
+from schema.common import (
+    Connection,
+    decode_cursor,
+    encode_cursor,
+    make_connection,
+    page_size,
+    parse_id,
+)
 from schema.context import HubInfo
 from schema.enums import OrganisationKind
 from schema.organisation import Organisation, Principal

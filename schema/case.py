@@ -94,8 +94,8 @@ class Case:
     @strawberry.field(description="Other partnerships involved (para 12, footnote 77; para 18).")
     async def involved_partnerships(self, info: HubInfo) -> list[SafeguardingPartnership]:
         links = await info.context.loaders.case_partnerships.load(self.row.id)
-        rows = [await info.context.loaders.partnership.load(link.partnership_id)
-                for link in links if link.role == "INVOLVED"]
+        rows = await info.context.loaders.partnership.load_many(
+            [link.partnership_id for link in links if link.role == "INVOLVED"])
         return [SafeguardingPartnership.from_model(r) for r in rows if r is not None]
 
     @strawberry.field(description="The first child named.")

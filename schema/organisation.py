@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 import strawberry
 
 from hub import models
 from schema.context import HubInfo
 from schema.enums import OrganisationKind
-
 
 
 @strawberry.federation.type(

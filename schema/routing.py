@@ -22,7 +22,7 @@ async def visible_messages(info: HubInfo, rows: list[models.RoutedMessage]) -> l
     if may_see_identity(principal):
         return rows
     codes = set(inbox_codes(principal))
-    orgs = [await info.context.loaders.organisation.load(r.recipient_id) for r in rows]
+    orgs = await info.context.loaders.organisation.load_many([r.recipient_id for r in rows])
     return [r for r, o in zip(rows, orgs, strict=True) if o is not None and o.code in codes]
 
 

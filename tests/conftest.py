@@ -8,13 +8,11 @@ server the PostgreSQL half is skipped with the reason, except under CI, where it
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx2

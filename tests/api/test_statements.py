@@ -1,0 +1,47 @@
+"""The number of SQL statements for a page of cases does not grow with the page size."""
+
+from __future__ import annotations
+
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, NOTIFY, serious_incident
+from tests.conftest import Api, Statements
+
+PAGE = """query($first: Int) { cases(first: $first) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { reference leadPartnership { name members { code name } } involvedPartnerships { name }
+          child { pseudonym firstName } children { sex }
+          notification { dueOn onTime routedTo { recipient { code kind } eventType basis dueOn } } } } }"""
+
+
+async def measure(api: Api, statements: Statements, first: int, as_: tuple[str, str]) -> int:
+    await api(PAGE, {"first": first}, as_=as_)  # warm the token and organisation caches
+    statements.count, statements.recording = 0, True
+    body = await api(PAGE, {"first": first}, as_=as_)
+    statements.recording = False
+    assert len(body["data"]["cases"]["nodes"]) == first
+    return statements.count
+
+
+async def test_statements_for_a_page_of_cases_do_not_grow_with_page_size(api: Api, statements: Statements) -> None:
+    for n in range(12):
+        value = serious_incident(otherAreaCodes=[BIRMINGHAM], idempotencyKey=f"k{n}")
+        body = await api(NOTIFY, {"input": value}, as_=(CAMDEN, "la"))
+        assert body["data"]["notifySeriousIncident"]["errors"] == []
+    for who in [(CAMDEN, "la"), ("PANEL", "panel"), ("OFSTED", "ofsted")]:
+        small, large = await measure(api, statements, 2, who), await measure(api, statements, 12, who)
+        assert small == large, who
+        assert large <= 14, who
+
+
+async def test_paging_walks_every_case_once(api: Api) -> None:
+    for n in range(5):
+        await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"p{n}")}, as_=(CAMDEN, "la"))
+    seen: list[str] = []
+    after = None
+    for _ in range(5):
+        body = await api("query($after: String) { cases(first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }",
+                         {"after": after}, as_=(CAMDEN, "la"))
+        page = body["data"]["cases"]
+        seen += [n["id"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == 5 == len(set(seen))

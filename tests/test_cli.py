@@ -1,0 +1,102 @@
+"""The cspr-hub command as an operator uses it: a real server process on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cspr_hub(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app", *args], check=False, env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "CSPR_HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+            "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture
+def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
+                               env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+            time.sleep(0.2)
+        else:
+            pytest.fail("the server did not become ready within 60 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_migrates_loads_reference_data_and_answers_a_minted_token(
+    server: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    minted = cspr_hub("token", "--org", "E09000007", "--role", "la", env=env, cwd=tmp_path)
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip()
+    assert token.count(".") == 2 and "\n" not in token
+    response = httpx2.post(f"{server}/graphql", json={"query": "{ me { role organisation { code } } }"},
+                           headers={"authorization": f"Bearer {token}"}, timeout=10)
+    assert response.json() == {"data": {"me": {"role": "la", "organisation": {"code": "E09000007"}}}}
+    page = httpx2.get(f"{server}/graphql", headers={"accept": "text/html"}, timeout=10)
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+def test_token_refuses_a_role_that_does_not_suit_the_organisation(env: dict[str, str], tmp_path: Path) -> None:
+    refused = cspr_hub("token", "--org", "E23000001", "--role", "la", env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "does not suit" in refused.stderr and refused.stdout == ""
+
+
+def test_orgs_load_takes_the_hub_layout_and_refreshes_names(env: dict[str, str], tmp_path: Path) -> None:
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("code,name,kind\nE09000007,London Borough of Camden,LOCAL_AUTHORITY\nX00000001,Invented Academy Trust,OTHER_AGENCY\n")
+    loaded = cspr_hub("orgs", "load", str(orgs), env=env, cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "organisations added: 1" in loaded.stdout and "organisations updated: 1" in loaded.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("what,is,this\n1,2,3\n")
+    refused = cspr_hub("orgs", "load", str(bad), env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "unrecognised" in refused.stderr
+
+
+def test_rules_prints_each_paragraph_with_its_tests(env: dict[str, str]) -> None:
+    printed = cspr_hub("rules", env=env, cwd=ROOT)
+    assert printed.returncode == 0, printed.stderr
+    assert "para 12\tnotification-due" in printed.stdout
+    assert "test_notification_due_five_working_days_after_awareness_over_christmas" in printed.stdout
+    assert "(no test names this rule)" not in printed.stdout
+
+
+def test_migrate_reports_the_head_revision(env: dict[str, str], tmp_path: Path) -> None:
+    done = cspr_hub("migrate", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "database at revision 0001" in done.stdout
