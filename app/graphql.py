@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ExecutionResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,10 +30,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return make_context(request=request, response=response, principal=principal,
                             clock=self.clock, sessions=self.sessions)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
-            response["errors"] = [format_error(e) for e in result.errors]  # type: ignore[typeddict-item]
+            response["errors"] = [format_error(e) for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response

@@ -6,9 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import Key, KeySet, RSAKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.models import SigningKey
 
@@ -22,8 +23,8 @@ def _kid(at: datetime) -> str:
 async def active_key(session: AsyncSession, *, now: datetime) -> RSAKey:
     """The newest unretired key, made on first use."""
     query = (
-        select(SigningKey).where(SigningKey.retired_at.is_(None))  # type: ignore[union-attr]
-        .order_by(SigningKey.created_at.desc()).limit(1)  # type: ignore[attr-defined]
+        select(SigningKey).where(col(SigningKey.retired_at).is_(None))
+        .order_by(col(SigningKey.created_at).desc()).limit(1)
     )
     found = (await session.execute(query)).scalar_one_or_none()
     if found is not None:
@@ -38,8 +39,8 @@ async def active_key(session: AsyncSession, *, now: datetime) -> RSAKey:
 async def published(session: AsyncSession) -> KeySet:
     """Every key whose tokens may still be in use (public parts)."""
     rows = (await session.execute(select(SigningKey))).scalars()
-    keys = [RSAKey.import_key(json.loads(row.private_jwk)) for row in rows]
-    return KeySet(keys)  # type: ignore[arg-type]
+    keys: list[Key] = [RSAKey.import_key(json.loads(row.private_jwk)) for row in rows]
+    return KeySet(keys)
 
 
 def public_jwks(keys: KeySet) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from hub.clock import start_of_day
 from hub.errors import Problem
@@ -167,9 +168,9 @@ class CaseQuery:
 def case_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.statuses:
-        where.append(Case.status.in_([s.value for s in query.statuses]))  # type: ignore[attr-defined]
+        where.append(col(Case.status).in_([s.value for s in query.statuses]))
     if query.created_after is not None:
-        where.append(Case.created_at >= start_of_day(query.created_after))  # type: ignore[operator]
+        where.append(col(Case.created_at) >= start_of_day(query.created_after))
     if query.created_before is not None:
-        where.append(Case.created_at < start_of_day(query.created_before))  # type: ignore[operator]
+        where.append(col(Case.created_at) < start_of_day(query.created_before))
     return where

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.errors import Problem, Refused
 from hub.models import IdempotencyRecord
@@ -51,9 +52,9 @@ def remember(
 
 
 async def exists(session: AsyncSession, *, organisation_id: str, operation: str, key: str) -> bool:
-    query = select(IdempotencyRecord.case_id).where(
-        IdempotencyRecord.organisation_id == organisation_id,
-        IdempotencyRecord.operation == operation,
-        IdempotencyRecord.key == key,
+    query = select(col(IdempotencyRecord.case_id)).where(
+        col(IdempotencyRecord.organisation_id) == organisation_id,
+        col(IdempotencyRecord.operation) == operation,
+        col(IdempotencyRecord.key) == key,
     )
     return (await session.execute(query)).first() is not None

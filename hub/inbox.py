@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from hub.clock import Clock
 from hub.errors import Problem, Refused
@@ -31,22 +32,22 @@ class InboxFilter:
 
 
 def recipients_of(principal: Principal) -> ColumnElement[bool]:
-    mine = select(Organisation.id).where(Organisation.code.in_(inbox_codes(principal)))  # type: ignore[attr-defined]
-    return RoutedMessage.recipient_id.in_(mine)  # type: ignore[attr-defined,no-any-return]
+    mine = select(col(Organisation.id)).where(col(Organisation.code).in_(inbox_codes(principal)))
+    return col(RoutedMessage.recipient_id).in_(mine)
 
 
 def conditions(principal: Principal, wanted: InboxFilter) -> list[ColumnElement[bool]]:
     where = [recipients_of(principal)]
     if wanted.unacknowledged is True:
-        where.append(RoutedMessage.acknowledged_at.is_(None))  # type: ignore[union-attr]
+        where.append(col(RoutedMessage.acknowledged_at).is_(None))
     elif wanted.unacknowledged is False:
-        where.append(RoutedMessage.acknowledged_at.is_not(None))  # type: ignore[union-attr]
+        where.append(col(RoutedMessage.acknowledged_at).is_not(None))
     if wanted.event_types:
-        where.append(RoutedMessage.event_type.in_(wanted.event_types))  # type: ignore[attr-defined]
+        where.append(col(RoutedMessage.event_type).in_(wanted.event_types))
     if wanted.case_id is not None:
-        where.append(RoutedMessage.case_id == wanted.case_id)
+        where.append(col(RoutedMessage.case_id) == wanted.case_id)
     if wanted.due_before is not None:
-        where.append(RoutedMessage.due_on < wanted.due_before)  # type: ignore[operator]
+        where.append(col(RoutedMessage.due_on) < wanted.due_before)
     return where
 
 
@@ -56,7 +57,7 @@ async def mark_delivered(session: AsyncSession, *, clock: Clock, message_ids: Se
         return
     await session.execute(
         update(RoutedMessage)
-        .where(RoutedMessage.id.in_(message_ids), RoutedMessage.delivered_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(col(RoutedMessage.id).in_(message_ids), col(RoutedMessage.delivered_at).is_(None))
         .values(delivered_at=clock.now())
     )
 
@@ -65,7 +66,7 @@ async def acknowledge(
     session: AsyncSession, *, clock: Clock, principal: Principal, message_id: str
 ) -> RoutedMessage:
     """Only the recipient acknowledges; a message addressed elsewhere is not found."""
-    query = select(RoutedMessage).where(RoutedMessage.id == message_id, recipients_of(principal))
+    query = select(RoutedMessage).where(col(RoutedMessage.id) == message_id, recipients_of(principal))
     message = (await session.execute(query)).scalar_one_or_none()
     if message is None:
         raise Refused([Problem("NOT_FOUND", ("messageId",), "no such message in your inbox")])

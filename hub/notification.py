@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub import events, idempotency, organisations, routing
 from hub.case import (
@@ -173,7 +174,7 @@ async def _replay(
 
 
 async def notification_of(session: AsyncSession, case_id: str) -> Notification | None:
-    found = await session.execute(select(Notification).where(Notification.case_id == case_id))
+    found = await session.execute(select(Notification).where(col(Notification.case_id) == case_id))
     return found.scalar_one_or_none()
 
 
@@ -189,7 +190,8 @@ async def notify_serious_incident(
     today = today_in_england(clock)
     org, area = await _notifier(session, principal, today)
     children = [notice.child, *notice.other_children]
-    paths = [("input", "child")] + [("input", "otherChildren", str(i)) for i in range(len(notice.other_children))]
+    paths: list[tuple[str, ...]] = [("input", "child")]
+    paths += [("input", "otherChildren", str(i)) for i in range(len(notice.other_children))]
     problems = notifiable(notice.incident)
     problems += check_incident(notice.incident, ("input", "incident"), today=today)
     problems += check_children(children, on=notice.incident.occurred_on, paths=paths)

@@ -7,20 +7,22 @@ from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from hub.models import Organisation, Partnership, PartnershipMembership
 from hub.vocabulary import OrganisationKind
 
 
-def _current(on: date):  # type: ignore[no-untyped-def]
-    return (PartnershipMembership.effective_from <= on) & or_(
-        PartnershipMembership.effective_to.is_(None),  # type: ignore[union-attr]
-        PartnershipMembership.effective_to >= on,  # type: ignore[operator]
+def _current(on: date) -> ColumnElement[bool]:
+    return (col(PartnershipMembership.effective_from) <= on) & or_(
+        col(PartnershipMembership.effective_to).is_(None),
+        col(PartnershipMembership.effective_to) >= on,
     )
 
 
 async def by_code(session: AsyncSession, code: str) -> Organisation | None:
-    found = await session.execute(select(Organisation).where(Organisation.code == code))
+    found = await session.execute(select(Organisation).where(col(Organisation.code) == code))
     return found.scalar_one_or_none()
 
 
@@ -28,7 +30,7 @@ async def by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Org
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    found = await session.execute(select(Organisation).where(Organisation.code.in_(wanted)))  # type: ignore[attr-defined]
+    found = await session.execute(select(Organisation).where(col(Organisation.code).in_(wanted)))
     return {o.code: o for o in found.scalars()}
 
 
@@ -36,8 +38,8 @@ async def partnerships_of(
     session: AsyncSession, organisation_id: str, on: date
 ) -> list[str]:
     """Ids of the partnerships the organisation belongs to on a day."""
-    query = select(PartnershipMembership.partnership_id).where(
-        PartnershipMembership.organisation_id == organisation_id, _current(on)
+    query = select(col(PartnershipMembership.partnership_id)).where(
+        col(PartnershipMembership.organisation_id) == organisation_id, _current(on)
     )
     return sorted(set((await session.execute(query)).scalars()))
 
@@ -50,8 +52,8 @@ async def area_partnership(
         return None
     query = (
         select(Partnership)
-        .join(PartnershipMembership, PartnershipMembership.partnership_id == Partnership.id)
-        .where(PartnershipMembership.organisation_id == local_authority.id, _current(on))
+        .join(PartnershipMembership, col(PartnershipMembership.partnership_id) == Partnership.id)
+        .where(col(PartnershipMembership.organisation_id) == local_authority.id, _current(on))
         .order_by(Partnership.code)
         .limit(1)
     )
@@ -65,9 +67,9 @@ async def members_of(
     if not partnership_ids:
         return {}
     query = (
-        select(PartnershipMembership.partnership_id, Organisation)
-        .join(Organisation, Organisation.id == PartnershipMembership.organisation_id)
-        .where(PartnershipMembership.partnership_id.in_(partnership_ids), _current(on))  # type: ignore[attr-defined]
+        select(col(PartnershipMembership.partnership_id), Organisation)
+        .join(Organisation, col(Organisation.id) == PartnershipMembership.organisation_id)
+        .where(col(PartnershipMembership.partnership_id).in_(partnership_ids), _current(on))
         .order_by(Organisation.code)
     )
     result: dict[str, list[Organisation]] = {pid: [] for pid in partnership_ids}
@@ -83,9 +85,9 @@ async def partnerships_for(
     if not organisation_ids:
         return {}
     query = (
-        select(PartnershipMembership.organisation_id, Partnership)
-        .join(Partnership, Partnership.id == PartnershipMembership.partnership_id)
-        .where(PartnershipMembership.organisation_id.in_(organisation_ids), _current(on))  # type: ignore[attr-defined]
+        select(col(PartnershipMembership.organisation_id), Partnership)
+        .join(Partnership, col(Partnership.id) == PartnershipMembership.partnership_id)
+        .where(col(PartnershipMembership.organisation_id).in_(organisation_ids), _current(on))
         .order_by(Partnership.code)
     )
     result: dict[str, list[Partnership]] = {oid: [] for oid in organisation_ids}

@@ -23,6 +23,7 @@ from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.models import Organisation, Partnership, PartnershipMembership
 from hub.vocabulary import OrganisationKind
@@ -186,7 +187,7 @@ async def _load_memberships(
 
 async def load_shipped_if_empty(session: AsyncSession) -> bool:
     """First start: load the shipped file. Returns whether anything was loaded."""
-    if (await session.execute(select(Organisation.id).limit(1))).first() is not None:
+    if (await session.execute(select(col(Organisation.id)).limit(1))).first() is not None:
         return False
     await load(session, shipped())
     return True

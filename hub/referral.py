@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub import events, idempotency, organisations, routing
 from hub.case import (
@@ -108,6 +109,6 @@ async def refer_incident(
 
 async def _replayed(session: AsyncSession, case_id: str) -> Referred:
     case = await session.get(Case, case_id)
-    found = (await session.execute(select(Referral).where(Referral.case_id == case_id))).scalar_one()
+    found = (await session.execute(select(Referral).where(col(Referral.case_id) == case_id))).scalar_one()
     assert case is not None
     return Referred(case, found, replayed=True)

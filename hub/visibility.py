@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from hub.models import Case, CasePartnership, Notification, Organisation, Referral, RoutedMessage
 from hub.organisations import partnerships_of
@@ -37,9 +38,9 @@ def may_see_identity(principal: Principal) -> bool:
 
 
 def _routed_to(principal: Principal) -> ColumnElement[bool]:
-    recipients = select(Organisation.id).where(Organisation.code.in_(inbox_codes(principal)))  # type: ignore[attr-defined]
-    routed = select(RoutedMessage.case_id).where(RoutedMessage.recipient_id.in_(recipients))  # type: ignore[attr-defined]
-    return Case.id.in_(routed)  # type: ignore[attr-defined]
+    recipients = select(col(Organisation.id)).where(col(Organisation.code).in_(inbox_codes(principal)))
+    routed = select(col(RoutedMessage.case_id)).where(col(RoutedMessage.recipient_id).in_(recipients))
+    return col(Case.id).in_(routed)
 
 
 @rule("visibility-cases", "para 12; footnote 76; DOMAIN: who may see what",
@@ -52,12 +53,12 @@ async def visible_cases(
         mine = await partnerships_of(session, principal.organisation_id, today)
         if not mine:
             return false()
-        involved = select(CasePartnership.case_id).where(CasePartnership.partnership_id.in_(mine))  # type: ignore[attr-defined]
-        return Case.id.in_(involved)  # type: ignore[attr-defined]
+        involved = select(col(CasePartnership.case_id)).where(col(CasePartnership.partnership_id).in_(mine))
+        return col(Case.id).in_(involved)
     if principal.role is Role.PANEL:
-        notified = select(Notification.case_id).where(Notification.to_panel.is_(True))  # type: ignore[attr-defined]
-        return Case.id.in_(notified)  # type: ignore[attr-defined]
+        notified = select(col(Notification.case_id)).where(col(Notification.to_panel).is_(True))
+        return col(Case.id).in_(notified)
     if principal.role is Role.AGENCY:
-        referred = select(Referral.case_id).where(Referral.referred_by_id == principal.organisation_id)
-        return or_(_routed_to(principal), Case.id.in_(referred))  # type: ignore[attr-defined]
+        referred = select(col(Referral.case_id)).where(col(Referral.referred_by_id) == principal.organisation_id)
+        return or_(_routed_to(principal), col(Case.id).in_(referred))
     return _routed_to(principal)

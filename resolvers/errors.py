@@ -61,7 +61,8 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     formatted = dict(error.formatted)
     if code == "INTERNAL_SERVER_ERROR":
         formatted["message"] = "Internal server error"
-    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    given = formatted.get("extensions")
+    formatted["extensions"] = {**(given if isinstance(given, dict) else {}), "code": code}
     return formatted
 
 

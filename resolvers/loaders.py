@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from hub import models, organisations
@@ -74,7 +75,7 @@ def build(
         return [found.get(k, []) for k in keys]
 
     async def notification(keys: list[str]) -> list[models.Notification | None]:
-        rows = await fetch(select(models.Notification).where(models.Notification.case_id.in_(keys)))  # type: ignore[attr-defined]
+        rows = await fetch(select(models.Notification).where(col(models.Notification.case_id).in_(keys)))
         return _one(rows, lambda r: r.case_id, keys)
 
     async def visible(keys: list[str]) -> list[models.Case | None]:
@@ -82,7 +83,7 @@ def build(
             return [None for _ in keys]
         async with sessions() as session:
             condition = await visible_cases(session, principal, today)
-            query = select(models.Case).where(models.Case.id.in_(keys), condition)  # type: ignore[attr-defined]
+            query = select(models.Case).where(col(models.Case.id).in_(keys), condition)
             rows = (await session.execute(query)).scalars().all()
         return _one(rows, lambda r: r.id, keys)
 

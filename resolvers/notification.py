@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import notification, referral
 from hub.case import ChildFacts, IncidentFacts
 from hub.principal import Principal
-from hub.vocabulary import AbuseOrNeglect, IncidentKind, IncidentLocation, Role, Sex
+from hub.vocabulary import Role
 from resolvers.errors import unit_of_work
 from resolvers.permissions import described, roles
 from schema.case import Case
@@ -28,7 +28,7 @@ from schema.notification import (
 
 def child_facts(child: ChildInput) -> ChildFacts:
     return ChildFacts(
-        sex=Sex(child.sex.value), looked_after=child.looked_after,
+        sex=child.sex, looked_after=child.looked_after,
         on_child_protection_plan=child.on_child_protection_plan, first_name=child.first_name,
         last_name=child.last_name, date_of_birth=child.date_of_birth,
     )
@@ -36,9 +36,9 @@ def child_facts(child: ChildInput) -> ChildFacts:
 
 def incident_facts(incident: IncidentInput) -> IncidentFacts:
     return IncidentFacts(
-        kind=IncidentKind(incident.kind.value), occurred_on=incident.occurred_on,
-        aware_on=incident.aware_on, abuse_or_neglect=AbuseOrNeglect(incident.abuse_or_neglect.value),
-        location=IncidentLocation(incident.location.value), summary=incident.summary,
+        kind=incident.kind, occurred_on=incident.occurred_on,
+        aware_on=incident.aware_on, abuse_or_neglect=incident.abuse_or_neglect,
+        location=incident.location, summary=incident.summary,
     )
 
 
@@ -66,7 +66,7 @@ async def _notify_looked_after(
 ) -> NotifyLookedAfterChildDeathPayload:
     notice = notification.LookedAfterDeathNotice(
         child=child_facts(input.child), died_on=input.died_on, aware_on=input.aware_on,
-        abuse_or_neglect=AbuseOrNeglect(input.abuse_or_neglect.value), summary=input.summary,
+        abuse_or_neglect=input.abuse_or_neglect, summary=input.summary,
         care_leaver=bool(input.care_leaver), late_reason=input.late_reason,
         idempotency_key=input.idempotency_key,
     )

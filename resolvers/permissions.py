@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
@@ -12,9 +13,8 @@ from hub.vocabulary import Role
 
 
 class RoleIn(BasePermission):
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
-
     def __init__(self, roles: Iterable[Role]) -> None:
+        self.error_extensions = {"code": "FORBIDDEN"}
         self.roles = frozenset(roles)
         names = ", ".join(sorted(r.value for r in self.roles))
         self.message = f"this needs one of the roles: {names}"
@@ -24,7 +24,7 @@ class RoleIn(BasePermission):
         return principal is not None and principal.role in self.roles
 
 
-def roles(*allowed: Role) -> list[PermissionExtension]:
+def roles(*allowed: Role) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[RoleIn(allowed)], use_directives=False)]
 
 

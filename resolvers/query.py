@@ -7,13 +7,13 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 
 from hub import deadlines, inbox, models, paging
 from hub.case import CaseQuery, case_conditions
 from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
-from hub.vocabulary import CaseStatus as CaseStatusValue
 from resolvers.permissions import ANY_ROLE, described, roles
 from schema.case import Case, CaseFilter
 from schema.common import (
@@ -40,7 +40,7 @@ async def _me(info: HubInfo) -> Principal:
 
 async def _organisation(info: HubInfo, code: str) -> Organisation | None:
     async with info.context.sessions() as session:
-        row = (await session.execute(select(models.Organisation).where(models.Organisation.code == code))).scalar_one_or_none()
+        row = (await session.execute(select(models.Organisation).where(col(models.Organisation.code) == code))).scalar_one_or_none()
     return Organisation.from_model(row) if row else None
 
 
@@ -49,10 +49,10 @@ async def _organisations(
 ) -> Connection[Organisation]:
     size = page_size(first)
     start = decode_cursor(after, 1)
-    where = [models.Organisation.kind == kind.value] if kind is not None else []
-    query = select(models.Organisation).where(*where).order_by(models.Organisation.code)
+    where = [col(models.Organisation.kind) == kind.value] if kind is not None else []
+    query = select(models.Organisation).where(*where).order_by(col(models.Organisation.code))
     if start is not None:
-        query = query.where(models.Organisation.code > start[0])
+        query = query.where(col(models.Organisation.code) > start[0])
     async with info.context.sessions() as session:
         rows = (await session.execute(query.limit(size + 1))).scalars().all()
 
@@ -75,7 +75,7 @@ async def _cases(
     size = page_size(first)
     position = paging.Position.decode(decode_cursor(after, 2))
     wanted = CaseQuery(
-        statuses=tuple(CaseStatusValue(s.value) for s in (filter.status or [])) if filter else (),
+        statuses=tuple(filter.status or ()) if filter else (),
         created_after=filter.created_after if filter else None,
         created_before=filter.created_before if filter else None,
     )

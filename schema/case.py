@@ -100,8 +100,9 @@ class Case:
 
     @strawberry.field(description="The first child named.")
     async def child(self, info: HubInfo) -> Child:
-        children = await self.children(info)
-        return children[0]
+        rows = await info.context.loaders.children.load(self.row.id)
+        identity = info.context.principal is not None and may_see_identity(info.context.principal)
+        return Child.from_model(rows[0], identity=identity)
 
     @strawberry.field(description="Every child named in the incident (up to four).")
     async def children(self, info: HubInfo) -> list[Child]:

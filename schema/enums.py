@@ -1,29 +1,48 @@
-"""The guidance's vocabulary as GraphQL enums (values from ``hub.vocabulary``)."""
+"""The guidance's vocabulary as GraphQL enums.
+
+``strawberry.enum`` registers the core's own enums in place, so the schema and the
+core share one class per concept and resolvers need no conversion.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
 from hub import vocabulary
+from hub.vocabulary import (
+    AbuseOrNeglect,
+    CaseStatus,
+    IncidentKind,
+    IncidentLocation,
+    NotificationKind,
+    OrganisationKind,
+    PartnershipRole,
+    Sex,
+)
 
-OrganisationKind = strawberry.enum(
+strawberry.enum(
     vocabulary.OrganisationKind, description="What kind of organisation takes part (DOMAIN: who takes part)."
 )
-IncidentKind = strawberry.enum(vocabulary.IncidentKind, description="The child died or was seriously harmed (para 10).")
-AbuseOrNeglect = strawberry.enum(
+strawberry.enum(vocabulary.IncidentKind, description="The child died or was seriously harmed (para 10).")
+strawberry.enum(
     vocabulary.AbuseOrNeglect, description="Whether abuse or neglect is known or suspected (para 10)."
 )
-IncidentLocation = strawberry.enum(
+strawberry.enum(
     vocabulary.IncidentLocation,
     description="Where the incident happened, for the s16C(1) test: in the notifying area, outside "
     "England while normally resident in the area, or elsewhere in England (not notifiable by this area).",
 )
-Sex = strawberry.enum(vocabulary.Sex, description="The child's sex as recorded.")
-CaseStatus = strawberry.enum(vocabulary.CaseStatus, description="Where a case is in the statutory process.")
-NotificationKind = strawberry.enum(
+strawberry.enum(vocabulary.Sex, description="The child's sex as recorded.")
+strawberry.enum(vocabulary.CaseStatus, description="Where a case is in the statutory process.")
+strawberry.enum(
     vocabulary.NotificationKind,
     description="A serious-incident notification (s16C, para 12) or a looked-after child's death (para 13).",
 )
-PartnershipRole = strawberry.enum(
+strawberry.enum(
     vocabulary.PartnershipRole, description="A partnership leads a case or is involved in it (footnote 77)."
 )
+
+__all__ = [
+    "AbuseOrNeglect", "CaseStatus", "IncidentKind", "IncidentLocation", "NotificationKind",
+    "OrganisationKind", "PartnershipRole", "Sex",
+]
