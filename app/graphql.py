@@ -12,6 +12,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from hub.clock import Clock
+from hub.policy import Policy
 from resolvers.context import make_context
 from resolvers.errors import format_error
 from schema.context import HubContext
@@ -19,16 +20,18 @@ from schema.context import HubContext
 
 class HubGraphQL(GraphQL[HubContext, None]):
     def __init__(
-        self, schema: Any, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, graphiql: bool
+        self, schema: Any, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, graphiql: bool,
+        policy: Policy,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
         self.sessions = sessions
         self.clock = clock
+        self.policy = policy
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> HubContext:
         principal = request.scope.get("state", {}).get("principal")
         return make_context(request=request, response=response, principal=principal,
-                            clock=self.clock, sessions=self.sessions)
+                            clock=self.clock, sessions=self.sessions, policy=self.policy)
 
     async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}

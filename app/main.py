@@ -64,7 +64,8 @@ class Hub:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None) -> Starlette:
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock)
-    graphql = HubGraphQL(build_schema(), sessions=hub.sessions, clock=hub.clock, graphiql=hub.settings.graphiql)
+    graphql = HubGraphQL(build_schema(), sessions=hub.sessions, clock=hub.clock, graphiql=hub.settings.graphiql,
+                         policy=hub.settings.policy)
     gated = BearerGate(graphql, principal_of=verifier.principal, path="/graphql",
                        max_body=hub.settings.max_body_bytes)
 

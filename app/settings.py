@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import TypeVar
 
+from hub.policy import Policy, RapidReviewClock
 from hub.store import DEFAULT_URL, normalise_url
 
 
@@ -37,6 +40,19 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+E = TypeVar("E", bound=Enum)
+
+
+def _choice(env: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw.lower())
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be one of {[k.value for k in kind]}, not {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
@@ -47,6 +63,7 @@ class Settings:
     graphiql: bool = True
     max_body_bytes: int = 1_000_000
     webhook_allow_private: bool = False
+    policy: Policy = field(default_factory=Policy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +77,8 @@ class Settings:
             graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", True),
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
             webhook_allow_private=_flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False),
+            policy=Policy(rapid_review_counts_from=_choice(
+                env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION)),
         )
 
     def with_database(self, url: str | None) -> Settings:

@@ -9,14 +9,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from hub.clock import start_of_day
-from hub.errors import Problem
+from hub.errors import Problem, Refused
 from hub.models import Case, CasePartnership, Child, Organisation, Partnership
+from hub.principal import Principal
 from hub.statute import rule
+from hub.visibility import visible_cases
 from hub.vocabulary import (
     AbuseOrNeglect,
     CaseStatus,
@@ -174,3 +177,23 @@ def case_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
     if query.created_before is not None:
         where.append(col(Case.created_at) < start_of_day(query.created_before))
     return where
+
+
+async def find_visible(
+    session: AsyncSession, *, principal: Principal, case_id: str, today: date, field: Path = ("caseId",)
+) -> Case:
+    """The case, if the caller may see it; otherwise refused as not found (never as forbidden)."""
+    condition = await visible_cases(session, principal, today)
+    query = select(Case).where(col(Case.id) == case_id, condition)
+    found = (await session.execute(query)).scalar_one_or_none()
+    if found is None:
+        raise Refused([Problem("NOT_FOUND", field, "no such case")])
+    return found
+
+
+async def partnership_ids(session: AsyncSession, case_id: str) -> tuple[str, list[str]]:
+    """The lead partnership's id and the involved partnerships' ids."""
+    rows = (await session.execute(
+        select(CasePartnership).where(col(CasePartnership.case_id) == case_id))).scalars().all()
+    lead = [r.partnership_id for r in rows if r.role == PartnershipRole.LEAD.value]
+    return lead[0], [r.partnership_id for r in rows if r.role == PartnershipRole.INVOLVED.value]

@@ -184,3 +184,126 @@ class SigningKey(SQLModel, table=True):
     private_jwk: str
     created_at: datetime = _when()
     retired_at: datetime | None = _when(default=None)
+
+
+class RapidReview(SQLModel, table=True):
+    """The partners' rapid review of a case, sent to the Panel (paras 20-21)."""
+
+    __tablename__ = "rapid_review"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, unique=True)
+    status: str = Field(max_length=40, index=True)
+    started_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    started_at: datetime = _when()
+    due_on: date
+    recommendation: str | None = Field(default=None, max_length=48)
+    rationale: str | None = None
+    criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    immediate_actions_taken: str | None = None
+    learning_identified: str | None = None
+    missing_contribution_reason: str | None = None
+    submitted_at: datetime | None = _when(default=None)
+    submitted_on: date | None = None
+    queued_at: datetime = _when(index=True)  # last time it came to the Panel: the queue's order
+    version: int = 1
+
+
+class RapidReviewInvitation(SQLModel, table=True):
+    """Another agency invited by the lead to contribute (para 14; paras 20-21)."""
+
+    __tablename__ = "rapid_review_invitation"
+
+    rapid_review_id: str = Field(foreign_key="rapid_review.id", primary_key=True, max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=36, index=True)
+    invited_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    invited_at: datetime = _when()
+
+
+class RapidReviewContribution(SQLModel, table=True):
+    """One partner's part of a rapid review: facts, immediate actions, learning (para 20)."""
+
+    __tablename__ = "rapid_review_contribution"
+    __table_args__ = (UniqueConstraint("rapid_review_id", "organisation_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    rapid_review_id: str = Field(foreign_key="rapid_review.id", max_length=36, index=True)
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=36)
+    summary: str
+    immediate_actions: str | None = None
+    learning: str | None = None
+    version: int = 1
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class PanelResponse(SQLModel, table=True):
+    """The Panel's decision on a rapid review, with its rationale (paras 22-26)."""
+
+    __tablename__ = "panel_response"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    rapid_review_id: str = Field(foreign_key="rapid_review.id", max_length=36, index=True)
+    outcome: str = Field(max_length=48)
+    rationale: str
+    criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    responded_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    responded_at: datetime = _when()
+    information_request_id: str | None = Field(default=None, max_length=36)
+
+
+class InformationRequest(SQLModel, table=True):
+    """Further information asked for in writing, with a due date (paras 24, 35)."""
+
+    __tablename__ = "information_request"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    rapid_review_id: str | None = Field(default=None, foreign_key="rapid_review.id", max_length=36, index=True)
+    requested_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    status: str = Field(max_length=16, index=True)
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due_on: date
+    created_at: datetime = _when(index=True)
+    closed_at: datetime | None = _when(default=None)
+
+
+class InformationAddressee(SQLModel, table=True):
+    """One organisation asked, and its answer."""
+
+    __tablename__ = "information_addressee"
+
+    request_id: str = Field(foreign_key="information_request.id", primary_key=True, max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=36, index=True)
+    answer: str | None = None
+    answered_at: datetime | None = _when(default=None)
+
+
+class FamilyCommunication(SQLModel, table=True):
+    """How and when a decision's rationale reached the family (paras 17, 26)."""
+
+    __tablename__ = "family_communication"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    decision: str = Field(max_length=48)
+    method: str = Field(max_length=32)
+    communicated_on: date
+    notes: str | None = None
+    recorded_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    recorded_at: datetime = _when()
+
+
+class ParallelProceeding(SQLModel, table=True):
+    """An investigation or review running alongside (para 29)."""
+
+    __tablename__ = "parallel_proceeding"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    kind: str = Field(max_length=48)
+    reference: str | None = Field(default=None, max_length=200)
+    description: str | None = None
+    started_on: date | None = None
+    recorded_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    recorded_at: datetime = _when()

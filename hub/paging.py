@@ -49,14 +49,21 @@ async def newest_first(
     session: AsyncSession, model: Any, where: list[ColumnElement[bool]],
     *, after: Position | None, size: int,
 ) -> Page[Any]:
+    return await keyset(session, model, where, after=after, size=size, by="created_at", newest=True)
+
+
+async def keyset(
+    session: AsyncSession, model: Any, where: list[ColumnElement[bool]],
+    *, after: Position | None, size: int, by: str, newest: bool,
+) -> Page[Any]:
+    """A page ordered by ``(by, id)``, newest or oldest first, after a position."""
+    column, ident = getattr(model, by), model.id
     conditions = list(where)
     if after is not None:
-        conditions.append(or_(
-            model.created_at < after.created_at,
-            and_(model.created_at == after.created_at, model.id < after.id),
-        ))
-    query = (select(model).where(*conditions)
-             .order_by(model.created_at.desc(), model.id.desc()).limit(size + 1))
+        beyond = (column < after.created_at, ident < after.id) if newest else (column > after.created_at, ident > after.id)
+        conditions.append(or_(beyond[0], and_(column == after.created_at, beyond[1])))
+    order = (column.desc(), ident.desc()) if newest else (column.asc(), ident.asc())
+    query = select(model).where(*conditions).order_by(*order).limit(size + 1)
     rows = (await session.execute(query)).scalars().all()
     return Page(rows[:size], more=len(rows) > size)
 

@@ -16,7 +16,7 @@ from enum import Enum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.deadlines import notification_due_on
-from hub.models import Organisation, RoutedMessage
+from hub.models import Case, Organisation, RoutedMessage
 from hub.statute import cite, declare
 from hub.vocabulary import EventType
 
@@ -28,6 +28,7 @@ class Audience(str, Enum):
     SOS = "SOS"
     AREA_PARTNERS = "AREA_PARTNERS"  # the lead partnership's members
     OTHER_AREA_PARTNERS = "OTHER_AREA_PARTNERS"  # members of the involved partnerships
+    NAMED = "NAMED"  # the organisations a request names (paras 24, 35)
 
 
 NATIONAL_CODES = {
@@ -41,6 +42,7 @@ NATIONAL_CODES = {
 class Due(str, Enum):
     AWARE_PLUS_5 = "awareOn + 5 working days"  # para 12
     ON_RECEIPT = "on receipt"
+    GIVEN = "the step's own due date"
     NONE = "no deadline set"
 
 
@@ -49,6 +51,7 @@ class Variant(str, Enum):
 
     ANY = "ANY"
     CARE_LEAVER = "CARE_LEAVER"
+    NATIONAL_REVIEW = "NATIONAL_REVIEW"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,30 @@ ROUTES: tuple[Route, ...] = (
           Audience.OFSTED, CARE_LEAVER_BASIS, Due.AWARE_PLUS_5, Variant.CARE_LEAVER),
     Route("route-referral-to-area-partners", EventType.INCIDENT_REFERRED, Audience.AREA_PARTNERS,
           cite("para 14"), Due.NONE),
+    Route("route-rapid-review-started-to-partners", EventType.RAPID_REVIEW_STARTED,
+          Audience.AREA_PARTNERS, cite("para 20"), Due.GIVEN),
+    Route("route-rapid-review-to-panel", EventType.RAPID_REVIEW_SUBMITTED, Audience.PANEL,
+          cite("para 21"), Due.GIVEN),
+    Route("route-local-review-decision-to-panel", EventType.REVIEW_DECIDED, Audience.PANEL,
+          cite("para 21"), Due.ON_RECEIPT),
+    Route("route-local-review-decision-to-ofsted", EventType.REVIEW_DECIDED, Audience.OFSTED,
+          cite("para 21"), Due.ON_RECEIPT),
+    Route("route-local-review-decision-to-dfe", EventType.REVIEW_DECIDED, Audience.DFE,
+          cite("para 21"), Due.ON_RECEIPT),
+    Route("route-panel-response-to-partners", EventType.PANEL_RESPONDED, Audience.AREA_PARTNERS,
+          cite("para 25"), Due.ON_RECEIPT),
+    Route("route-panel-response-to-other-areas", EventType.PANEL_RESPONDED,
+          Audience.OTHER_AREA_PARTNERS, cite("para 25"), Due.ON_RECEIPT),
+    Route("route-national-review-to-partners", EventType.PANEL_RESPONDED, Audience.AREA_PARTNERS,
+          cite("para 25"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-review-to-other-areas", EventType.PANEL_RESPONDED,
+          Audience.OTHER_AREA_PARTNERS, cite("para 25"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-review-to-sos", EventType.PANEL_RESPONDED, Audience.SOS,
+          cite("para 26"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-information-request-to-addressees", EventType.INFORMATION_REQUESTED,
+          Audience.NAMED, cite("paras 24, 35"), Due.GIVEN),
+    Route("route-information-answer-to-requester", EventType.INFORMATION_ANSWERED,
+          Audience.NAMED, cite("para 24"), Due.ON_RECEIPT),
 )
 
 for _route in ROUTES:
@@ -99,6 +126,7 @@ class Addressees:
     national: dict[str, Organisation]
     area_partners: Sequence[Organisation] = ()
     other_area_partners: Sequence[Organisation] = ()
+    named: Sequence[Organisation] = ()
     sender: Organisation | None = None
     excluded: frozenset[str] = field(default_factory=frozenset)
 
@@ -107,6 +135,8 @@ class Addressees:
             found = list(self.area_partners)
         elif audience is Audience.OTHER_AREA_PARTNERS:
             found = list(self.other_area_partners)
+        elif audience is Audience.NAMED:
+            found = list(self.named)
         else:
             org = self.national.get(NATIONAL_CODES[audience])
             found = [org] if org is not None else []
@@ -117,11 +147,13 @@ def routes_for(event: EventType, variant: Variant = Variant.ANY) -> list[Route]:
     return [r for r in ROUTES if r.event is event and r.variant is variant]
 
 
-def due_on(due: Due, *, aware_on: date | None, received_on: date) -> date | None:
+def due_on(due: Due, *, aware_on: date | None, received_on: date, given: date | None = None) -> date | None:
     if due is Due.AWARE_PLUS_5 and aware_on is not None:
         return notification_due_on(aware_on)
     if due is Due.ON_RECEIPT:
         return received_on
+    if due is Due.GIVEN:
+        return given
     return None
 
 
@@ -135,6 +167,7 @@ def route(
     received_on: date,
     aware_on: date | None,
     variant: Variant = Variant.ANY,
+    due: date | None = None,
 ) -> list[RoutedMessage]:
     """One message per recipient for every route of the event (first basis wins)."""
     messages: dict[str, RoutedMessage] = {}
@@ -149,7 +182,7 @@ def route(
                 event_type=event.value,
                 basis=row.basis,
                 subject_id=subject_id,
-                due_on=due_on(row.due, aware_on=aware_on, received_on=received_on),
+                due_on=due_on(row.due, aware_on=aware_on, received_on=received_on, given=due),
                 created_at=at,
             )
     return list(messages.values())
@@ -162,6 +195,7 @@ async def addressees_for(
     involved_partnership_ids: Sequence[str],
     sender: Organisation,
     on: date,
+    named: Sequence[Organisation] = (),
 ) -> Addressees:
     """Resolve the national bodies and the partners of every area of a case."""
     from hub.organisations import by_codes, members_of
@@ -173,5 +207,33 @@ async def addressees_for(
         national=national,
         area_partners=members.get(lead_partnership_id, []),
         other_area_partners=others,
+        named=named,
         sender=sender,
     )
+
+
+async def dispatch(
+    session: AsyncSession,
+    *,
+    event: EventType,
+    case: Case,
+    subject_id: str,
+    sender_id: str,
+    at: datetime,
+    today: date,
+    due: date | None = None,
+    variant: Variant = Variant.ANY,
+    named: Sequence[Organisation] = (),
+) -> list[RoutedMessage]:
+    """Route an event about a case to everyone its routes name, in the caller's transaction."""
+    from hub.case import partnership_ids
+
+    sender = await session.get(Organisation, sender_id)
+    assert sender is not None
+    lead, involved = await partnership_ids(session, case.id)
+    addressees = await addressees_for(session, lead_partnership_id=lead, involved_partnership_ids=involved,
+                                      sender=sender, on=today, named=named)
+    messages = route(event=event, case_id=case.id, subject_id=subject_id, addressees=addressees, at=at,
+                     received_on=today, aware_on=case.aware_on, variant=variant, due=due)
+    session.add_all(messages)
+    return messages

@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from hub.models import Case, CasePartnership, Notification, Organisation, Referral, RoutedMessage
+from hub.models import (
+    Case,
+    CasePartnership,
+    Notification,
+    Organisation,
+    RapidReview,
+    RapidReviewInvitation,
+    Referral,
+    RoutedMessage,
+)
 from hub.organisations import partnerships_of
 from hub.principal import Principal
 from hub.statute import rule
@@ -60,5 +69,15 @@ async def visible_cases(
         return col(Case.id).in_(notified)
     if principal.role is Role.AGENCY:
         referred = select(col(Referral.case_id)).where(col(Referral.referred_by_id) == principal.organisation_id)
-        return or_(_routed_to(principal), col(Case.id).in_(referred))
+        invited = (select(col(RapidReview.case_id))
+                   .join(RapidReviewInvitation, col(RapidReviewInvitation.rapid_review_id) == col(RapidReview.id))
+                   .where(col(RapidReviewInvitation.organisation_id) == principal.organisation_id))
+        return or_(_routed_to(principal), col(Case.id).in_(referred), col(Case.id).in_(invited))
     return _routed_to(principal)
+
+
+@rule("visibility-case-record", "footnotes 76, 83; DOMAIN: who may see what",
+      "the rapid review, information requests, timeline and family communications are for the partners "
+      "and the Panel; bodies that receive copies see what was routed to them")
+def may_see_case_record(principal: Principal) -> bool:
+    return principal.role in IDENTITY_ROLES

@@ -18,15 +18,23 @@ from strawberry.extensions import (
 from strawberry.federation import Schema
 from strawberry.tools import merge_types
 
+from resolvers.case_record import CaseRecordMutations
 from resolvers.errors import log_unexpected
+from resolvers.information_request import InformationRequestMutations
 from resolvers.notification import NotificationMutations
+from resolvers.panel_response import PanelResponseMutations
 from resolvers.query import Query
+from resolvers.rapid_review import RapidReviewMutations
 from resolvers.routing import RoutingMutations
 from schema.case import Case
 from schema.organisation import Organisation, SafeguardingPartnership
+from schema.rapid_review import RapidReview
 from schema.scalars import SCALAR_OVERRIDES
 
-Mutation = merge_types("Mutation", (NotificationMutations, RoutingMutations))
+Mutation = merge_types("Mutation", (
+    NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
+    CaseRecordMutations, RoutingMutations,
+))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse
 
@@ -40,7 +48,7 @@ def build_schema() -> HubSchema:
     return HubSchema(
         query=Query,
         mutation=Mutation,
-        types=[Case, Organisation, SafeguardingPartnership],
+        types=[Case, Organisation, SafeguardingPartnership, RapidReview],
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
             lambda: ParserCache(maxsize=CACHE_SIZE),

@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.errors import HubError, Refused
+from hub.errors import HubError, Refused, Unauthenticated
+from hub.principal import Principal
 from hub.store import transaction
 from schema.common import UserError
 from schema.context import HubContext
@@ -23,12 +25,23 @@ logger = logging.getLogger("cspr_hub.graphql")
 async def unit_of_work(
     context: HubContext, action: Callable[[AsyncSession], Awaitable[T]]
 ) -> T | list[UserError]:
-    """Run one core action in one transaction; refused input rolls everything back."""
-    try:
-        async with transaction(context.sessions) as session:
-            return await action(session)
-    except Refused as refused:
-        return [UserError.from_problem(p) for p in refused.problems]
+    """Run one core action in one transaction; refused input rolls everything back.
+
+    A unique key taken by a concurrent request (the same idempotency key, the same
+    organisation's first contribution) rolls this attempt back; it is run once more,
+    and then sees the other request's result as any later request would.
+    """
+    for attempt in (1, 2):
+        try:
+            async with transaction(context.sessions) as session:
+                return await action(session)
+        except Refused as refused:
+            return [UserError.from_problem(p) for p in refused.problems]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
 
 
 def _root_cause(error: BaseException | None) -> BaseException | None:
@@ -74,3 +87,10 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
         cause = _root_cause(error)
         frames = "".join(traceback.format_tb(cause.__traceback__)) if cause else ""
         logger.error("unexpected %s at %s\n%s", type(cause).__name__, error.path, frames)
+
+
+def principal_of(context: HubContext) -> Principal:
+    """The caller; every field that reaches a resolver has passed the role check."""
+    if context.principal is None:
+        raise Unauthenticated("a bearer token is required")
+    return context.principal

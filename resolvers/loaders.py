@@ -32,6 +32,16 @@ class Loaders:
     notification: DataLoader[str, models.Notification | None]
     messages_about: DataLoader[str, list[models.RoutedMessage]]
     visible_case: DataLoader[str, models.Case | None]
+    rapid_review: DataLoader[str, models.RapidReview | None]
+    rapid_review_of_case: DataLoader[str, models.RapidReview | None]
+    contributions: DataLoader[str, list[models.RapidReviewContribution]]
+    panel_responses: DataLoader[str, list[models.PanelResponse]]
+    information_request: DataLoader[str, models.InformationRequest | None]
+    addressees: DataLoader[str, list[models.InformationAddressee]]
+    requests_of_case: DataLoader[str, list[models.InformationRequest]]
+    events_of_case: DataLoader[str, list[models.CaseEvent]]
+    family_of_case: DataLoader[str, list[models.FamilyCommunication]]
+    proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
 
 
 def _one(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[Any]:
@@ -58,11 +68,21 @@ def build(
             return _one(await fetch(select(model).where(model.id.in_(keys))), lambda r: r.id, keys)
         return load
 
-    def by_case(model: Any, order: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
+    def many_by(model: Any, key: str, order: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
         async def load(keys: list[str]) -> list[Any]:
-            rows = await fetch(select(model).where(model.case_id.in_(keys)).order_by(order))
-            return _many(rows, lambda r: r.case_id, keys)
+            column = getattr(model, key)
+            rows = await fetch(select(model).where(column.in_(keys)).order_by(order))
+            return _many(rows, lambda r: getattr(r, key), keys)
         return load
+
+    def one_by(model: Any, key: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        async def load(keys: list[str]) -> list[Any]:
+            rows = await fetch(select(model).where(getattr(model, key).in_(keys)))
+            return _one(rows, lambda r: getattr(r, key), keys)
+        return load
+
+    def by_case(model: Any, order: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        return many_by(model, "case_id", order)
 
     async def members(keys: list[str]) -> list[list[models.Organisation]]:
         async with sessions() as session:
@@ -73,10 +93,6 @@ def build(
         async with sessions() as session:
             found = await organisations.partnerships_for(session, keys, today)
         return [found.get(k, []) for k in keys]
-
-    async def notification(keys: list[str]) -> list[models.Notification | None]:
-        rows = await fetch(select(models.Notification).where(col(models.Notification.case_id).in_(keys)))
-        return _one(rows, lambda r: r.case_id, keys)
 
     async def visible(keys: list[str]) -> list[models.Case | None]:
         if principal is None:
@@ -94,7 +110,18 @@ def build(
         partnerships_of_organisation=DataLoader(partnerships_of_org),
         case_partnerships=DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
         children=DataLoader(by_case(models.Child, models.Child.position)),
-        notification=DataLoader(notification),
+        notification=DataLoader(one_by(models.Notification, "case_id")),
         messages_about=DataLoader(by_case(models.RoutedMessage, models.RoutedMessage.created_at)),
         visible_case=DataLoader(visible),
+        rapid_review=DataLoader(by_id(models.RapidReview)),
+        rapid_review_of_case=DataLoader(one_by(models.RapidReview, "case_id")),
+        contributions=DataLoader(many_by(models.RapidReviewContribution, "rapid_review_id",
+                                         models.RapidReviewContribution.created_at)),
+        panel_responses=DataLoader(many_by(models.PanelResponse, "rapid_review_id", models.PanelResponse.responded_at)),
+        information_request=DataLoader(by_id(models.InformationRequest)),
+        addressees=DataLoader(many_by(models.InformationAddressee, "request_id", models.InformationAddressee.organisation_id)),
+        requests_of_case=DataLoader(by_case(models.InformationRequest, models.InformationRequest.created_at)),
+        events_of_case=DataLoader(by_case(models.CaseEvent, models.CaseEvent.occurred_at)),
+        family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
+        proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
     )

@@ -14,7 +14,9 @@ from hub.case import CaseQuery, case_conditions
 from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
+from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
 from resolvers.permissions import ANY_ROLE, described, roles
+from resolvers.rapid_review import RAPID_REVIEWS_DESCRIPTION, rapid_reviews
 from schema.case import Case, CaseFilter
 from schema.common import (
     Connection,
@@ -26,7 +28,9 @@ from schema.common import (
 )
 from schema.context import HubInfo
 from schema.enums import OrganisationKind
+from schema.information_request import InformationRequest
 from schema.organisation import Organisation, Principal
+from schema.rapid_review import RapidReview
 from schema.routing import InboxFilter, RoutedMessage
 
 MAX_WORKING_DAYS = 2000
@@ -150,6 +154,10 @@ class Query:
         resolver=_cases, description=described(
             "The cases the caller may see, newest first (DOMAIN: who may see what).", ANY_ROLE),
         extensions=roles(*ANY_ROLE))
+    rapid_reviews: Connection[RapidReview] = strawberry.field(
+        resolver=rapid_reviews, description=RAPID_REVIEWS_DESCRIPTION, extensions=roles(*ANY_ROLE))
+    information_requests: Connection[InformationRequest] = strawberry.field(
+        resolver=information_requests, description=INFORMATION_REQUESTS_DESCRIPTION, extensions=roles(*ANY_ROLE))
     inbox: Connection[RoutedMessage] = strawberry.field(
         resolver=_inbox, description=described(
             "Messages routed to the caller's organisation, newest first; retrieving one records its "

@@ -8,14 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from hub import models
-from hub.visibility import may_see_identity
+from hub.visibility import may_see_case_record, may_see_identity
 from schema.context import HubInfo
 from schema.enums import AbuseOrNeglect, CaseStatus, IncidentKind, IncidentLocation, Sex
 from schema.organisation import SafeguardingPartnership
 
 if TYPE_CHECKING:
+    from schema.case_record import CaseEvent, FamilyCommunication, ParallelProceeding
+    from schema.information_request import InformationRequest
     from schema.notification import Notification
+    from schema.rapid_review import RapidReview
     from schema.routing import RoutedMessage
+
+
+def _full(info: HubInfo) -> bool:
+    """Whether the caller sees the whole case record, not only what was routed to it."""
+    return info.context.principal is not None and may_see_case_record(info.context.principal)
 
 
 @strawberry.type(
@@ -118,6 +126,61 @@ class Case:
 
         row = await info.context.loaders.notification.load(self.row.id)
         return Notification.from_model(row) if row else None
+
+    @strawberry.field(description="The rapid review, once started (paras 20-21).")
+    async def rapid_review(
+        self, info: HubInfo
+    ) -> Annotated[RapidReview, strawberry.lazy("schema.rapid_review")] | None:
+        from schema.rapid_review import RapidReview
+
+        if not _full(info):
+            return None
+        row = await info.context.loaders.rapid_review_of_case.load(self.row.id)
+        return RapidReview.from_model(row) if row else None
+
+    @strawberry.field(description="Every information request about the case, oldest first (paras 24, 35).")
+    async def information_requests(
+        self, info: HubInfo
+    ) -> list[Annotated[InformationRequest, strawberry.lazy("schema.information_request")]]:
+        from hub.clock import today_in_england
+        from schema.information_request import InformationRequest
+
+        today = today_in_england(info.context.clock)
+        if not _full(info):
+            return []
+        rows = await info.context.loaders.requests_of_case.load(self.row.id)
+        return [InformationRequest.from_model(r, today=today) for r in rows]
+
+    @strawberry.field(description="The timeline: every step with its actor and time, oldest first.")
+    async def events(self, info: HubInfo) -> list[Annotated[CaseEvent, strawberry.lazy("schema.case_record")]]:
+        from schema.case_record import CaseEvent
+
+        if not _full(info):
+            return []
+        rows = await info.context.loaders.events_of_case.load(self.row.id)
+        return [CaseEvent.from_model(r) for r in rows]
+
+    @strawberry.field(description="How and when decisions reached the family (paras 17, 26).")
+    async def family_communications(
+        self, info: HubInfo
+    ) -> list[Annotated[FamilyCommunication, strawberry.lazy("schema.case_record")]]:
+        from schema.case_record import FamilyCommunication
+
+        if not _full(info):
+            return []
+        rows = await info.context.loaders.family_of_case.load(self.row.id)
+        return [FamilyCommunication.from_model(r) for r in rows]
+
+    @strawberry.field(description="Investigations and reviews running alongside (para 29).")
+    async def parallel_proceedings(
+        self, info: HubInfo
+    ) -> list[Annotated[ParallelProceeding, strawberry.lazy("schema.case_record")]]:
+        from schema.case_record import ParallelProceeding
+
+        if not _full(info):
+            return []
+        rows = await info.context.loaders.proceedings_of_case.load(self.row.id)
+        return [ParallelProceeding.from_model(r) for r in rows]
 
     @strawberry.field(description="Messages routed about this case that the caller may see.")
     async def routed_messages(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from hub import models
 from hub.clock import Clock
+from hub.policy import Policy
 from hub.principal import Principal
 
 
@@ -26,6 +27,16 @@ class Loaders(Protocol):
     notification: DataLoader[str, models.Notification | None]
     messages_about: DataLoader[str, list[models.RoutedMessage]]
     visible_case: DataLoader[str, models.Case | None]
+    rapid_review: DataLoader[str, models.RapidReview | None]
+    rapid_review_of_case: DataLoader[str, models.RapidReview | None]
+    contributions: DataLoader[str, list[models.RapidReviewContribution]]
+    panel_responses: DataLoader[str, list[models.PanelResponse]]
+    information_request: DataLoader[str, models.InformationRequest | None]
+    addressees: DataLoader[str, list[models.InformationAddressee]]
+    requests_of_case: DataLoader[str, list[models.InformationRequest]]
+    events_of_case: DataLoader[str, list[models.CaseEvent]]
+    family_of_case: DataLoader[str, list[models.FamilyCommunication]]
+    proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
 
 
 @dataclass
@@ -36,6 +47,7 @@ class HubContext:
     clock: Clock
     sessions: async_sessionmaker[AsyncSession]
     loaders: Loaders
+    policy: Policy = field(default_factory=Policy)
 
 
 HubInfo = Info[HubContext, None]

@@ -12,11 +12,17 @@ from hub import vocabulary
 from hub.vocabulary import (
     AbuseOrNeglect,
     CaseStatus,
+    FamilyCommunicationMethod,
     IncidentKind,
     IncidentLocation,
+    InformationRequestStatus,
     NotificationKind,
     OrganisationKind,
+    PanelOutcome,
     PartnershipRole,
+    ProceedingKind,
+    RapidReviewRecommendation,
+    RapidReviewStatus,
     Sex,
 )
 
@@ -41,8 +47,33 @@ strawberry.enum(
 strawberry.enum(
     vocabulary.PartnershipRole, description="A partnership leads a case or is involved in it (footnote 77)."
 )
+strawberry.enum(
+    vocabulary.RapidReviewStatus,
+    description="IN_PROGRESS: being written; SUBMITTED: with the Panel, awaiting its response; "
+    "FURTHER_INFORMATION_REQUESTED: the Panel asked, the partners owe answers; RESPONDED: the Panel decided.",
+)
+strawberry.enum(vocabulary.RapidReviewRecommendation, description="The partners' recommendation (para 21).")
+strawberry.enum(vocabulary.PanelOutcome, description="The Panel's response (paras 22-26).")
+strawberry.enum(
+    vocabulary.InformationRequestStatus,
+    description="OPEN; ANSWERED when every organisation asked has answered; CLOSED when overtaken by a decision.",
+)
+strawberry.enum(vocabulary.FamilyCommunicationMethod, description="How the family was told (paras 17, 26).")
+strawberry.enum(vocabulary.ProceedingKind, description="Proceedings alongside a review (para 29).")
 
 __all__ = [
-    "AbuseOrNeglect", "CaseStatus", "IncidentKind", "IncidentLocation", "NotificationKind",
-    "OrganisationKind", "PartnershipRole", "Sex",
+    "AbuseOrNeglect",
+    "CaseStatus",
+    "FamilyCommunicationMethod",
+    "IncidentKind",
+    "IncidentLocation",
+    "InformationRequestStatus",
+    "NotificationKind",
+    "OrganisationKind",
+    "PanelOutcome",
+    "PartnershipRole",
+    "ProceedingKind",
+    "RapidReviewRecommendation",
+    "RapidReviewStatus",
+    "Sex",
 ]

@@ -29,8 +29,10 @@ from hub.store import transaction
 POSTGRES_URL = os.environ.get(
     "CSPR_HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test"
 )
-CASE_TABLES = ("idempotency_record", "case_event", "routed_message", "notification", "referral",
-               "child", "case_partnership", '"case"')
+CASE_TABLES = ("rapid_review_invitation", "rapid_review_contribution", "information_addressee",
+               "panel_response", "information_request", "rapid_review", "family_communication",
+               "parallel_proceeding", "idempotency_record", "case_event", "routed_message", "notification",
+               "referral", "child", "case_partnership", '"case"')
 DEFAULT_NOW = datetime(2026, 12, 22, 11, 0, tzinfo=LONDON)
 
 
@@ -132,14 +134,16 @@ class Api:
     def __init__(self, hub: Hub, http: httpx2.AsyncClient) -> None:
         self.hub = hub
         self.http = http
-        self._tokens: dict[tuple[str, str], str] = {}
+        self._tokens: dict[tuple[str, str, datetime], str] = {}
 
     async def token(self, org: str, role: str) -> str:
-        if (org, role) not in self._tokens:
+        """A token minted at the hub clock's current time (the clock may have moved on)."""
+        key = (org, role, self.hub.clock.now())
+        if key not in self._tokens:
             async with transaction(self.hub.sessions) as session:
-                self._tokens[(org, role)] = await mint(
+                self._tokens[key] = await mint(
                     session, settings=self.hub.token_settings, clock=self.hub.clock, org_code=org, role=role)
-        return self._tokens[(org, role)]
+        return self._tokens[key]
 
     async def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: tuple[str, str] | None = None) -> httpx2.Response:
         headers = {}

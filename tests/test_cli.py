@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+import migrations
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,4 +101,4 @@ def test_rules_prints_each_paragraph_with_its_tests(env: dict[str, str]) -> None
 def test_migrate_reports_the_head_revision(env: dict[str, str], tmp_path: Path) -> None:
     done = cspr_hub("migrate", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "database at revision 0001" in done.stdout
+    assert f"database at revision {migrations.head()}" in done.stdout

@@ -45,3 +45,31 @@ async def test_paging_walks_every_case_once(api: Api) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == 5 == len(set(seen))
+
+
+QUEUE = """query($first: Int) { rapidReviews(first: $first, filter: {awaitingPanel: true}) { totalCount
+  nodes { id status dueOn recommendation rationale criteria contributions { organisation { code } summary }
+          panelResponses { outcome } case { reference child { firstName } leadPartnership { name members { code } }
+          notification { dueOn onTime } } } } }"""
+
+
+async def test_the_panels_queue_of_fifty_reviews_costs_the_same_statements_as_five(api: Api, statements: Statements) -> None:
+    from tests.api.test_rapid_review import CONTRIBUTE, START, SUBMISSION, SUBMIT
+
+    for n in range(50):
+        made = await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"q{n}")}, as_=(CAMDEN, "la"))
+        case_id = made["data"]["notifySeriousIncident"]["case"]["id"]
+        review = (await api(START, {"c": case_id}, as_=(CAMDEN, "la")))["data"]["startRapidReview"]["rapidReview"]
+        await api(CONTRIBUTE, {"r": review["id"], "i": {"summary": "Facts."}}, as_=(CAMDEN, "la"))
+        reason = {**SUBMISSION, "missingContributionReason": "Invented reason."}
+        body = await api(SUBMIT, {"r": review["id"], "i": reason}, as_=(CAMDEN, "la"))
+        assert body["data"]["submitRapidReview"]["errors"] == []
+    counts = []
+    for first in (5, 50):
+        await api(QUEUE, {"first": first}, as_=("PANEL", "panel"))
+        statements.count, statements.recording = 0, True
+        body = await api(QUEUE, {"first": first}, as_=("PANEL", "panel"))
+        statements.recording = False
+        assert len(body["data"]["rapidReviews"]["nodes"]) == first
+        counts.append(statements.count)
+    assert counts[0] == counts[1] <= 14, counts

@@ -1,0 +1,109 @@
+"""Information requests: ask, answer, and the list of them. Fetch, call one core action, return."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import information_request, models, paging, queues
+from hub.clock import today_in_england
+from hub.errors import Problem, Refused
+from hub.visibility import visible_cases
+from resolvers.errors import principal_of, unit_of_work
+from resolvers.permissions import ANY_ROLE, described, roles
+from schema.common import (
+    Connection,
+    UserError,
+    decode_cursor,
+    encode_cursor,
+    make_connection,
+    page_size,
+    parse_id,
+)
+from schema.context import HubInfo
+from schema.information_request import (
+    InformationRequest,
+    InformationRequestFilter,
+    InformationRequestPayload,
+    InformationResponseInput,
+    RequestInformationInput,
+)
+
+REQUESTERS = tuple(sorted(information_request.REQUESTING_ROLES))
+
+
+def _payload(info: HubInfo, done: models.InformationRequest | list[UserError]) -> InformationRequestPayload:
+    if isinstance(done, list):
+        return InformationRequestPayload(information_request=None, errors=done)
+    today = today_in_england(info.context.clock)
+    return InformationRequestPayload(information_request=InformationRequest.from_model(done, today=today), errors=[])
+
+
+async def _request(info: HubInfo, input: RequestInformationInput) -> InformationRequestPayload:
+    case_id = parse_id(input.case_id, "caseId")
+    ask = information_request.Ask(tuple(input.questions), input.due_on, tuple(input.from_organisation_codes or ()))
+
+    async def act(session: AsyncSession) -> models.InformationRequest:
+        if input.to_reviewer_id is not None:
+            raise Refused([Problem("REVIEWER_NOT_FOUND", ("input", "toReviewerId"),
+                                   "no reviewer with this id has been commissioned for the case")])
+        return await information_request.request_information(
+            session, clock=info.context.clock, principal=principal_of(info.context), case_id=case_id, ask=ask,
+            policy=info.context.policy)
+
+    return _payload(info, await unit_of_work(info.context, act))
+
+
+async def _answer(info: HubInfo, request_id: strawberry.ID, input: InformationResponseInput) -> InformationRequestPayload:
+    wanted = parse_id(request_id, "requestId")
+
+    async def act(session: AsyncSession) -> models.InformationRequest:
+        return await information_request.answer(session, clock=info.context.clock,
+                                                principal=principal_of(info.context), request_id=wanted,
+                                                text=input.answer)
+
+    return _payload(info, await unit_of_work(info.context, act))
+
+
+async def information_requests(
+    info: HubInfo, filter: InformationRequestFilter | None = None, first: int | None = None, after: str | None = None
+) -> Connection[InformationRequest]:
+    size = page_size(first)
+    position = paging.Position.decode(decode_cursor(after, 2))
+    principal = principal_of(info.context)
+    wanted = queues.InformationRequestQuery(
+        statuses=tuple(filter.status or ()) if filter else (),
+        case_id=parse_id(filter.case_id, "caseId") if filter and filter.case_id else None,
+        addressed_to=principal.organisation_id if filter and filter.addressed_to_me else None,
+        overdue=filter.overdue if filter else None)
+    today = today_in_england(info.context.clock)
+    async with info.context.sessions() as session:
+        visible = await visible_cases(session, principal, today)
+        where = queues.information_request_conditions(wanted, visible=visible, today=today)
+        page = await paging.keyset(session, models.InformationRequest, where, after=position, size=size,
+                                   by="created_at", newest=False)
+
+    async def count() -> int:
+        async with info.context.sessions() as session:
+            return await paging.count(session, models.InformationRequest, where)
+
+    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
+    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
+    return make_connection([InformationRequest.from_model(r, today=today) for r in rows], cursors,
+                           size=size, count=count)
+
+
+@strawberry.type
+class InformationRequestMutations:
+    request_information: InformationRequestPayload = strawberry.field(
+        resolver=_request, extensions=roles(*REQUESTERS), description=described(
+            "Ask named partners for information in writing by a due date (paras 24, 35). The Panel's "
+            "request on a submitted rapid review opens a further-information round.", REQUESTERS))
+    respond_to_information_request: InformationRequestPayload = strawberry.field(
+        resolver=_answer, extensions=roles(*ANY_ROLE), description=described(
+            "Answer a request addressed to the caller's organisation (para 24); when every organisation "
+            "asked has answered, the rapid review is back with the Panel.", ANY_ROLE))
+
+
+INFORMATION_REQUESTS_DESCRIPTION = described(
+    "Information requests about cases the caller may see, oldest first.", ANY_ROLE)

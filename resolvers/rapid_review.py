@@ -1,0 +1,135 @@
+"""Rapid-review mutations and the Panel's queue: fetch, call one core action, return."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import models, paging, queues, rapid_review
+from hub.clock import today_in_england
+from hub.visibility import visible_cases
+from hub.vocabulary import Role
+from resolvers.errors import principal_of, unit_of_work
+from resolvers.permissions import ANY_ROLE, described, roles
+from schema.common import (
+    Connection,
+    UserError,
+    decode_cursor,
+    encode_cursor,
+    make_connection,
+    page_size,
+    parse_id,
+)
+from schema.context import HubInfo
+from schema.rapid_review import (
+    RapidReview,
+    RapidReviewContributionInput,
+    RapidReviewFilter,
+    RapidReviewPayload,
+    SubmitRapidReviewInput,
+)
+
+LEAD = (Role.LA,)
+CONTRIBUTORS = tuple(sorted(rapid_review.CONTRIBUTING_ROLES))
+
+
+def _payload(done: models.RapidReview | list[UserError]) -> RapidReviewPayload:
+    if isinstance(done, list):
+        return RapidReviewPayload(rapid_review=None, errors=done)
+    return RapidReviewPayload(rapid_review=RapidReview.from_model(done), errors=[])
+
+
+async def _start(info: HubInfo, case_id: strawberry.ID) -> RapidReviewPayload:
+    wanted = parse_id(case_id, "caseId")
+
+    async def act(session: AsyncSession) -> models.RapidReview:
+        return await rapid_review.start(session, clock=info.context.clock, principal=principal_of(info.context),
+                                        case_id=wanted, policy=info.context.policy)
+
+    return _payload(await unit_of_work(info.context, act))
+
+
+async def _invite(info: HubInfo, rapid_review_id: strawberry.ID, organisation_code: str) -> RapidReviewPayload:
+    wanted = parse_id(rapid_review_id, "rapidReviewId")
+
+    async def act(session: AsyncSession) -> models.RapidReview:
+        return await rapid_review.invite(session, clock=info.context.clock, principal=principal_of(info.context),
+                                         review_id=wanted, organisation_code=organisation_code)
+
+    return _payload(await unit_of_work(info.context, act))
+
+
+async def _contribute(info: HubInfo, rapid_review_id: strawberry.ID, input: RapidReviewContributionInput) -> RapidReviewPayload:
+    wanted = parse_id(rapid_review_id, "rapidReviewId")
+    entry = rapid_review.Contribution(summary=input.summary, immediate_actions=input.immediate_actions,
+                                      learning=input.learning, expected_version=input.expected_version)
+
+    async def act(session: AsyncSession) -> models.RapidReview:
+        return await rapid_review.contribute(session, clock=info.context.clock, principal=principal_of(info.context),
+                                             review_id=wanted, entry=entry)
+
+    return _payload(await unit_of_work(info.context, act))
+
+
+async def _submit(info: HubInfo, rapid_review_id: strawberry.ID, input: SubmitRapidReviewInput) -> RapidReviewPayload:
+    wanted = parse_id(rapid_review_id, "rapidReviewId")
+    entry = rapid_review.Submission(
+        recommendation=input.recommendation, rationale=input.rationale,
+        immediate_actions_taken=input.immediate_actions_taken, learning_identified=input.learning_identified,
+        criteria=tuple(input.criteria or ()), missing_contribution_reason=input.missing_contribution_reason)
+
+    async def act(session: AsyncSession) -> models.RapidReview:
+        return await rapid_review.submit(session, clock=info.context.clock, principal=principal_of(info.context),
+                                         review_id=wanted, entry=entry)
+
+    return _payload(await unit_of_work(info.context, act))
+
+
+async def rapid_reviews(
+    info: HubInfo, filter: RapidReviewFilter | None = None, first: int | None = None, after: str | None = None
+) -> Connection[RapidReview]:
+    size = page_size(first)
+    position = paging.Position.decode(decode_cursor(after, 2))
+    wanted = queues.RapidReviewQuery(
+        statuses=tuple(filter.status or ()) if filter else (),
+        awaiting_panel=filter.awaiting_panel if filter else None,
+        submitted_after=filter.submitted_after if filter else None,
+        overdue=filter.overdue if filter else None)
+    today = today_in_england(info.context.clock)
+    async with info.context.sessions() as session:
+        visible = await visible_cases(session, principal_of(info.context), today)
+        where = queues.rapid_review_conditions(wanted, visible=visible, today=today)
+        page = await paging.keyset(session, models.RapidReview, where, after=position, size=size,
+                                   by="queued_at", newest=False)
+
+    async def count() -> int:
+        async with info.context.sessions() as session:
+            return await paging.count(session, models.RapidReview, where)
+
+    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
+    cursors = [encode_cursor(*paging.Position(r.queued_at, r.id).encode()) for r in rows]
+    return make_connection([RapidReview.from_model(r) for r in rows], cursors, size=size, count=count)
+
+
+@strawberry.type
+class RapidReviewMutations:
+    start_rapid_review: RapidReviewPayload = strawberry.field(
+        resolver=_start, extensions=roles(*LEAD), description=described(
+            "Start the rapid review of a notified case (paras 16, 20): the local authority of the lead "
+            "partnership, once per case; due notification date + 15 working days.", LEAD))
+    invite_to_rapid_review: RapidReviewPayload = strawberry.field(
+        resolver=_invite, extensions=roles(*LEAD), description=described(
+            "Invite another agency to contribute to the rapid review (para 14).", LEAD))
+    contribute_to_rapid_review: RapidReviewPayload = strawberry.field(
+        resolver=_contribute, extensions=roles(*CONTRIBUTORS), description=described(
+            "Write or revise the caller's organisation's contribution (para 20); a revision must give "
+            "the expectedVersion it revises.", CONTRIBUTORS))
+    submit_rapid_review: RapidReviewPayload = strawberry.field(
+        resolver=_submit, extensions=roles(*LEAD), description=described(
+            "Send the rapid review to the Panel with the partners' recommendation (para 21); refused while "
+            "a partner's contribution is missing unless the reason is given.", LEAD))
+
+
+RAPID_REVIEWS_DESCRIPTION = described(
+    "Rapid reviews the caller may see, oldest in the queue first; the Panel's work queue is "
+    "filter: {awaitingPanel: true}.", ANY_ROLE)

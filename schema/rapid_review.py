@@ -1,0 +1,137 @@
+"""Rapid review shapes (thin: the rules are in ``hub/rapid_review.py``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from hub import models
+from schema.common import UserError
+from schema.context import HubInfo
+from schema.enums import RapidReviewRecommendation, RapidReviewStatus
+from schema.organisation import Organisation
+
+if TYPE_CHECKING:
+    from schema.case import Case
+    from schema.panel_response import PanelResponse
+
+
+@strawberry.type(description="One organisation's part of a rapid review (para 20).")
+class RapidReviewContribution:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    summary: str = strawberry.field(description="Facts from the organisation's records.")
+    immediate_actions: str | None = strawberry.field(description="Immediate actions for children's safety.")
+    learning: str | None = strawberry.field(description="Learning identified.")
+    version: int = strawberry.field(description="Pass as expectedVersion to revise it.")
+    updated_at: datetime = strawberry.field(description="When it was last changed.")
+    organisation_id: strawberry.Private[str]
+
+    @classmethod
+    def from_model(cls, row: models.RapidReviewContribution) -> RapidReviewContribution:
+        return cls(id=strawberry.ID(row.id), summary=row.summary, immediate_actions=row.immediate_actions,
+                   learning=row.learning, version=row.version, updated_at=row.updated_at,
+                   organisation_id=row.organisation_id)
+
+    @strawberry.field(description="Whose contribution it is.")
+    async def organisation(self, info: HubInfo) -> Organisation:
+        row = await info.context.loaders.organisation.load(self.organisation_id)
+        assert row is not None
+        return Organisation.from_model(row)
+
+
+@strawberry.federation.type(keys=["id"], description="The partners' rapid review of a case (paras 20-21).")
+class RapidReview:
+    id: strawberry.ID = strawberry.field(description="Stable identifier.")
+    status: RapidReviewStatus = strawberry.field(description="Where it is in the loop with the Panel.")
+    due_on: date = strawberry.field(description="Notification date + 15 working days (Panel practice guidance).")
+    started_at: datetime = strawberry.field(description="When the lead started it.")
+    submitted_at: datetime | None = strawberry.field(description="When it was sent to the Panel.")
+    on_time: bool | None = strawberry.field(description="Submitted by dueOn; null until submitted.")
+    recommendation: RapidReviewRecommendation | None = strawberry.field(description="The partners' recommendation.")
+    rationale: str | None = strawberry.field(description="Why, against the para 18 criteria and circumstances.")
+    criteria: list[str] = strawberry.field(description="The para 18 criteria and circumstances the partners found met.")
+    immediate_actions_taken: str | None = strawberry.field(description="Immediate actions taken.")
+    learning_identified: str | None = strawberry.field(description="Learning identified and shared.")
+    missing_contribution_reason: str | None = strawberry.field(description="Why a partner's contribution is missing.")
+    awaiting_panel: bool = strawberry.field(description="Submitted and not yet answered by the Panel.")
+    version: int = strawberry.field(description="Changes with every step.")
+    row: strawberry.Private[models.RapidReview]
+
+    @classmethod
+    def from_model(cls, row: models.RapidReview) -> RapidReview:
+        on_time = row.submitted_on <= row.due_on if row.submitted_on else None
+        return cls(
+            id=strawberry.ID(row.id), status=RapidReviewStatus(row.status), due_on=row.due_on,
+            started_at=row.started_at, submitted_at=row.submitted_at, on_time=on_time,
+            recommendation=RapidReviewRecommendation(row.recommendation) if row.recommendation else None,
+            rationale=row.rationale, criteria=list(row.criteria), immediate_actions_taken=row.immediate_actions_taken,
+            learning_identified=row.learning_identified, missing_contribution_reason=row.missing_contribution_reason,
+            awaiting_panel=row.status == RapidReviewStatus.SUBMITTED.value, version=row.version, row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> RapidReview | None:
+        row = await info.context.loaders.rapid_review.load(str(id))
+        if row is None or await info.context.loaders.visible_case.load(row.case_id) is None:
+            return None
+        return cls.from_model(row)
+
+    @strawberry.field(description="The case reviewed.")
+    async def case(self, info: HubInfo) -> Annotated[Case, strawberry.lazy("schema.case")]:
+        from schema.case import Case
+
+        row = await info.context.loaders.visible_case.load(self.row.case_id)
+        assert row is not None
+        return Case.from_model(row)
+
+    @strawberry.field(description="Each organisation's contribution.")
+    async def contributions(self, info: HubInfo) -> list[RapidReviewContribution]:
+        rows = await info.context.loaders.contributions.load(self.row.id)
+        return [RapidReviewContribution.from_model(r) for r in rows]
+
+    @strawberry.field(description="The Panel's responses, oldest first (one per round).")
+    async def panel_responses(
+        self, info: HubInfo
+    ) -> list[Annotated[PanelResponse, strawberry.lazy("schema.panel_response")]]:
+        from schema.panel_response import PanelResponse
+
+        rows = await info.context.loaders.panel_responses.load(self.row.id)
+        return [PanelResponse.from_model(r) for r in rows]
+
+
+@strawberry.input(description="An organisation's contribution (para 20).")
+class RapidReviewContributionInput:
+    summary: str = strawberry.field(description="Facts from the organisation's records. At most 20,000 characters.")
+    immediate_actions: str | None = strawberry.field(default=None, description="Immediate actions for children's safety.")
+    learning: str | None = strawberry.field(default=None, description="Learning identified.")
+    expected_version: int | None = strawberry.field(
+        default=None, description="Required to revise: the version read. A stale version is refused, never overwritten.")
+
+
+@strawberry.input(description="Send the rapid review to the Panel (para 21).")
+class SubmitRapidReviewInput:
+    recommendation: RapidReviewRecommendation = strawberry.field(description="The partners' recommendation.")
+    rationale: str = strawberry.field(description="Why, against the para 18 criteria and circumstances.")
+    immediate_actions_taken: str | None = strawberry.field(default=None, description="Immediate actions taken.")
+    learning_identified: str | None = strawberry.field(default=None, description="Learning identified and shared.")
+    criteria: list[str] | None = strawberry.field(
+        default=None, description="Para 18 criteria and circumstances met: IMPROVEMENTS_NEEDED, RECURRENT_THEMES, "
+        "AGENCIES_WORKING_TOGETHER, PANEL_CONSIDERS_LOCAL_REVIEW, SINGLE_AGENCY_CONCERN, NO_AGENCY_INVOLVEMENT, "
+        "MORE_THAN_ONE_AREA, INSTITUTIONAL_SETTING.")
+    missing_contribution_reason: str | None = strawberry.field(
+        default=None, description="Required when a partner's contribution is missing.")
+
+
+@strawberry.input(description="Narrow the list of rapid reviews.")
+class RapidReviewFilter:
+    status: list[RapidReviewStatus] | None = strawberry.field(default=None, description="Only these states.")
+    awaiting_panel: bool | None = strawberry.field(default=None, description="true: the Panel's queue.")
+    submitted_after: date | None = strawberry.field(default=None, description="Submitted on or after this day.")
+    overdue: bool | None = strawberry.field(default=None, description="true: not submitted and past dueOn.")
+
+
+@strawberry.type(description="The result of a rapid-review mutation.")
+class RapidReviewPayload:
+    rapid_review: RapidReview | None = strawberry.field(description="The rapid review after the change.")
+    errors: list[UserError] = strawberry.field(description="Why it was refused; empty on success.")
