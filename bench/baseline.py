@@ -58,9 +58,7 @@ organisation = Table(
     Column("code", String),
     Column("name", String),
 )
-partnership = Table(
-    "partnership", metadata, Column("id", String, primary_key=True), Column("name", String)
-)
+partnership = Table("partnership", metadata, Column("id", String, primary_key=True), Column("name", String))
 membership = Table(
     "partnership_membership",
     metadata,
@@ -166,9 +164,7 @@ def _grouped(rows: Iterable[AnyRow], key: str) -> dict[str, list[AnyRow]]:
     return groups
 
 
-async def _members(
-    conn: AsyncConnection, partnership_ids: Sequence[str], today: date
-) -> dict[str, list[str]]:
+async def _members(conn: AsyncConnection, partnership_ids: Sequence[str], today: date) -> dict[str, list[str]]:
     query = (
         select(membership.c.partnership_id, organisation.c.code)
         .join(organisation, organisation.c.id == membership.c.organisation_id)
@@ -182,24 +178,16 @@ async def _members(
 
 
 async def _routed(conn: AsyncConnection, case_ids: Sequence[str]) -> dict[str, list[AnyRow]]:
-    query = (
-        select(routed_message)
-        .where(routed_message.c.case_id.in_(case_ids))
-        .order_by(routed_message.c.created_at)
-    )
+    query = select(routed_message).where(routed_message.c.case_id.in_(case_ids)).order_by(routed_message.c.created_at)
     return _grouped((await conn.execute(query)).all(), "case_id")
 
 
 async def _codes(conn: AsyncConnection, org_ids: Iterable[str]) -> dict[str, str]:
-    query = select(organisation.c.id, organisation.c.code).where(
-        organisation.c.id.in_(set(org_ids))
-    )
+    query = select(organisation.c.id, organisation.c.code).where(organisation.c.id.in_(set(org_ids)))
     return {r.id: r.code for r in (await conn.execute(query)).all()}
 
 
-def _notification(
-    row: AnyRow | None, messages: list[AnyRow], codes: dict[str, str]
-) -> dict[str, Any] | None:
+def _notification(row: AnyRow | None, messages: list[AnyRow], codes: dict[str, str]) -> dict[str, Any] | None:
     if row is None:
         return None
     routed = [
@@ -219,18 +207,11 @@ async def cases(conn: AsyncConnection, claims: dict[str, Any]) -> dict[str, Any]
     """The caller's partnerships' cases, newest first, with what the hub's page shows."""
     org = await _organisation(conn, claims["org"])
     today = datetime.now(LONDON).date()
-    mine = select(membership.c.partnership_id).where(
-        membership.c.organisation_id == org.id, _current(today)
-    )
-    visible = case.c.id.in_(
-        select(case_partnership.c.case_id).where(case_partnership.c.partnership_id.in_(mine))
-    )
+    mine = select(membership.c.partnership_id).where(membership.c.organisation_id == org.id, _current(today))
+    visible = case.c.id.in_(select(case_partnership.c.case_id).where(case_partnership.c.partnership_id.in_(mine)))
     page = (
         await conn.execute(
-            select(case)
-            .where(visible)
-            .order_by(case.c.created_at.desc(), case.c.id.desc())
-            .limit(PAGE_SIZE)
+            select(case).where(visible).order_by(case.c.created_at.desc(), case.c.id.desc()).limit(PAGE_SIZE)
         )
     ).all()
     total = (await conn.execute(select(func.count()).select_from(case).where(visible))).scalar_one()
@@ -238,19 +219,12 @@ async def cases(conn: AsyncConnection, claims: dict[str, Any]) -> dict[str, Any]
     leads = {
         p.id: p.name
         for p in (
-            await conn.execute(
-                select(partnership).where(
-                    partnership.c.id.in_({c.lead_partnership_id for c in page})
-                )
-            )
+            await conn.execute(select(partnership).where(partnership.c.id.in_({c.lead_partnership_id for c in page})))
         ).all()
     }
     members = await _members(conn, list(leads), today)
     notes = {
-        n.case_id: n
-        for n in (
-            await conn.execute(select(notification).where(notification.c.case_id.in_(ids)))
-        ).all()
+        n.case_id: n for n in (await conn.execute(select(notification).where(notification.c.case_id.in_(ids)))).all()
     }
     routed = await _routed(conn, ids)
     codes = await _codes(conn, (m.recipient_id for rows in routed.values() for m in rows))

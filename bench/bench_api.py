@@ -115,9 +115,7 @@ class Servers:
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         with open(self.logs / f"{name}.log", "wb") as log:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.running.append((name, proc))
         return proc
 
@@ -197,9 +195,7 @@ async def run_command(argv: list[str], seconds: float = COMMAND_SECONDS) -> str:
             proc.kill()
             await proc.wait()
     if proc.returncode != 0:
-        raise BenchError(
-            f"{shlex.join(argv[-6:])} failed ({proc.returncode}): {err.decode()[-2000:]}"
-        )
+        raise BenchError(f"{shlex.join(argv[-6:])} failed ({proc.returncode}): {err.decode()[-2000:]}")
     return out.decode()
 
 
@@ -348,9 +344,7 @@ async def python_load(plan: LoadPlan, url: str, token: str, probe: Probe, server
                 sent += 1
                 started = time.perf_counter()
                 try:
-                    ok = (
-                        await http.post(url, content=probe.body, headers=headers(token))
-                    ).status_code == 200
+                    ok = (await http.post(url, content=probe.body, headers=headers(token))).status_code == 200
                 except httpx2.HTTPError:
                     ok = False
                 if ok:
@@ -410,9 +404,7 @@ def parse_wrk(output: str, probe: str, server: str) -> Result:
     if not (found["50"] and found["99"] and total and rps):
         raise BenchError(f"cannot read wrk's output:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    sockets = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = int(non_2xx.group(1)) if non_2xx else 0
     errors += sum(map(int, sockets.groups())) if sockets else 0
     return Result(
@@ -458,9 +450,7 @@ async def count_statements(database_url: str, token: str, sizes: tuple[int, ...]
     event.listen(hub.engine.sync_engine, "before_cursor_execute", count)
     await hub.start()
     try:
-        async with client(
-            transport=httpx2.ASGITransport(app=app), base_url="http://hub.test"
-        ) as http:
+        async with client(transport=httpx2.ASGITransport(app=app), base_url="http://hub.test") as http:
             me = json.dumps({"query": ME_QUERY}).encode()
             check_me(await post_json(http, "/graphql", token, me))  # fills the verifier's caches
             counts = {}
@@ -482,10 +472,7 @@ def ratio(hub: float, base: float) -> str:
 
 
 def table(results: list[Result]) -> list[str]:
-    header = (
-        f"{'request':<12}{'server':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
-        f"{'requests':>10}{'failed':>8}"
-    )
+    header = f"{'request':<12}{'server':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'failed':>8}"
     lines = [header]
     for label in dict.fromkeys(r.probe for r in results):
         rows = {r.server: r for r in results if r.probe == label}
@@ -581,24 +568,16 @@ async def load_all(plan: LoadPlan, targets: dict[str, str], token: str) -> list[
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--seconds", type=float, default=10.0, help="Load per server and request (default 10)."
-    )
-    parser.add_argument(
-        "--connections", type=int, default=16, help="Concurrent connections (default 16)."
-    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="Load per server and request (default 10).")
+    parser.add_argument("--connections", type=int, default=16, help="Concurrent connections (default 16).")
     parser.add_argument("--database-url", help="Use this database instead of a fresh SQLite file.")
     parser.add_argument(
         "--hub-command",
         default=os.environ.get("CSPR_BENCH_HUB_COMMAND"),
         help="Command that runs the hub's CLI (default: cspr-hub beside this Python).",
     )
-    parser.add_argument(
-        "--python-loader", action="store_true", help="Do not use wrk even if installed."
-    )
-    parser.add_argument(
-        "--timeout", type=float, help="Hard limit for the whole run (default 180 + 8 x seconds)."
-    )
+    parser.add_argument("--python-loader", action="store_true", help="Do not use wrk even if installed.")
+    parser.add_argument("--timeout", type=float, help="Hard limit for the whole run (default 180 + 8 x seconds).")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600 or not 1 <= args.connections <= 1000:
         parser.error("--seconds must be in (0, 600] and --connections in [1, 1000]")

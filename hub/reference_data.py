@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
 from sqlalchemy import select
@@ -49,6 +49,10 @@ class MembershipRow:
 class ReferenceData:
     organisations: tuple[OrganisationRow, ...] = ()
     memberships: tuple[MembershipRow, ...] = ()
+    # Kinds of member a file states completely for each partnership it names (an official
+    # register describes the present): a current member of such a kind that the file no
+    # longer names is closed the day before the file's memberships begin (an ICB merger).
+    complete_kinds: frozenset[OrganisationKind] = frozenset()
 
 
 class ReferenceDataError(ValueError):
@@ -139,7 +143,9 @@ async def load(session: AsyncSession, data: ReferenceData) -> dict[str, int]:
             updated += 1
     await session.flush()
     members = await _load_memberships(session, data.memberships, orgs)
-    return {"organisations_added": added, "organisations_updated": updated, **members}
+    closed = await _close_absent(session, data, orgs) if data.complete_kinds else 0
+    return {"organisations_added": added, "organisations_updated": updated, **members,
+            "memberships_closed": closed}
 
 
 async def _load_memberships(
@@ -169,6 +175,8 @@ async def _load_memberships(
         await session.flush()
         key = (partnership.id, org.id, row.effective_from)
         membership = existing.get(key)
+        if membership is None and row.effective_to is None and _is_current_member(existing, partnership.id, org.id):
+            continue  # already a member, from an earlier date
         if membership is None:
             membership = PartnershipMembership(
                 partnership_id=partnership.id,
@@ -183,6 +191,34 @@ async def _load_memberships(
             membership.effective_to = row.effective_to
     await session.flush()
     return {"partnerships": len(partnerships), "memberships_added": added}
+
+
+def _is_current_member(
+    existing: dict[tuple[str, str, date], PartnershipMembership], partnership_id: str, organisation_id: str
+) -> bool:
+    return any(p == partnership_id and o == organisation_id and m.effective_to is None
+               for (p, o, _), m in existing.items())
+
+
+async def _close_absent(session: AsyncSession, data: ReferenceData, orgs: dict[str, Organisation]) -> int:
+    """Close current memberships, of the kinds the file states completely, that it no longer names."""
+    named: dict[str, set[str]] = {}
+    starts: dict[str, date] = {}
+    for row in data.memberships:
+        named.setdefault(row.partnership_code, set()).add(orgs[row.member_code].id)
+        starts[row.partnership_code] = min(starts.get(row.partnership_code, row.effective_from), row.effective_from)
+    kinds = {o.id: o.kind for o in orgs.values()}
+    query = (select(PartnershipMembership, Partnership.code)
+             .join(Partnership, col(Partnership.id) == col(PartnershipMembership.partnership_id))
+             .where(col(Partnership.code).in_(list(named)), col(PartnershipMembership.effective_to).is_(None)))
+    closed = 0
+    for membership, code in (await session.execute(query)).all():
+        absent = membership.organisation_id not in named[code]
+        if absent and kinds.get(membership.organisation_id) in {k.value for k in data.complete_kinds}:
+            membership.effective_to = max(starts[code] - timedelta(days=1), membership.effective_from)
+            closed += 1
+    await session.flush()
+    return closed
 
 
 async def load_shipped_if_empty(session: AsyncSession) -> bool:

@@ -223,4 +223,5 @@ def parse_register(text: str, effective_from: date | None = None) -> ReferenceDa
         for code, (name, members) in found.partnerships.items()
         for member in members
     )
-    return ReferenceData(tuple(found.organisations.values()), memberships)
+    complete = frozenset({OrganisationKind.LOCAL_AUTHORITY, *(kind for _, kind in layout.partners)})
+    return ReferenceData(tuple(found.organisations.values()), memberships, complete_kinds=complete)
