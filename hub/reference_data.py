@@ -208,7 +208,7 @@ async def _close_absent(session: AsyncSession, data: ReferenceData, orgs: dict[s
         named.setdefault(row.partnership_code, set()).add(orgs[row.member_code].id)
         starts[row.partnership_code] = min(starts.get(row.partnership_code, row.effective_from), row.effective_from)
     kinds = {o.id: o.kind for o in orgs.values()}
-    query = (select(PartnershipMembership, Partnership.code)
+    query = (select(PartnershipMembership, col(Partnership.code))
              .join(Partnership, col(Partnership.id) == col(PartnershipMembership.partnership_id))
              .where(col(Partnership.code).in_(list(named)), col(PartnershipMembership.effective_to).is_(None)))
     closed = 0
