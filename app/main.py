@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        gc.collect()
+        gc.freeze()  # the schema and the mappers live for the process: keep them out of every collection
         try:
             yield
         finally:

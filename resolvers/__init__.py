@@ -9,11 +9,12 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.federation import Schema
 from strawberry.tools import merge_types
@@ -37,6 +38,9 @@ Mutation = merge_types("Mutation", (
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse
+MAX_DEPTH, MAX_ALIASES, MAX_TOKENS = 10, 15, 2000  # near GraphQL Armor's defaults
+# Built once: the validation cache is keyed on the rule classes, so new ones per request would never hit.
+LIMITS = (query_depth_limiter.create_validator(MAX_DEPTH, None, None), max_aliases.create_validator(MAX_ALIASES))
 
 
 class HubSchema(Schema):
@@ -51,10 +55,9 @@ def build_schema() -> HubSchema:
         types=[Case, Organisation, SafeguardingPartnership, RapidReview],
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: AddValidationRules(list(LIMITS)),  # before the cache, which validates with them
             lambda: ValidationCache(maxsize=CACHE_SIZE),
-            lambda: QueryDepthLimiter(max_depth=12),
-            lambda: MaxTokensLimiter(max_token_count=5000),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
         ],
     )

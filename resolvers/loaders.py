@@ -17,6 +17,7 @@ from hub import models, organisations
 from hub.principal import Principal
 from hub.visibility import visible_cases
 
+Routed = tuple[models.RoutedMessage, models.Organisation]  # a message with its recipient
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -30,7 +31,7 @@ class Loaders:
     case_partnerships: DataLoader[str, list[models.CasePartnership]]
     children: DataLoader[str, list[models.Child]]
     notification: DataLoader[str, models.Notification | None]
-    messages_about: DataLoader[str, list[models.RoutedMessage]]
+    messages_about: DataLoader[str, list[Routed]]
     visible_case: DataLoader[str, models.Case | None]
     rapid_review: DataLoader[str, models.RapidReview | None]
     rapid_review_of_case: DataLoader[str, models.RapidReview | None]
@@ -94,6 +95,15 @@ def build(
             found = await organisations.partnerships_for(session, keys, today)
         return [found.get(k, []) for k in keys]
 
+    async def messages_about(keys: list[str]) -> list[list[Routed]]:
+        query = (select(models.RoutedMessage, models.Organisation)
+                 .join(models.Organisation, col(models.Organisation.id) == col(models.RoutedMessage.recipient_id))
+                 .where(col(models.RoutedMessage.case_id).in_(keys))
+                 .order_by(col(models.RoutedMessage.created_at), col(models.Organisation.code)))
+        async with sessions() as session:
+            pairs = [(m, o) for m, o in (await session.execute(query)).all()]
+        return _many(pairs, lambda pair: pair[0].case_id, keys)
+
     async def visible(keys: list[str]) -> list[models.Case | None]:
         if principal is None:
             return [None for _ in keys]
@@ -111,7 +121,7 @@ def build(
         case_partnerships=DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
         children=DataLoader(by_case(models.Child, models.Child.position)),
         notification=DataLoader(one_by(models.Notification, "case_id")),
-        messages_about=DataLoader(by_case(models.RoutedMessage, models.RoutedMessage.created_at)),
+        messages_about=DataLoader(messages_about),
         visible_case=DataLoader(visible),
         rapid_review=DataLoader(by_id(models.RapidReview)),
         rapid_review_of_case=DataLoader(one_by(models.RapidReview, "case_id")),

@@ -123,7 +123,9 @@ async def _inbox(
 
     rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
     cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
-    return make_connection([RoutedMessage.from_model(r) for r in rows], cursors, size=size, count=count)
+    recipients = await info.context.loaders.organisation.load_many([r.recipient_id for r in rows])
+    messages = [RoutedMessage.from_model(r, recipient=o) for r, o in zip(rows, recipients, strict=True) if o]
+    return make_connection(messages, cursors, size=size, count=count)
 
 
 def _add_working_days(from_: date, days: int) -> date:

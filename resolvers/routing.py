@@ -25,7 +25,9 @@ async def _acknowledge(info: HubInfo, message_id: strawberry.ID) -> RoutedMessag
     done = await unit_of_work(info.context, act)
     if isinstance(done, list):
         return RoutedMessagePayload(message=None, errors=done)
-    return RoutedMessagePayload(message=RoutedMessage.from_model(done), errors=[])
+    recipient = await info.context.loaders.organisation.load(done.recipient_id)
+    assert recipient is not None
+    return RoutedMessagePayload(message=RoutedMessage.from_model(done, recipient=recipient), errors=[])
 
 
 @strawberry.type

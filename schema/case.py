@@ -186,10 +186,9 @@ class Case:
     async def routed_messages(
         self, info: HubInfo
     ) -> list[Annotated[RoutedMessage, strawberry.lazy("schema.routing")]]:
-        from schema.routing import RoutedMessage, visible_messages
+        from schema.routing import visible_messages
 
-        rows = await info.context.loaders.messages_about.load(self.row.id)
-        return [RoutedMessage.from_model(r) for r in await visible_messages(info, rows)]
+        return visible_messages(info, await info.context.loaders.messages_about.load(self.row.id))
 
 
 @strawberry.input(description="Narrow a list of cases.")

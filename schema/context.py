@@ -25,7 +25,7 @@ class Loaders(Protocol):
     case_partnerships: DataLoader[str, list[models.CasePartnership]]
     children: DataLoader[str, list[models.Child]]
     notification: DataLoader[str, models.Notification | None]
-    messages_about: DataLoader[str, list[models.RoutedMessage]]
+    messages_about: DataLoader[str, list[tuple[models.RoutedMessage, models.Organisation]]]
     visible_case: DataLoader[str, models.Case | None]
     rapid_review: DataLoader[str, models.RapidReview | None]
     rapid_review_of_case: DataLoader[str, models.RapidReview | None]

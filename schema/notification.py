@@ -40,11 +40,11 @@ class Notification:
     @strawberry.field(description="Who it was routed to, with basis and due date; roles other than "
                       "partners and the Panel see only the messages addressed to them.")
     async def routed_to(self, info: HubInfo) -> list[Annotated[RoutedMessage, strawberry.lazy("schema.routing")]]:
-        from schema.routing import RoutedMessage, visible_messages
+        from schema.routing import visible_messages
 
-        rows = await info.context.loaders.messages_about.load(self.case_id)
-        mine = [r for r in rows if r.subject_id == str(self.id)]
-        return [RoutedMessage.from_model(r) for r in await visible_messages(info, mine)]
+        pairs = await info.context.loaders.messages_about.load(self.case_id)
+        mine = [(m, o) for m, o in pairs if m.subject_id == str(self.id)]
+        return visible_messages(info, mine)
 
 
 @strawberry.input(description="A child harmed or killed. Names and date of birth are optional when unknown.")

@@ -13,17 +13,16 @@ from schema.common import UserError
 from schema.context import HubInfo
 from schema.organisation import Organisation
 
+Routed = tuple[models.RoutedMessage, models.Organisation]
 
-async def visible_messages(info: HubInfo, rows: list[models.RoutedMessage]) -> list[models.RoutedMessage]:
+
+def visible_messages(info: HubInfo, pairs: list[Routed]) -> list[RoutedMessage]:
     """Partners and the Panel see every hand-over of a case they see; others only their own."""
     principal = info.context.principal
     if principal is None:
         return []
-    if may_see_identity(principal):
-        return rows
-    codes = set(inbox_codes(principal))
-    orgs = await info.context.loaders.organisation.load_many([r.recipient_id for r in rows])
-    return [r for r, o in zip(rows, orgs, strict=True) if o is not None and o.code in codes]
+    codes = None if may_see_identity(principal) else set(inbox_codes(principal))
+    return [RoutedMessage.from_model(m, recipient=o) for m, o in pairs if codes is None or o.code in codes]
 
 
 @strawberry.type(description="A hand-over the guidance requires: recipient, event, basis, due date, "
@@ -37,18 +36,18 @@ class RoutedMessage:
     delivered_at: datetime | None = strawberry.field(description="When the recipient first retrieved it.")
     acknowledged_at: datetime | None = strawberry.field(description="When the recipient acknowledged it.")
     row: strawberry.Private[models.RoutedMessage]
+    recipient_row: strawberry.Private[models.Organisation]
 
     @classmethod
-    def from_model(cls, row: models.RoutedMessage) -> RoutedMessage:
+    def from_model(cls, row: models.RoutedMessage, *, recipient: models.Organisation) -> RoutedMessage:
+        assert recipient.id == row.recipient_id
         return cls(id=strawberry.ID(row.id), event_type=row.event_type, basis=row.basis,
                    due_on=row.due_on, created_at=row.created_at, delivered_at=row.delivered_at,
-                   acknowledged_at=row.acknowledged_at, row=row)
+                   acknowledged_at=row.acknowledged_at, row=row, recipient_row=recipient)
 
     @strawberry.field(description="Who must be told.")
-    async def recipient(self, info: HubInfo) -> Organisation:
-        row = await info.context.loaders.organisation.load(self.row.recipient_id)
-        assert row is not None
-        return Organisation.from_model(row)
+    def recipient(self) -> Organisation:
+        return Organisation.from_model(self.recipient_row)
 
     @strawberry.field(description="Who it came from, when an organisation acted.")
     async def sender(self, info: HubInfo) -> Organisation | None:

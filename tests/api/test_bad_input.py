@@ -99,3 +99,16 @@ async def test_malformed_http_requests_get_4xx(api: Api) -> None:
     assert huge.status_code == 413
     get = await api.http.get("/graphql", params={"query": "{ me { role } }"}, headers=auth)
     assert get.status_code in (400, 405)
+
+
+async def test_queries_too_deep_too_aliased_or_too_long_are_refused(api: Api) -> None:
+    deep = "{ cases { nodes { leadPartnership " + "{ members { partnerships " * 4 + "{ code }" + " } }" * 4 + " } } }"
+    aliased = "{ " + " ".join(f"a{i}: me {{ role }}" for i in range(16)) + " }"
+    long = "{ me { " + " ".join(["role"] * 2001) + " } }"
+    for query in (deep, aliased, long):
+        response = await api.post(query, as_=(CAMDEN, "la"))
+        body = response.json()
+        assert body.get("data") is None and body["errors"], query[:40]
+        assert all(e["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED") for e in body["errors"])
+    fine = await api("{ " + " ".join(f"a{i}: me {{ role }}" for i in range(15)) + " }", as_=(CAMDEN, "la"))
+    assert fine["data"]["a14"] == {"role": "la"}
