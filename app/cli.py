@@ -42,7 +42,32 @@ def serve(
 
     settings = _settings(database_url)
     typer.echo(f"cspr-hub on http://{host}:{port}/graphql (database: {_redacted(settings.database_url)})", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
+                proxy_headers=False)
+
+
+@cli.command()
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Run the outbox worker alone (deliveries); stops cleanly on SIGINT or SIGTERM."""
+    import signal
+
+    from app.main import Hub
+    from app.worker import run
+
+    async def main() -> None:
+        hub = Hub.create(_settings(database_url))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await hub.start(migrate=False)
+            typer.echo("cspr-hub worker running", err=True)
+            await run(hub, stop)
+        finally:
+            await hub.stop()
+
+    asyncio.run(main())
 
 
 @cli.command()

@@ -62,7 +62,10 @@ class Hub:
         await self.engine.dispose()
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None, worker: bool = False
+) -> Starlette:
+    """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock)
     graphql = HubGraphQL(build_schema(), sessions=hub.sessions, clock=hub.clock, graphiql=hub.settings.graphiql,
@@ -95,7 +98,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         gc.collect()
         gc.freeze()  # the schema and the mappers live for the process: keep them out of every collection
         try:
-            yield
+            if worker:
+                from app.worker import running
+
+                async with running(hub):
+                    yield
+            else:
+                yield
         finally:
             await hub.stop()
 

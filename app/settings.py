@@ -62,7 +62,6 @@ class Settings:
     dev_issuer: bool = True
     graphiql: bool = True
     max_body_bytes: int = 1_000_000
-    webhook_allow_private: bool = False
     policy: Policy = field(default_factory=Policy)
 
     @classmethod
@@ -76,9 +75,10 @@ class Settings:
             dev_issuer=_flag(env, "CSPR_HUB_DEV_ISSUER", True),
             graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", True),
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
-            webhook_allow_private=_flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False),
-            policy=Policy(rapid_review_counts_from=_choice(
-                env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION)),
+            policy=Policy(
+                rapid_review_counts_from=_choice(
+                    env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),
+                webhook_allow_private=_flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False)),
         )
 
     def with_database(self, url: str | None) -> Settings:

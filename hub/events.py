@@ -1,14 +1,38 @@
-"""The append-only case timeline, written in the same transaction as the change."""
+"""The append-only case timeline and the transactional outbox.
+
+A change, its timeline event, its routed messages and one delivery row per
+matching webhook subscription are written in one transaction (``record`` and
+``enqueue`` add to the caller's session). Nothing is sent inside a request:
+the delivery worker claims due rows afterwards (``claim``), so a crash can
+delay a delivery but never lose one.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from hub.models import CaseEvent
+from hub.models import (
+    Case,
+    CaseEvent,
+    Organisation,
+    RoutedMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from hub.statute import rule
 from hub.vocabulary import EventType
+from hub.webhooks import FAILING_LIMIT, next_attempt
+
+LEASE = timedelta(seconds=60)
+NOTIFY_CHANNEL = "cspr_hub_outbox"
 
 
 def record(
@@ -25,3 +49,130 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def payload(message: RoutedMessage, case: Case, recipient: Organisation) -> dict[str, Any]:
+    """What a webhook carries: identifiers and the duty, never a child's details."""
+    return {
+        "type": message.event_type,
+        "timestamp": message.created_at.isoformat(),
+        "data": {
+            "messageId": message.id, "caseId": case.id, "caseReference": case.reference,
+            "subjectId": message.subject_id, "recipient": recipient.code, "basis": message.basis,
+            "dueOn": message.due_on.isoformat() if message.due_on else None,
+        },
+    }
+
+
+@rule("webhook-fan-out", "DOMAIN: who may see what; CONTRACT: webhooks",
+      "each routed message becomes one delivery per active subscription of its recipient for its event type")
+async def enqueue(session: AsyncSession, *, case: Case, messages: Sequence[RoutedMessage], at: datetime) -> int:
+    """Add the outbox rows for routed messages, in the caller's transaction."""
+    recipients = {m.recipient_id for m in messages}
+    if not recipients:
+        return 0
+    subscriptions = (await session.execute(select(WebhookSubscription).where(
+        col(WebhookSubscription.organisation_id).in_(recipients), col(WebhookSubscription.active).is_(True)))).scalars().all()
+    if not subscriptions:
+        return 0
+    await session.flush()  # the deliveries refer to the messages
+    orgs = {o.id: o for o in (await session.execute(
+        select(Organisation).where(col(Organisation.id).in_(recipients)))).scalars()}
+    added = 0
+    for message in messages:
+        for subscription in subscriptions:
+            if subscription.organisation_id == message.recipient_id and message.event_type in subscription.event_types:
+                session.add(WebhookDelivery(
+                    subscription_id=subscription.id, routed_message_id=message.id, event_type=message.event_type,
+                    payload=payload(message, case, orgs[message.recipient_id]), status="PENDING",
+                    next_attempt_at=at, created_at=at))
+                added += 1
+    if added and session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered on commit
+    return added
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery: WebhookDelivery
+    subscription: WebhookSubscription
+
+
+async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[Claimed]:
+    """Lease due deliveries to this worker; on PostgreSQL rows locked by another worker are skipped."""
+    query = (select(WebhookDelivery)
+             .where(col(WebhookDelivery.status) == "PENDING", col(WebhookDelivery.next_attempt_at) <= now,
+                    or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now))
+             .order_by(col(WebhookDelivery.next_attempt_at)).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    deliveries = (await session.execute(query)).scalars().all()
+    claimed = []
+    for delivery in deliveries:
+        delivery.lease_until = now + LEASE
+        subscription = await session.get(WebhookSubscription, delivery.subscription_id)
+        assert subscription is not None
+        claimed.append(Claimed(delivery, subscription))
+    await session.flush()
+    return claimed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    duration_ms: int
+    error: str | None = None
+    retry_after: timedelta | None = None
+    permanent: bool = False  # e.g. the URL resolves to a private address
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def retryable(self) -> bool:
+        code = self.status_code
+        return not self.permanent and (code is None or code >= 500 or code in (408, 429))
+
+
+@rule("webhook-outcome", "CONTRACT: webhooks",
+      "2xx delivers; timeouts, connection errors, 5xx and 429 are retried; 410 disables the subscription; "
+      "other 4xx are not retried; a subscription failing for 5 days is disabled")
+async def complete(session: AsyncSession, *, delivery_id: str, outcome: Outcome, now: datetime) -> WebhookDelivery:
+    delivery = await session.get(WebhookDelivery, delivery_id)
+    assert delivery is not None
+    subscription = await session.get(WebhookSubscription, delivery.subscription_id)
+    assert subscription is not None
+    session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=outcome.status_code,
+                               duration_ms=outcome.duration_ms, error=outcome.error))
+    delivery.attempts += 1
+    delivery.lease_until = None
+    if outcome.delivered:
+        delivery.status, delivery.delivered_at = "DELIVERED", now
+        subscription.failing_since = None
+        await _mark_message_delivered(session, delivery, now)
+    else:
+        _failed(delivery, subscription, outcome, now)
+    await session.flush()
+    return delivery
+
+
+def _failed(delivery: WebhookDelivery, subscription: WebhookSubscription, outcome: Outcome, now: datetime) -> None:
+    subscription.failing_since = subscription.failing_since or now
+    if outcome.status_code == 410:
+        subscription.active, subscription.disabled_reason = False, "the receiver answered 410 Gone"
+    elif now - subscription.failing_since >= FAILING_LIMIT:
+        subscription.active, subscription.disabled_reason = False, "failing for 5 days"
+    later = next_attempt(delivery.attempts, now, retry_after=outcome.retry_after) if outcome.retryable else None
+    if later is None or not subscription.active:
+        delivery.status = "FAILED"
+    else:
+        delivery.next_attempt_at = later
+
+
+async def _mark_message_delivered(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
+    if delivery.routed_message_id is None:
+        return
+    message = await session.get(RoutedMessage, delivery.routed_message_id)
+    if message is not None and message.delivered_at is None:
+        message.delivered_at = now

@@ -312,6 +312,7 @@ async def _route(
             received_on=today, aware_on=case.aware_on, variant=variant,
         )
         session.add_all(messages)
+        await events.enqueue(session, case=case, messages=messages, at=at)
         events.record(session, case_id=case.id, event=event, actor_id=note.notified_by_id, at=at,
                       data={"notificationId": note.id, "dueOn": note.due_on.isoformat(),
                             "onTime": note.on_time, "routedTo": len(messages)})

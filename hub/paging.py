@@ -46,14 +46,14 @@ class Page(Generic[M]):
 
 
 async def newest_first(
-    session: AsyncSession, model: Any, where: list[ColumnElement[bool]],
+    session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]],
     *, after: Position | None, size: int,
 ) -> Page[Any]:
     return await keyset(session, model, where, after=after, size=size, by="created_at", newest=True)
 
 
 async def keyset(
-    session: AsyncSession, model: Any, where: list[ColumnElement[bool]],
+    session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]],
     *, after: Position | None, size: int, by: str, newest: bool,
 ) -> Page[Any]:
     """A page ordered by ``(by, id)``, newest or oldest first, after a position."""
@@ -68,6 +68,6 @@ async def keyset(
     return Page(rows[:size], more=len(rows) > size)
 
 
-async def count(session: AsyncSession, model: Any, where: list[ColumnElement[bool]]) -> int:
+async def count(session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]]) -> int:
     query = select(func.count()).select_from(model).where(*where)
     return int((await session.execute(query)).scalar_one())

@@ -17,3 +17,4 @@ class RapidReviewClock(str, Enum):
 class Policy:
     rapid_review_counts_from: RapidReviewClock = RapidReviewClock.NOTIFICATION
     information_max_days: int = 365  # a request's due date at most this far ahead
+    webhook_allow_private: bool = False  # CSPR_HUB_WEBHOOK_ALLOW_PRIVATE: http and private hosts, for tests

@@ -101,6 +101,7 @@ async def refer_incident(
     messages = routing.route(event=EventType.INCIDENT_REFERRED, case_id=case.id, subject_id=record.id,
                              addressees=addressees, at=at, received_on=today, aware_on=None)
     session.add_all(messages)
+    await events.enqueue(session, case=case, messages=messages, at=at)
     events.record(session, case_id=case.id, event=EventType.INCIDENT_REFERRED, actor_id=sender.id,
                   at=at, data={"referralId": record.id, "routedTo": len(messages)})
     await session.flush()

@@ -15,6 +15,7 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import events
 from hub.deadlines import notification_due_on
 from hub.models import Case, Organisation, RoutedMessage
 from hub.statute import cite, declare
@@ -236,4 +237,5 @@ async def dispatch(
     messages = route(event=event, case_id=case.id, subject_id=subject_id, addressees=addressees, at=at,
                      received_on=today, aware_on=case.aware_on, variant=variant, due=due)
     session.add_all(messages)
+    await events.enqueue(session, case=case, messages=messages, at=at)
     return messages

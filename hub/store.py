@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -66,3 +66,23 @@ async def transaction(
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+@asynccontextmanager
+async def listening(engine: AsyncEngine, channel: str, on_notify: Callable[[], None]) -> AsyncIterator[bool]:
+    """PostgreSQL LISTEN for as long as the block runs; yields False where there is no such thing."""
+    if engine.dialect.name != "postgresql":
+        yield False
+        return
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+
+        def callback(*_: Any) -> None:
+            on_notify()
+
+        await driver.add_listener(channel, callback)
+        try:
+            yield True
+        finally:
+            await driver.remove_listener(channel, callback)

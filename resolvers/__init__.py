@@ -27,6 +27,7 @@ from resolvers.panel_response import PanelResponseMutations
 from resolvers.query import Query
 from resolvers.rapid_review import RapidReviewMutations
 from resolvers.routing import RoutingMutations
+from resolvers.webhook import WebhookMutations
 from schema.case import Case
 from schema.organisation import Organisation, SafeguardingPartnership
 from schema.rapid_review import RapidReview
@@ -34,7 +35,7 @@ from schema.scalars import SCALAR_OVERRIDES
 
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
-    CaseRecordMutations, RoutingMutations,
+    CaseRecordMutations, RoutingMutations, WebhookMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

@@ -43,6 +43,7 @@ class Loaders:
     events_of_case: DataLoader[str, list[models.CaseEvent]]
     family_of_case: DataLoader[str, list[models.FamilyCommunication]]
     proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
+    webhook_attempts: DataLoader[str, list[models.WebhookAttempt]]
 
 
 def _one(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[Any]:
@@ -134,4 +135,5 @@ def build(
         events_of_case=DataLoader(by_case(models.CaseEvent, models.CaseEvent.occurred_at)),
         family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
         proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
+        webhook_attempts=DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),
     )

@@ -17,6 +17,12 @@ from hub.visibility import visible_cases
 from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
 from resolvers.permissions import ANY_ROLE, described, roles
 from resolvers.rapid_review import RAPID_REVIEWS_DESCRIPTION, rapid_reviews
+from resolvers.webhook import (
+    DELIVERIES_DESCRIPTION,
+    SUBSCRIPTIONS_DESCRIPTION,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
 from schema.case import Case, CaseFilter
 from schema.common import (
     Connection,
@@ -32,6 +38,7 @@ from schema.information_request import InformationRequest
 from schema.organisation import Organisation, Principal
 from schema.rapid_review import RapidReview
 from schema.routing import InboxFilter, RoutedMessage
+from schema.webhook import WebhookDelivery, WebhookSubscription
 
 MAX_WORKING_DAYS = 2000
 
@@ -160,6 +167,10 @@ class Query:
         resolver=rapid_reviews, description=RAPID_REVIEWS_DESCRIPTION, extensions=roles(*ANY_ROLE))
     information_requests: Connection[InformationRequest] = strawberry.field(
         resolver=information_requests, description=INFORMATION_REQUESTS_DESCRIPTION, extensions=roles(*ANY_ROLE))
+    webhook_subscriptions: list[WebhookSubscription] = strawberry.field(
+        resolver=webhook_subscriptions, description=SUBSCRIPTIONS_DESCRIPTION, extensions=roles(*ANY_ROLE))
+    webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(
+        resolver=webhook_deliveries, description=DELIVERIES_DESCRIPTION, extensions=roles(*ANY_ROLE))
     inbox: Connection[RoutedMessage] = strawberry.field(
         resolver=_inbox, description=described(
             "Messages routed to the caller's organisation, newest first; retrieving one records its "

@@ -37,6 +37,7 @@ class Loaders(Protocol):
     events_of_case: DataLoader[str, list[models.CaseEvent]]
     family_of_case: DataLoader[str, list[models.FamilyCommunication]]
     proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
+    webhook_attempts: DataLoader[str, list[models.WebhookAttempt]]
 
 
 @dataclass

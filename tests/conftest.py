@@ -24,12 +24,13 @@ from app.main import Hub, create_app
 from app.settings import Settings
 from auth.tokens import mint
 from hub.clock import LONDON, FixedClock
+from hub.policy import Policy
 from hub.store import transaction
 
 POSTGRES_URL = os.environ.get(
     "CSPR_HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test"
 )
-CASE_TABLES = ("rapid_review_invitation", "rapid_review_contribution", "information_addressee",
+CASE_TABLES = ("webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_contribution", "information_addressee",
                "panel_response", "information_request", "rapid_review", "family_communication",
                "parallel_proceeding", "idempotency_record", "case_event", "routed_message", "notification",
                "referral", "child", "case_partnership", '"case"')
@@ -80,7 +81,8 @@ class Statements:
 
 @pytest.fixture(scope="session")
 async def running(database_url: str) -> AsyncIterator[tuple[Hub, Statements]]:
-    settings = Settings(database_url=database_url, issuer="http://testserver", audience="cspr-hub")
+    settings = Settings(database_url=database_url, issuer="http://testserver", audience="cspr-hub",
+                        policy=Policy(webhook_allow_private=True))  # receivers in the tests listen on loopback
     hub = Hub.create(settings, FixedClock(DEFAULT_NOW))
     statements = Statements()
 

@@ -1,0 +1,146 @@
+"""Webhook delivery: Standard Webhooks headers and signatures, sent by the outbox worker.
+
+The worker leases due deliveries (``hub.events.claim``), posts each one with
+``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` (one ``v1,``
+signature per live secret), never follows a redirect, refuses private
+addresses after DNS resolution unless allowed, and records every attempt
+(``hub.events.complete``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import httpx2
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hub import events
+from hub.clock import Clock
+from hub.store import transaction
+from hub.webhooks import secret_key, signing_secrets
+
+logger = logging.getLogger("cspr_hub.webhooks")
+Resolver = Callable[[str], Awaitable[list[str]]]
+TIMEOUT = httpx2.Timeout(10.0, connect=5.0)
+MAX_ERROR = 300
+
+
+async def resolve(host: str) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
+    digest = hmac.new(secret_key(secret), f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def retry_after(value: str | None, now: datetime) -> timedelta | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return timedelta(seconds=int(value.strip()))
+    try:
+        return max(parsedate_to_datetime(value) - now, timedelta(0))
+    except (TypeError, ValueError):
+        return None
+
+
+class Sender:
+    """Posts one delivery and says what happened; never raises for the receiver's faults."""
+
+    def __init__(self, client: httpx2.AsyncClient, *, allow_private: bool, resolver: Resolver = resolve,
+                 timeout: httpx2.Timeout = TIMEOUT) -> None:
+        self.client = client
+        self.allow_private = allow_private
+        self.resolver = resolver
+        self.timeout = timeout
+
+    async def _blocked(self, url: str) -> str | None:
+        if self.allow_private:
+            return None
+        host = urlsplit(url).hostname or ""
+        try:
+            addresses = await self.resolver(host)
+        except OSError:
+            return "the host does not resolve"
+        if not addresses or any(not ipaddress.ip_address(a).is_global for a in addresses):
+            return "the host resolves to a private, loopback or link-local address"
+        return None
+
+    async def send(self, claimed: events.Claimed, now: datetime) -> events.Outcome:
+        delivery, subscription = claimed.delivery, claimed.subscription
+        blocked = await self._blocked(subscription.url)
+        if blocked is not None:
+            return events.Outcome(None, 0, blocked, permanent=True)
+        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
+        stamp = int(now.timestamp())
+        headers = {
+            "content-type": "application/json", "user-agent": "cspr-hub-webhooks/1",
+            "webhook-id": delivery.id, "webhook-timestamp": str(stamp),
+            "webhook-signature": " ".join(sign(s, delivery.id, stamp, body) for s in signing_secrets(subscription, now)),
+        }
+        started = time.monotonic()
+        try:
+            response = await self.client.post(subscription.url, content=body.encode(), headers=headers,
+                                              follow_redirects=False, timeout=self.timeout)
+        except httpx2.HTTPError as exc:
+            return events.Outcome(None, _ms(started), f"{type(exc).__name__}"[:MAX_ERROR])
+        error = None if response.is_success else f"HTTP {response.status_code}"
+        if response.is_redirect:
+            error = "redirects are not followed"
+        return events.Outcome(response.status_code, _ms(started), error,
+                              retry_after=retry_after(response.headers.get("retry-after"), now))
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+class Worker:
+    """Claims due deliveries, sends them, records the outcome; loops until stopped."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender: Sender,
+                 batch: int = 20, poll_seconds: float = 0.5) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.sender = sender
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        async with transaction(self.sessions) as session:
+            claimed = await events.claim(session, now=self.clock.now(), limit=self.batch)
+        outcomes = await asyncio.gather(*(self.sender.send(c, self.clock.now()) for c in claimed))
+        for item, outcome in zip(claimed, outcomes, strict=True):
+            async with transaction(self.sessions) as session:
+                await events.complete(session, delivery_id=item.delivery.id, outcome=outcome, now=self.clock.now())
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+            except Exception:
+                logger.exception("delivery round failed; retrying after the poll interval")
+                done = 0
+            if done:
+                continue
+            self.wake.clear()
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
