@@ -1,7 +1,9 @@
-"""The GraphQL endpoint: strawberry's ASGI view with our context and error shape."""
+"""The GraphQL endpoint: strawberry's ASGI view with our context, error shape and WebSocket sign-in."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -9,29 +11,65 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from hub.clock import Clock
+from hub.clock import Clock, today_in_england
+from hub.errors import Unauthenticated
+from hub.events import Feed
 from hub.policy import Policy
+from hub.principal import Principal
 from resolvers.context import make_context
 from resolvers.errors import format_error
+from resolvers.loaders import build
 from schema.context import HubContext
 
 
+@dataclass(frozen=True)
+class Wiring:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    policy: Policy
+    feed: Feed
+    principal_of: Callable[[str], Awaitable[Principal]]
+    graphiql: bool
+
+
+def bearer_from(params: dict[str, Any] | None) -> str | None:
+    """The token in connection_init: {"Authorization": "Bearer ..."} (any case) or {"token": "..."}."""
+    for key, value in (params or {}).items():
+        if isinstance(value, str) and key.lower() == "authorization" and value[:7].lower() == "bearer ":
+            return value[7:].strip()
+        if isinstance(value, str) and key.lower() in ("token", "access_token"):
+            return value.strip()
+    return None
+
+
 class HubGraphQL(GraphQL[HubContext, None]):
-    def __init__(
-        self, schema: Any, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, graphiql: bool,
-        policy: Policy,
-    ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
+    def __init__(self, schema: Any, wiring: Wiring) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if wiring.graphiql else None, allow_queries_via_get=False,
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        self.wiring = wiring
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> HubContext:
         principal = request.scope.get("state", {}).get("principal")
-        return make_context(request=request, response=response, principal=principal,
-                            clock=self.clock, sessions=self.sessions, policy=self.policy)
+        w = self.wiring
+        return make_context(request=request, response=response, principal=principal, clock=w.clock,
+                            sessions=w.sessions, policy=w.policy, feed=w.feed)
+
+    async def on_ws_connect(self, context: HubContext) -> dict[str, object] | None:
+        """Sign in with the same bearer tokens as over HTTP, in connection_init."""
+        token = bearer_from(context.connection_params)
+        if token is None:
+            raise ConnectionRejectionError({"reason": "a bearer token is required in connection_init"})
+        try:
+            principal = await self.wiring.principal_of(token)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"reason": str(exc)}) from exc
+        context.principal = principal
+        context.loaders = build(context.sessions, principal, today_in_england(context.clock))
+        return None
 
     async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}

@@ -12,17 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 import migrations
-from app.graphql import HubGraphQL
+from app.graphql import HubGraphQL, Wiring
 from app.settings import Settings
 from auth import keys
 from auth.bearer import BearerGate
 from auth.tokens import TokenSettings, Verifier
 from hub import reference_data
 from hub.clock import Clock, SystemClock
-from hub.store import create_engine, ping, session_factory, transaction
+from hub.events import EVENTS_CHANNEL, Feed
+from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
 
 logger = logging.getLogger("cspr_hub")
@@ -36,12 +37,15 @@ class Hub:
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    feed: Feed = field(default_factory=Feed)
     ready: bool = field(default=False)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
         engine = create_engine(settings.database_url)
-        return cls(settings, clock or SystemClock(), engine, session_factory(engine))
+        hub = cls(settings, clock or SystemClock(), engine, session_factory(engine))
+        hub.feed.install(hub.sessions)
+        return hub
 
     @property
     def token_settings(self) -> TokenSettings:
@@ -58,6 +62,13 @@ class Hub:
                 await keys.active_key(session, now=self.clock.now())
         self.ready = True
 
+    def listening(self) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Hear case events committed by other processes (PostgreSQL LISTEN); in-process on SQLite."""
+        return listening(self.engine, EVENTS_CHANNEL, self._heard)
+
+    def _heard(self, event_id: str) -> None:
+        self.feed.publish(event_id)
+
     async def stop(self) -> None:
         await self.engine.dispose()
 
@@ -68,8 +79,9 @@ def create_app(
     """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock)
-    graphql = HubGraphQL(build_schema(), sessions=hub.sessions, clock=hub.clock, graphiql=hub.settings.graphiql,
-                         policy=hub.settings.policy)
+    graphql = HubGraphQL(build_schema(), Wiring(
+        sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
+        principal_of=verifier.principal, graphiql=hub.settings.graphiql))
     gated = BearerGate(graphql, principal_of=verifier.principal, path="/graphql",
                        max_body=hub.settings.max_body_bytes)
 
@@ -98,13 +110,14 @@ def create_app(
         gc.collect()
         gc.freeze()  # the schema and the mappers live for the process: keep them out of every collection
         try:
-            if worker:
-                from app.worker import running
+            async with hub.listening():
+                if worker:
+                    from app.worker import running
 
-                async with running(hub):
+                    async with running(hub):
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
             await hub.stop()
 
@@ -113,6 +126,7 @@ def create_app(
             Route("/healthz", healthz), Route("/readyz", readyz),
             Route("/.well-known/jwks.json", jwks),
             Route("/graphql", gated, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
     )

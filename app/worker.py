@@ -23,7 +23,7 @@ def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
 async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
     async with httpx2.AsyncClient(transport=transport) as client:
         worker = build(hub, client)
-        async with listening(hub.engine, NOTIFY_CHANNEL, worker.wake.set):
+        async with listening(hub.engine, NOTIFY_CHANNEL, lambda _payload: worker.wake.set()):
             await worker.run(stop)
 
 

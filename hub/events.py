@@ -9,13 +9,16 @@ delay a delivery but never lose one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from hub.models import (
@@ -176,3 +179,54 @@ async def _mark_message_delivered(session: AsyncSession, delivery: WebhookDelive
     message = await session.get(RoutedMessage, delivery.routed_message_id)
     if message is not None and message.delivered_at is None:
         message.delivered_at = now
+
+
+EVENTS_CHANNEL = "cspr_hub_case_events"
+
+
+class Feed:
+    """Committed case events, as ids, to every live subscriber of this process.
+
+    On PostgreSQL each new event sends ``NOTIFY`` with its id in the same transaction, so
+    every process's listener (this one's too) hears it on commit; on SQLite the ids are
+    handed over in-process after commit. Subscribers load the event and apply visibility.
+    """
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[str]] = set()
+
+    def publish(self, event_id: str) -> None:
+        for queue in list(self._queues):
+            queue.put_nowait(event_id)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[str]]:
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
+        self._queues.add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues.discard(queue)
+
+    def install(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        session_class = sessions.kw["sync_session_class"]
+        event.listen(session_class, "after_flush", self._after_flush)
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_rollback", self._after_rollback)
+
+    def _after_flush(self, session: Session, _context: Any) -> None:
+        ids = [o.id for o in session.new if isinstance(o, CaseEvent)]
+        if not ids:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            for event_id in ids:
+                session.connection().execute(text("SELECT pg_notify(:c, :i)"), {"c": EVENTS_CHANNEL, "i": event_id})
+        else:
+            session.info.setdefault("case_events", []).extend(ids)
+
+    def _after_commit(self, session: Session) -> None:
+        for event_id in session.info.pop("case_events", []):
+            self.publish(event_id)
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop("case_events", None)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 DEFAULT_URL = "sqlite+aiosqlite:///./cspr-hub.db"
 
@@ -51,7 +52,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """Sessions of a class of their own, so session hooks (``hub.events.Feed``) stay per engine."""
+    own = type("HubSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=own)
 
 
 @asynccontextmanager
@@ -69,7 +72,7 @@ async def ping(engine: AsyncEngine) -> None:
 
 
 @asynccontextmanager
-async def listening(engine: AsyncEngine, channel: str, on_notify: Callable[[], None]) -> AsyncIterator[bool]:
+async def listening(engine: AsyncEngine, channel: str, on_notify: Callable[[str], None]) -> AsyncIterator[bool]:
     """PostgreSQL LISTEN for as long as the block runs; yields False where there is no such thing."""
     if engine.dialect.name != "postgresql":
         yield False
@@ -78,8 +81,8 @@ async def listening(engine: AsyncEngine, channel: str, on_notify: Callable[[], N
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
 
-        def callback(*_: Any) -> None:
-            on_notify()
+        def callback(_connection: Any, _pid: int, _channel: str, payload: str) -> None:
+            on_notify(payload)
 
         await driver.add_listener(channel, callback)
         try:

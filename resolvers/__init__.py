@@ -27,6 +27,7 @@ from resolvers.panel_response import PanelResponseMutations
 from resolvers.query import Query
 from resolvers.rapid_review import RapidReviewMutations
 from resolvers.routing import RoutingMutations
+from resolvers.subscription import Subscription
 from resolvers.webhook import WebhookMutations
 from schema.case import Case
 from schema.organisation import Organisation, SafeguardingPartnership
@@ -53,6 +54,7 @@ def build_schema() -> HubSchema:
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Case, Organisation, SafeguardingPartnership, RapidReview],
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.clock import Clock, today_in_england
+from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
 from resolvers.loaders import build
@@ -15,8 +16,8 @@ from schema.context import HubContext
 
 def make_context(
     *, request: Any, response: Any, principal: Principal | None, clock: Clock,
-    sessions: async_sessionmaker[AsyncSession], policy: Policy,
+    sessions: async_sessionmaker[AsyncSession], policy: Policy, feed: Feed | None = None,
 ) -> HubContext:
     loaders = build(sessions, principal, today_in_england(clock))
     return HubContext(request=request, response=response, principal=principal, clock=clock,
-                      sessions=sessions, loaders=loaders, policy=policy)
+                      sessions=sessions, loaders=loaders, policy=policy, feed=feed)

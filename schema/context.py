@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from hub import models
 from hub.clock import Clock
+from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
 
@@ -49,6 +50,8 @@ class HubContext:
     sessions: async_sessionmaker[AsyncSession]
     loaders: Loaders
     policy: Policy = field(default_factory=Policy)
+    feed: Feed | None = None
+    connection_params: dict[str, Any] | None = None
 
 
 HubInfo = Info[HubContext, None]

@@ -60,16 +60,16 @@ async def started(api: Api, **overrides: Any) -> dict[str, Any]:
     return review
 
 
-async def contributed_by_all(api: Api) -> dict[str, Any]:
-    review = await started(api)
+async def contributed_by_all(api: Api, **overrides: Any) -> dict[str, Any]:
+    review = await started(api, **overrides)
     for who in [(CAMDEN, "la"), (MET, "police"), (await icb(api), "health")]:
         body = await api(CONTRIBUTE, {"r": review["id"], "i": {"summary": f"Facts held by {who[0]}."}}, as_=who)
         assert body["data"]["contributeToRapidReview"]["errors"] == []
     return review
 
 
-async def submitted(api: Api) -> dict[str, Any]:
-    review = await contributed_by_all(api)
+async def submitted(api: Api, **overrides: Any) -> dict[str, Any]:
+    review = await contributed_by_all(api, **overrides)
     body = await api(SUBMIT, {"r": review["id"], "i": SUBMISSION}, as_=(CAMDEN, "la"))
     assert body["data"]["submitRapidReview"]["errors"] == []
     return review
