@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import httpx2
 
 from app.main import Hub
 from connectors.webhooks import Sender, Worker
+from hub import reminders
 from hub.events import NOTIFY_CHANNEL
 from hub.store import listening
+
+logger = logging.getLogger("cspr_hub.worker")
 
 
 def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
@@ -24,7 +28,20 @@ async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTrans
     async with httpx2.AsyncClient(transport=transport) as client:
         worker = build(hub, client)
         async with listening(hub.engine, NOTIFY_CHANNEL, lambda _payload: worker.wake.set()):
-            await worker.run(stop)
+            await asyncio.gather(worker.run(stop), remind(hub, stop, wake=worker.wake))
+
+
+async def remind(hub: Hub, stop: asyncio.Event, *, wake: asyncio.Event, every_seconds: float = 60.0) -> None:
+    """Announce deadlines approaching and missed (once each), then wake the delivery loop."""
+    while not stop.is_set():
+        try:
+            if await reminders.sweep(hub.sessions, clock=hub.clock,
+                                     warn_working_days=hub.settings.policy.deadline_warning_working_days):
+                wake.set()
+        except Exception:
+            logger.exception("deadline sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)
 
 
 @contextlib.asynccontextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -11,9 +14,18 @@ from sqlmodel import Field, SQLModel
 
 from hub.types import AwareDateTime
 
+_last_id = 0
+_id_lock = threading.Lock()
+
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A UUIDv7 (RFC 9562): time-ordered, so rows made in one instant keep the order they were made in."""
+    global _last_id
+    with _id_lock:
+        _last_id = max(_last_id + 1, (time.time_ns() // 1_000_000) << 12)
+        stamp = _last_id
+    value = ((stamp >> 12) << 80) | (0x7 << 76) | ((stamp & 0xFFF) << 64) | (0b10 << 62) | secrets.randbits(62)
+    return str(uuid.UUID(int=value))
 
 
 def _when(**kw: Any) -> Any:
@@ -358,3 +370,16 @@ class WebhookAttempt(SQLModel, table=True):
     status_code: int | None = None
     duration_ms: int
     error: str | None = Field(default=None, max_length=500)
+
+
+class DeadlineNotice(SQLModel, table=True):
+    """That a deadline's approach or miss was announced: once each, whatever the number of workers."""
+
+    __tablename__ = "deadline_notice"
+
+    subject_id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=32)
+    notice: str = Field(primary_key=True, max_length=16)  # APPROACHING or MISSED
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    due_on: date
+    sent_at: datetime = _when()

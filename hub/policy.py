@@ -17,4 +17,5 @@ class RapidReviewClock(str, Enum):
 class Policy:
     rapid_review_counts_from: RapidReviewClock = RapidReviewClock.NOTIFICATION
     information_max_days: int = 365  # a request's due date at most this far ahead
+    deadline_warning_working_days: int = 3  # deadline.approaching this many working days before
     webhook_allow_private: bool = False  # CSPR_HUB_WEBHOOK_ALLOW_PRIVATE: http and private hosts, for tests

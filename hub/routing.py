@@ -53,6 +53,8 @@ class Variant(str, Enum):
     ANY = "ANY"
     CARE_LEAVER = "CARE_LEAVER"
     NATIONAL_REVIEW = "NATIONAL_REVIEW"
+    RAPID_REVIEW_DEADLINE = "RAPID_REVIEW_DEADLINE"
+    INFORMATION_DEADLINE = "INFORMATION_DEADLINE"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,16 @@ ROUTES: tuple[Route, ...] = (
           Audience.NAMED, cite("paras 24, 35"), Due.GIVEN),
     Route("route-information-answer-to-requester", EventType.INFORMATION_ANSWERED,
           Audience.NAMED, cite("para 24"), Due.ON_RECEIPT),
+    Route("route-rapid-review-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.AREA_PARTNERS,
+          cite("paras 20-21; Panel practice guidance"), Due.GIVEN, Variant.RAPID_REVIEW_DEADLINE),
+    Route("route-rapid-review-deadline-missed", EventType.DEADLINE_MISSED, Audience.AREA_PARTNERS,
+          cite("paras 20-21; Panel practice guidance"), Due.GIVEN, Variant.RAPID_REVIEW_DEADLINE),
+    Route("route-rapid-review-deadline-missed-to-panel", EventType.DEADLINE_MISSED, Audience.PANEL,
+          cite("para 21"), Due.GIVEN, Variant.RAPID_REVIEW_DEADLINE),
+    Route("route-information-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.NAMED,
+          cite("paras 24, 35"), Due.GIVEN, Variant.INFORMATION_DEADLINE),
+    Route("route-information-deadline-missed", EventType.DEADLINE_MISSED, Audience.NAMED,
+          cite("paras 24, 35"), Due.GIVEN, Variant.INFORMATION_DEADLINE),
 )
 
 for _route in ROUTES:
@@ -194,7 +206,7 @@ async def addressees_for(
     *,
     lead_partnership_id: str,
     involved_partnership_ids: Sequence[str],
-    sender: Organisation,
+    sender: Organisation | None,
     on: date,
     named: Sequence[Organisation] = (),
 ) -> Addressees:
@@ -219,7 +231,7 @@ async def dispatch(
     event: EventType,
     case: Case,
     subject_id: str,
-    sender_id: str,
+    sender_id: str | None,
     at: datetime,
     today: date,
     due: date | None = None,
@@ -229,8 +241,7 @@ async def dispatch(
     """Route an event about a case to everyone its routes name, in the caller's transaction."""
     from hub.case import partnership_ids
 
-    sender = await session.get(Organisation, sender_id)
-    assert sender is not None
+    sender = await session.get(Organisation, sender_id) if sender_id else None
     lead, involved = await partnership_ids(session, case.id)
     addressees = await addressees_for(session, lead_partnership_id=lead, involved_partnership_ids=involved,
                                       sender=sender, on=today, named=named)

@@ -73,7 +73,7 @@ def build(
     def many_by(model: Any, key: str, order: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
         async def load(keys: list[str]) -> list[Any]:
             column = getattr(model, key)
-            rows = await fetch(select(model).where(column.in_(keys)).order_by(order))
+            rows = await fetch(select(model).where(column.in_(keys)).order_by(*(order if isinstance(order, tuple) else (order,))))
             return _many(rows, lambda r: getattr(r, key), keys)
         return load
 
@@ -132,7 +132,7 @@ def build(
         information_request=DataLoader(by_id(models.InformationRequest)),
         addressees=DataLoader(many_by(models.InformationAddressee, "request_id", models.InformationAddressee.organisation_id)),
         requests_of_case=DataLoader(by_case(models.InformationRequest, models.InformationRequest.created_at)),
-        events_of_case=DataLoader(by_case(models.CaseEvent, models.CaseEvent.occurred_at)),
+        events_of_case=DataLoader(by_case(models.CaseEvent, (models.CaseEvent.occurred_at, models.CaseEvent.id))),
         family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
         proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
         webhook_attempts=DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),

@@ -14,6 +14,7 @@ from hub.case import CaseQuery, case_conditions
 from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
+from resolvers import deadline as deadline_resolvers
 from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
 from resolvers.permissions import ANY_ROLE, described, roles
 from resolvers.rapid_review import RAPID_REVIEWS_DESCRIPTION, rapid_reviews
@@ -33,6 +34,7 @@ from schema.common import (
     parse_id,
 )
 from schema.context import HubInfo
+from schema.deadline import Deadline
 from schema.enums import OrganisationKind
 from schema.information_request import InformationRequest
 from schema.organisation import Organisation, Principal
@@ -171,6 +173,9 @@ class Query:
         resolver=webhook_subscriptions, description=SUBSCRIPTIONS_DESCRIPTION, extensions=roles(*ANY_ROLE))
     webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(
         resolver=webhook_deliveries, description=DELIVERIES_DESCRIPTION, extensions=roles(*ANY_ROLE))
+    deadlines: Connection[Deadline] = strawberry.field(
+        resolver=deadline_resolvers.deadlines, description=deadline_resolvers.DESCRIPTION,
+        extensions=roles(*ANY_ROLE))
     inbox: Connection[RoutedMessage] = strawberry.field(
         resolver=_inbox, description=described(
             "Messages routed to the caller's organisation, newest first; retrieving one records its "

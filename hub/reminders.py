@@ -1,0 +1,137 @@
+"""Deadlines owed on each case, and the reminders that they approach or were missed.
+
+The deadlines of DOMAIN.md that the hub tracks today: the rapid review to the
+Panel (notification + 15 working days, paras 20-21) and each information
+request's own due date (paras 24, 35). A missed deadline is a fact recorded
+and routed (``deadline.missed``), never a reason to refuse the late step.
+Each notice is sent once: its row is the lock (``DeadlineNotice``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from hub import events, routing
+from hub.clock import Clock, today_in_england
+from hub.deadlines import add_working_days
+from hub.models import (
+    Case,
+    DeadlineNotice,
+    InformationAddressee,
+    InformationRequest,
+    Organisation,
+    RapidReview,
+)
+from hub.statute import rule
+from hub.vocabulary import EventType, InformationRequestStatus, RapidReviewStatus
+
+
+class DeadlineKind(str, Enum):
+    RAPID_REVIEW = "RAPID_REVIEW"
+    INFORMATION_REQUEST = "INFORMATION_REQUEST"
+
+
+NOTICE = {EventType.DEADLINE_APPROACHING: "APPROACHING", EventType.DEADLINE_MISSED: "MISSED"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    subject_id: str
+    case_id: str
+    due_on: date
+    basis: str
+    owed_by: tuple[str, ...]  # organisation ids
+    variant: routing.Variant
+
+
+async def open_deadlines(session: AsyncSession, *, case_ids: list[str] | None = None) -> list[Deadline]:
+    """Every deadline still owed (not yet met), oldest due first."""
+    found = await _rapid_reviews(session, case_ids) + await _information_requests(session, case_ids)
+    return sorted(found, key=lambda d: (d.due_on, d.subject_id))
+
+
+async def _rapid_reviews(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+    query = select(RapidReview).where(col(RapidReview.status) == RapidReviewStatus.IN_PROGRESS.value)
+    if case_ids is not None:
+        query = query.where(col(RapidReview.case_id).in_(case_ids))
+    return [Deadline(DeadlineKind.RAPID_REVIEW, r.id, r.case_id, r.due_on, "WT2018 ch4 paras 20-21",
+                     (r.started_by_id,), routing.Variant.RAPID_REVIEW_DEADLINE)
+            for r in (await session.execute(query)).scalars()]
+
+
+async def _information_requests(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+    query = (select(InformationRequest, col(InformationAddressee.organisation_id))
+             .join(InformationAddressee, col(InformationAddressee.request_id) == col(InformationRequest.id))
+             .where(col(InformationRequest.status) == InformationRequestStatus.OPEN.value,
+                    col(InformationAddressee.answered_at).is_(None)))
+    if case_ids is not None:
+        query = query.where(col(InformationRequest.case_id).in_(case_ids))
+    owed: dict[str, tuple[InformationRequest, list[str]]] = {}
+    for request, organisation_id in (await session.execute(query)).all():
+        owed.setdefault(request.id, (request, []))[1].append(organisation_id)
+    return [Deadline(DeadlineKind.INFORMATION_REQUEST, r.id, r.case_id, r.due_on, "WT2018 ch4 paras 24, 35",
+                     tuple(sorted(who)), routing.Variant.INFORMATION_DEADLINE) for r, who in owed.values()]
+
+
+@rule("deadline-reminders", "para 12; paras 20-21, 24; footnote 91",
+      "each deadline's approach (a configurable number of working days before) and miss is announced once, "
+      "to whoever owes the step and, where it is the Panel's business, to the Panel")
+def notice_due(deadline: Deadline, today: date, *, warn_working_days: int) -> EventType | None:
+    if today > deadline.due_on:
+        return EventType.DEADLINE_MISSED
+    if today >= add_working_days(deadline.due_on, -warn_working_days):
+        return EventType.DEADLINE_APPROACHING
+    return None
+
+
+async def _announce(session: AsyncSession, deadline: Deadline, event: EventType, clock: Clock, today: date) -> None:
+    session.add(DeadlineNotice(subject_id=deadline.subject_id, kind=deadline.kind.value, notice=NOTICE[event],
+                               case_id=deadline.case_id, due_on=deadline.due_on, sent_at=clock.now()))
+    await session.flush()  # a second worker announcing the same notice fails here, and sends nothing
+    case = await session.get(Case, deadline.case_id)
+    assert case is not None
+    owers = list((await session.execute(select(Organisation).where(col(Organisation.id).in_(deadline.owed_by)))).scalars())
+    named = owers + await _requester(session, deadline, event)
+    await routing.dispatch(session, event=event, case=case, subject_id=deadline.subject_id, sender_id=None,
+                           at=clock.now(), today=today, due=deadline.due_on, variant=deadline.variant, named=named)
+    events.record(session, case_id=case.id, event=event, actor_id=None, at=clock.now(),
+                  data={"deadline": deadline.kind.value, "subjectId": deadline.subject_id,
+                        "dueOn": deadline.due_on.isoformat()})
+
+
+async def _requester(session: AsyncSession, deadline: Deadline, event: EventType) -> list[Organisation]:
+    if deadline.kind is not DeadlineKind.INFORMATION_REQUEST or event is not EventType.DEADLINE_MISSED:
+        return []
+    request = await session.get(InformationRequest, deadline.subject_id)
+    asker = await session.get(Organisation, request.requested_by_id) if request else None
+    return [asker] if asker else []
+
+
+async def sweep(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, warn_working_days: int) -> int:
+    """Announce every notice now due and not yet sent; returns how many were sent."""
+    today = today_in_england(clock)
+    async with sessions() as session:
+        owed = await open_deadlines(session)
+        subjects = [d.subject_id for d in owed]
+        sent = {(n.subject_id, n.notice) for n in (await session.execute(select(DeadlineNotice).where(
+            col(DeadlineNotice.subject_id).in_(subjects)))).scalars()}
+    count = 0
+    for deadline in owed:
+        event = notice_due(deadline, today, warn_working_days=warn_working_days)
+        if event is None or (deadline.subject_id, NOTICE[event]) in sent:
+            continue
+        try:
+            async with sessions() as session, session.begin():
+                await _announce(session, deadline, event, clock, today)
+            count += 1
+        except IntegrityError:
+            continue  # another worker announced it first
+    return count
