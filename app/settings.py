@@ -62,6 +62,7 @@ class Settings:
     dev_issuer: bool = True
     graphiql: bool = True
     max_body_bytes: int = 1_000_000
+    delivery_lease_seconds: int = 60  # a worker that dies holding deliveries frees them after this
     policy: Policy = field(default_factory=Policy)
 
     @classmethod
@@ -75,6 +76,7 @@ class Settings:
             dev_issuer=_flag(env, "CSPR_HUB_DEV_ISSUER", True),
             graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", True),
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
+            delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx2
 
@@ -21,7 +22,8 @@ logger = logging.getLogger("cspr_hub.worker")
 def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
     sender = Sender(client, allow_private=hub.settings.policy.webhook_allow_private)
     poll = 0.5 if hub.engine.dialect.name == "sqlite" else 2.0  # PostgreSQL wakes it by NOTIFY
-    return Worker(sessions=hub.sessions, clock=hub.clock, sender=sender, poll_seconds=poll)
+    return Worker(sessions=hub.sessions, clock=hub.clock, sender=sender, poll_seconds=poll,
+                  lease=timedelta(seconds=hub.settings.delivery_lease_seconds))
 
 
 async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:

@@ -113,17 +113,18 @@ class Worker:
     """Claims due deliveries, sends them, records the outcome; loops until stopped."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender: Sender,
-                 batch: int = 20, poll_seconds: float = 0.5) -> None:
+                 batch: int = 20, poll_seconds: float = 0.5, lease: timedelta = events.LEASE) -> None:
         self.sessions = sessions
         self.clock = clock
         self.sender = sender
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.lease = lease
         self.wake = asyncio.Event()
 
     async def run_once(self) -> int:
         async with transaction(self.sessions) as session:
-            claimed = await events.claim(session, now=self.clock.now(), limit=self.batch)
+            claimed = await events.claim(session, now=self.clock.now(), limit=self.batch, lease=self.lease)
         outcomes = await asyncio.gather(*(self.sender.send(c, self.clock.now()) for c in claimed))
         for item, outcome in zip(claimed, outcomes, strict=True):
             async with transaction(self.sessions) as session:

@@ -101,7 +101,7 @@ class Claimed:
     subscription: WebhookSubscription
 
 
-async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[Claimed]:
+async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Claimed]:
     """Lease due deliveries to this worker; on PostgreSQL rows locked by another worker are skipped."""
     query = (select(WebhookDelivery)
              .where(col(WebhookDelivery.status) == "PENDING", col(WebhookDelivery.next_attempt_at) <= now,
@@ -112,7 +112,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[Cla
     deliveries = (await session.execute(query)).scalars().all()
     claimed = []
     for delivery in deliveries:
-        delivery.lease_until = now + LEASE
+        delivery.lease_until = now + lease
         subscription = await session.get(WebhookSubscription, delivery.subscription_id)
         assert subscription is not None
         claimed.append(Claimed(delivery, subscription))
