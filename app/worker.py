@@ -21,7 +21,7 @@ logger = logging.getLogger("cspr_hub.worker")
 
 def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
     sender = Sender(client, allow_private=hub.settings.policy.webhook_allow_private)
-    poll = 0.5 if hub.engine.dialect.name == "sqlite" else 2.0  # PostgreSQL wakes it by NOTIFY
+    poll = 1.0 if hub.engine.dialect.name == "sqlite" else 2.0  # woken on commit; polling is the fallback
     return Worker(sessions=hub.sessions, clock=hub.clock, sender=sender, poll_seconds=poll,
                   lease=timedelta(seconds=hub.settings.delivery_lease_seconds))
 
@@ -29,8 +29,12 @@ def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
 async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
     async with httpx2.AsyncClient(transport=transport) as client:
         worker = build(hub, client)
-        async with listening(hub.engine, NOTIFY_CHANNEL, lambda _payload: worker.wake.set()):
-            await asyncio.gather(worker.run(stop), remind(hub, stop, wake=worker.wake))
+        hub.feed.outbox_listeners.add(worker.wake.set)  # SQLite: woken in-process on commit
+        try:
+            async with listening(hub.engine, NOTIFY_CHANNEL, lambda _payload: worker.wake.set()):
+                await asyncio.gather(worker.run(stop), remind(hub, stop, wake=worker.wake))
+        finally:
+            hub.feed.outbox_listeners.discard(worker.wake.set)
 
 
 async def remind(hub: Hub, stop: asyncio.Event, *, wake: asyncio.Event, every_seconds: float = 60.0) -> None:

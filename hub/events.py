@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,6 +194,7 @@ class Feed:
 
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[str]] = set()
+        self.outbox_listeners: set[Callable[[], None]] = set()  # in-process wake-ups for the delivery worker
 
     def publish(self, event_id: str) -> None:
         for queue in list(self._queues):
@@ -215,6 +216,8 @@ class Feed:
         event.listen(session_class, "after_rollback", self._after_rollback)
 
     def _after_flush(self, session: Session, _context: Any) -> None:
+        if any(isinstance(o, WebhookDelivery) for o in session.new):
+            session.info["outbox"] = True
         ids = [o.id for o in session.new if isinstance(o, CaseEvent)]
         if not ids:
             return
@@ -227,6 +230,10 @@ class Feed:
     def _after_commit(self, session: Session) -> None:
         for event_id in session.info.pop("case_events", []):
             self.publish(event_id)
+        if session.info.pop("outbox", False):
+            for wake in list(self.outbox_listeners):
+                wake()
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop("case_events", None)
+        session.info.pop("outbox", None)
