@@ -155,22 +155,32 @@ async def complete(session: AsyncSession, *, delivery_id: str, outcome: Outcome,
         subscription.failing_since = None
         await _mark_message_delivered(session, delivery, now)
     else:
-        _failed(delivery, subscription, outcome, now)
+        _failed(session, delivery, subscription, outcome, now)
     await session.flush()
     return delivery
 
 
-def _failed(delivery: WebhookDelivery, subscription: WebhookSubscription, outcome: Outcome, now: datetime) -> None:
+def _failed(session: AsyncSession, delivery: WebhookDelivery, subscription: WebhookSubscription, outcome: Outcome,
+            now: datetime) -> None:
     subscription.failing_since = subscription.failing_since or now
     if outcome.status_code == 410:
-        subscription.active, subscription.disabled_reason = False, "the receiver answered 410 Gone"
+        _disable(session, subscription, "the receiver answered 410 Gone", now)
     elif now - subscription.failing_since >= FAILING_LIMIT:
-        subscription.active, subscription.disabled_reason = False, "failing for 5 days"
+        _disable(session, subscription, "failing for 5 days", now)
     later = next_attempt(delivery.attempts, now, retry_after=outcome.retry_after) if outcome.retryable else None
     if later is None or not subscription.active:
         delivery.status = "FAILED"
     else:
         delivery.next_attempt_at = later
+
+
+def _disable(session: AsyncSession, subscription: WebhookSubscription, reason: str, now: datetime) -> None:
+    """Stop the subscription and tell its organisation, in its inbox."""
+    subscription.active, subscription.disabled_reason = False, reason
+    session.add(RoutedMessage(
+        case_id=None, recipient_id=subscription.organisation_id, sender_id=None,
+        event_type=EventType.WEBHOOK_DISABLED.value, basis="CONTRACT: webhooks (" + reason + ")",
+        subject_id=subscription.id, due_on=None, created_at=now))
 
 
 async def _mark_message_delivered(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:

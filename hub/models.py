@@ -149,7 +149,7 @@ class RoutedMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_routed_message_recipient", "recipient_id", "created_at"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    case_id: str | None = Field(default=None, foreign_key="case.id", max_length=36, index=True)  # None: about the hub itself
     recipient_id: str = Field(foreign_key="organisation.id", max_length=36)
     sender_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
     event_type: str = Field(max_length=48)

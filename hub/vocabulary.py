@@ -117,6 +117,7 @@ class EventType(str, Enum):
     DEADLINE_MISSED = "deadline.missed"
     REVIEW_DECIDED = "review.decided"
     REVIEW_LEARNING_SHARED = "review.learning_shared"
+    WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
 
 
 class RapidReviewStatus(str, Enum):

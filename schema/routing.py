@@ -58,6 +58,8 @@ class RoutedMessage:
 
     @strawberry.field(description="The case it is about, if the caller may see it.")
     async def case(self, info: HubInfo) -> Case | None:
+        if self.row.case_id is None:
+            return None
         row = await info.context.loaders.visible_case.load(self.row.case_id)
         return Case.from_model(row) if row else None
 

@@ -124,13 +124,16 @@ async def test_a_500_then_a_204_delivers_on_retry_under_the_same_webhook_id_sign
 
 
 @pytest.mark.rule("webhook-outcome")
-async def test_a_410_disables_the_subscription(api: Api, hub: Hub, receiver: Receiver, real_time: FixedClock) -> None:
+async def test_a_410_disables_the_subscription_and_tells_its_organisation(api: Api, hub: Hub, receiver: Receiver, real_time: FixedClock) -> None:
     await subscribe(api, ("PANEL", "panel"), receiver.url)
     receiver.statuses = [410]
     await api(NOTIFY, {"input": incident_today(real_time)}, as_=(CAMDEN, "la"))
     await deliver_once(hub)
     listed = (await api(SUBSCRIPTIONS, as_=("PANEL", "panel")))["data"]["webhookSubscriptions"]
     assert [(s["active"], s["disabledReason"]) for s in listed] == [(False, "the receiver answered 410 Gone")]
+    told = await api('{ inbox(filter: {eventTypes: ["webhook.disabled"]}) { nodes { basis case { id } } } }',
+                     as_=("PANEL", "panel"))
+    assert told["data"]["inbox"]["nodes"] == [{"basis": "CONTRACT: webhooks (the receiver answered 410 Gone)", "case": None}]
     await api(NOTIFY, {"input": incident_today(real_time, idempotencyKey="second")}, as_=(CAMDEN, "la"))
     real_time.set(real_time.now() + timedelta(hours=1))
     assert await deliver_once(hub) == 0
@@ -219,3 +222,14 @@ async def test_rotating_the_secret_signs_with_both_during_the_grace_period(
     wanted = {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
     assert len(headers["webhook-signature"].split(" ")) == 2
     assert Webhook(old).verify(body, wanted) and Webhook(new).verify(body, wanted)
+
+
+async def test_a_subscription_failing_for_five_days_is_disabled(api: Api, hub: Hub, receiver: Receiver, real_time: FixedClock) -> None:
+    await subscribe(api, ("PANEL", "panel"), receiver.url)
+    receiver.statuses = [503] * 100
+    for half_day in range(11):  # a new event every 12 hours, and every one of them fails
+        await api(NOTIFY, {"input": incident_today(real_time, idempotencyKey=f"d{half_day}")}, as_=(CAMDEN, "la"))
+        await deliver_once(hub)
+        real_time.set(real_time.now() + timedelta(hours=12))
+    listed = (await api(SUBSCRIPTIONS, as_=("PANEL", "panel")))["data"]["webhookSubscriptions"]
+    assert [(s["active"], s["disabledReason"]) for s in listed] == [(False, "failing for 5 days")]
