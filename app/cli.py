@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +14,11 @@ from app.settings import Settings, SettingsError
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Child safeguarding practice review hub.")
 orgs = typer.Typer(no_args_is_help=True, help="Reference organisations and partnerships.")
 schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema.")
+clients_cli = typer.Typer(no_args_is_help=True, help="API clients of agency systems (OAuth2 client credentials).")
+keys_cli = typer.Typer(no_args_is_help=True, help="The token issuer's signing keys.")
 cli.add_typer(orgs, name="orgs")
+cli.add_typer(clients_cli, name="clients")
+cli.add_typer(keys_cli, name="keys")
 cli.add_typer(schema_cli, name="schema")
 
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
@@ -117,6 +121,85 @@ def token(
     except TokenError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _in_hub(database_url: str | None, work: Any) -> Any:
+    """Run ``work(hub, session)`` in one transaction of a started hub."""
+    from app.main import Hub
+    from hub.store import transaction
+
+    async def run() -> Any:
+        hub = Hub.create(_settings(database_url))
+        try:
+            await hub.start()
+            async with transaction(hub.sessions) as session:
+                return await work(hub, session)
+        finally:
+            await hub.stop()
+
+    return asyncio.run(run())
+
+
+@clients_cli.command("create")
+def clients_create(
+    org: Annotated[str, typer.Option("--org", help="Organisation code, e.g. E09000007.")],
+    role: Annotated[str, typer.Option("--role", help="The one role the client acts in.")],
+    name: Annotated[str | None, typer.Option("--name", help="What the client is, for the operators.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Register a client; prints client_id and client_secret (shown this once)."""
+    from auth import clients
+
+    async def work(hub: Any, session: Any) -> Any:
+        return await clients.create(session, org_code=org, role=role, name=name, now=hub.clock.now())
+
+    try:
+        made = _in_hub(database_url, work)
+    except clients.ClientError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"client_id: {made.client_id}")
+    typer.echo(f"client_secret: {made.client_secret}")
+
+
+@clients_cli.command("list")
+def clients_list(database_url: DatabaseUrl = None) -> None:
+    """List clients: id, organisation, role, created, revoked."""
+    from auth import clients
+
+    async def work(hub: Any, session: Any) -> Any:
+        return await clients.listed(session)
+
+    for client, org in _in_hub(database_url, work):
+        revoked = client.revoked_at.isoformat() if client.revoked_at else "-"
+        typer.echo(f"{client.client_id}\t{org.code}\t{client.role}\t{client.created_at.isoformat()}\t{revoked}\t{client.name or ''}")
+
+
+@clients_cli.command("revoke")
+def clients_revoke(client_id: Annotated[str, typer.Argument(help="The client_id.")], database_url: DatabaseUrl = None) -> None:
+    """Revoke a client: its tokens stop working at once."""
+    from auth import clients
+
+    async def work(hub: Any, session: Any) -> Any:
+        return await clients.revoke(session, client_id=client_id, now=hub.clock.now())
+
+    try:
+        _in_hub(database_url, work)
+    except clients.ClientError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"revoked {client_id}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate(database_url: DatabaseUrl = None) -> None:
+    """Make a new signing key; the old one stays published until its tokens expire."""
+    from auth import keys
+
+    async def work(hub: Any, session: Any) -> Any:
+        return await keys.rotate(session, now=hub.clock.now())
+
+    typer.echo(f"signing with key {_in_hub(database_url, work).kid}")
 
 
 @orgs.command("load")

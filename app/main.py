@@ -19,6 +19,7 @@ from app.graphql import HubGraphQL, Wiring
 from app.settings import Settings
 from auth import keys
 from auth.bearer import BearerGate
+from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
 from hub import reference_data
 from hub.clock import Clock, SystemClock
@@ -101,8 +102,11 @@ def create_app(
 
     async def jwks(request: Request) -> JSONResponse:
         async with hub.sessions() as session:
-            published = await keys.published(session)
+            published = await keys.published(session, now=hub.clock.now())
         return JSONResponse(keys.public_jwks(published), headers={"cache-control": "max-age=300"})
+
+    async def authorisation_server(request: Request) -> JSONResponse:
+        return JSONResponse(metadata(hub.token_settings), headers={"cache-control": "max-age=300"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -125,6 +129,9 @@ def create_app(
         routes=[
             Route("/healthz", healthz), Route("/readyz", readyz),
             Route("/.well-known/jwks.json", jwks),
+            Route("/.well-known/oauth-authorization-server", authorisation_server),
+            Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock).handle,
+                  methods=["POST"]),
             Route("/graphql", gated, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc.jwk import Key, KeySet, RSAKey
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from hub.models import SigningKey
 
 ALGORITHM = "RS256"
+STILL_PUBLISHED = timedelta(hours=1, minutes=5)  # the longest token life, and some leeway
 
 
 def _kid(at: datetime) -> str:
@@ -36,9 +37,20 @@ async def active_key(session: AsyncSession, *, now: datetime) -> RSAKey:
     return key
 
 
-async def published(session: AsyncSession) -> KeySet:
-    """Every key whose tokens may still be in use (public parts)."""
-    rows = (await session.execute(select(SigningKey))).scalars()
+async def rotate(session: AsyncSession, *, now: datetime) -> RSAKey:
+    """Retire the active key and make a new one; the old one stays published while its tokens live."""
+    for row in (await session.execute(select(SigningKey).where(col(SigningKey.retired_at).is_(None)))).scalars():
+        row.retired_at = now
+    await session.flush()
+    return await active_key(session, now=now + timedelta(microseconds=1))
+
+
+async def published(session: AsyncSession, *, now: datetime | None = None) -> KeySet:
+    """Every key whose tokens may still be in use (public parts): unretired, or retired within a token's life."""
+    query = select(SigningKey)
+    if now is not None:
+        query = query.where(or_(col(SigningKey.retired_at).is_(None), col(SigningKey.retired_at) > now - STILL_PUBLISHED))
+    rows = (await session.execute(query)).scalars()
     keys: list[Key] = [RSAKey.import_key(json.loads(row.private_jwk)) for row in rows]
     return KeySet(keys)
 

@@ -10,21 +10,24 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth import keys
 from hub import organisations
 from hub.clock import Clock
 from hub.errors import Unauthenticated
+from hub.models import ApiClient
 from hub.principal import Principal
 from hub.vocabulary import ROLE_KINDS, OrganisationKind, Role
 
 MAX_TTL_SECONDS = 3600
+DEV_CLIENT_PREFIX = "dev:"
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,21 @@ async def mint(
         raise TokenError(f"role {role} does not suit {org.code} ({org.kind})")
     now = clock.now()
     key = await keys.active_key(session, now=now)
+    return encode(key, settings=settings, now=now, org_code=org.code, role=wanted.value,
+                  client_id=subject or f"{DEV_CLIENT_PREFIX}{org.code}")
+
+
+def lifetime(settings: TokenSettings) -> int:
+    return min(settings.ttl_seconds, MAX_TTL_SECONDS)
+
+
+def encode(key: RSAKey, *, settings: TokenSettings, now: datetime, org_code: str, role: str, client_id: str) -> str:
+    """An RFC 9068 access token: typ at+jwt; iss, sub, aud, exp (at most an hour), iat, jti, scope, org."""
     issued = int(now.timestamp())
     claims = {
-        "iss": settings.issuer, "sub": subject or f"dev:{org.code}:{wanted.value}",
-        "aud": settings.audience, "iat": issued,
-        "exp": issued + min(settings.ttl_seconds, MAX_TTL_SECONDS),
-        "jti": str(uuid.uuid4()), "scope": wanted.value, "org": org.code,
-        "client_id": subject or f"dev:{org.code}",
+        "iss": settings.issuer, "sub": client_id, "aud": settings.audience, "iat": issued,
+        "exp": issued + lifetime(settings), "jti": str(uuid.uuid4()), "scope": role, "org": org_code,
+        "client_id": client_id,
     }
     header = {"alg": keys.ALGORITHM, "typ": "at+jwt", "kid": key.kid}
     return jwt.encode(header, claims, key)
@@ -85,7 +96,7 @@ class Verifier:
         known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
         if self._keys is None or not known:
             async with self._sessions() as session:
-                self._keys = await keys.published(session)
+                self._keys = await keys.published(session, now=self._clock.now())
         return self._keys
 
     async def _organisation(self, code: str) -> tuple[str, OrganisationKind]:
@@ -111,7 +122,17 @@ class Verifier:
         org_id, kind = await self._organisation(str(claims.get("org", "")))
         if not role_suits(role, kind):
             raise Unauthenticated("the token's role does not suit its organisation")
+        await self._client_in_force(str(claims.get("client_id", "")), org_id, role)
         return Principal(org_id, str(claims["org"]), role, scopes)
+
+    async def _client_in_force(self, client_id: str, org_id: str, role: Role) -> None:
+        """A registered client's tokens stop working the moment it is revoked."""
+        if client_id.startswith(DEV_CLIENT_PREFIX):
+            return
+        async with self._sessions() as session:
+            found = await session.get(ApiClient, client_id)
+        if found is None or found.revoked_at is not None or (found.organisation_id, found.role) != (org_id, role.value):
+            raise Unauthenticated("the token's client is unknown or revoked")
 
     async def _claims(self, token: str) -> dict[str, Any]:
         try:

@@ -81,7 +81,7 @@ class Statements:
 
 @pytest.fixture(scope="session")
 async def running(database_url: str) -> AsyncIterator[tuple[Hub, Statements]]:
-    settings = Settings(database_url=database_url, issuer="http://testserver", audience="cspr-hub",
+    settings = Settings(database_url=database_url, issuer="http://127.0.0.1:8000", audience="cspr-hub",
                         policy=Policy(webhook_allow_private=True))  # receivers in the tests listen on loopback
     hub = Hub.create(settings, FixedClock(DEFAULT_NOW))
     statements = Statements()

@@ -102,3 +102,25 @@ def test_migrate_reports_the_head_revision(env: dict[str, str], tmp_path: Path) 
     done = cspr_hub("migrate", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"database at revision {migrations.head()}" in done.stdout
+
+
+def test_clients_create_prints_the_secret_once_and_list_and_revoke_work(env: dict[str, str], tmp_path: Path) -> None:
+    made = cspr_hub("clients", "create", "--org", "E09000007", "--role", "la", "--name", "Invented system",
+                    env=env, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    lines = dict(line.split(": ", 1) for line in made.stdout.strip().splitlines())
+    assert set(lines) == {"client_id", "client_secret"}
+    listed = cspr_hub("clients", "list", env=env, cwd=tmp_path)
+    assert lines["client_id"] in listed.stdout and lines["client_secret"] not in listed.stdout
+    revoked = cspr_hub("clients", "revoke", lines["client_id"], env=env, cwd=tmp_path)
+    assert revoked.returncode == 0
+    assert "\t-\t" not in cspr_hub("clients", "list", env=env, cwd=tmp_path).stdout
+    wrong = cspr_hub("clients", "create", "--org", "E09000007", "--role", "panel", env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and "does not suit" in wrong.stderr
+
+
+def test_keys_rotate_names_the_new_key(env: dict[str, str], tmp_path: Path) -> None:
+    first = cspr_hub("keys", "rotate", env=env, cwd=tmp_path)
+    second = cspr_hub("keys", "rotate", env=env, cwd=tmp_path)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout.startswith("signing with key ") and first.stdout != second.stdout

@@ -1,0 +1,82 @@
+"""``POST /oauth/token`` and the RFC 8414 metadata, as Starlette endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from auth import clients, keys, server
+from auth.tokens import TokenSettings, encode, lifetime
+from hub.clock import Clock
+from hub.store import transaction
+from hub.vocabulary import Role
+
+NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
+
+
+def _error(status: int, error: str, description: str, *, basic: bool = False) -> Response:
+    headers = dict(NO_STORE)
+    if basic:
+        headers["www-authenticate"] = 'Basic realm="cspr-hub"'
+    return Response(server.error_body(error, description), status_code=status, headers=headers,
+                    media_type="application/json")
+
+
+async def _body(request: Request) -> bytes | None:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > server.MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class TokenEndpoint:
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+
+    async def handle(self, request: Request) -> Response:
+        body = await _body(request)
+        if body is None:
+            return _error(400, "invalid_request", f"the body is larger than {server.MAX_BODY} bytes")
+        try:
+            form = server.read_form(body, request.headers.get("content-type", ""))
+            basic_id = server.basic_client_id(request.headers.get("authorization"))
+        except server.MalformedRequest as exc:
+            return _error(400, "invalid_request", str(exc))
+        client_id = basic_id or form.get("client_id")
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            loaded = await clients.active(session, client_id) if client_id else None
+            key = await keys.active_key(session, now=now)
+
+        def mint(client: server.Client) -> tuple[str, int]:
+            token = encode(key, settings=self.settings, now=now, org_code=client.organisation.code,
+                           role=client.row.role, client_id=client.row.client_id)
+            return token, lifetime(self.settings)
+
+        authority = server.TokenServer(client=server.Client(*loaded) if loaded else None, mint=mint)
+        wanted = server.TokenRequest(uri=self.settings.issuer + "/oauth/token", headers=request.headers, form=form)
+        status, payload, headers = authority.create_token_response(wanted)
+        merged = {name.lower(): value for name, value in headers} | NO_STORE
+        return JSONResponse(payload, status_code=status, headers=merged)
+
+
+def metadata(settings: TokenSettings) -> dict[str, Any]:
+    """RFC 8414 authorisation server metadata."""
+    return {
+        "issuer": settings.issuer,
+        "token_endpoint": settings.issuer + "/oauth/token",
+        "jwks_uri": settings.issuer + "/.well-known/jwks.json",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": list(server.AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": [keys.ALGORITHM],
+        "scopes_supported": [r.value for r in Role],
+        "response_types_supported": [],
+    }
