@@ -145,13 +145,24 @@ def clients_create(
     org: Annotated[str, typer.Option("--org", help="Organisation code, e.g. E09000007.")],
     role: Annotated[str, typer.Option("--role", help="The one role the client acts in.")],
     name: Annotated[str | None, typer.Option("--name", help="What the client is, for the operators.")] = None,
+    jwks: Annotated[Path | None, typer.Option("--jwks", help="A JSON Web Key Set of public keys: the client "
+                                              "authenticates with private_key_jwt and gets no secret.",
+                                              exists=True, dir_okay=False)] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Register a client; prints client_id and client_secret (shown this once)."""
+    import json
+
     from auth import clients
 
+    try:
+        keys = json.loads(jwks.read_text("utf-8")) if jwks else None
+    except ValueError as exc:
+        typer.echo("error: the JWKS file is not JSON", err=True)
+        raise typer.Exit(2) from exc
+
     async def work(hub: Any, session: Any) -> Any:
-        return await clients.create(session, org_code=org, role=role, name=name, now=hub.clock.now())
+        return await clients.create(session, org_code=org, role=role, name=name, now=hub.clock.now(), jwks=keys)
 
     try:
         made = _in_hub(database_url, work)
@@ -159,7 +170,8 @@ def clients_create(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"client_id: {made.client_id}")
-    typer.echo(f"client_secret: {made.client_secret}")
+    if made.client_secret:
+        typer.echo(f"client_secret: {made.client_secret}")
 
 
 @clients_cli.command("list")

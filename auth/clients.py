@@ -12,7 +12,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -51,7 +54,9 @@ def secret_matches(secret: str, stored: str | None) -> bool:
     return scheme == "scrypt" and hmac.compare_digest(wanted, base64.b64decode(digest))
 
 
-async def create(session: AsyncSession, *, org_code: str, role: str, name: str | None, now: datetime) -> Registered:
+async def create(session: AsyncSession, *, org_code: str, role: str, name: str | None, now: datetime,
+                 jwks: dict[str, Any] | None = None) -> Registered:
+    """Register a client: with ``jwks`` it authenticates by private_key_jwt and gets no secret."""
     try:
         wanted = Role(role)
     except ValueError as exc:
@@ -62,11 +67,22 @@ async def create(session: AsyncSession, *, org_code: str, role: str, name: str |
     if OrganisationKind(org.kind) not in ROLE_KINDS[wanted]:
         raise ClientError(f"role {role} does not suit {org.code} ({org.kind})")
     client_id = "cspr_" + secrets.token_urlsafe(18)
-    secret = secrets.token_urlsafe(32)
+    secret = "" if jwks else secrets.token_urlsafe(32)
+    if jwks is not None:
+        _check_jwks(jwks)
     session.add(ApiClient(client_id=client_id, name=name, organisation_id=org.id, role=wanted.value,
-                          secret_hash=hash_secret(secret), created_at=now))
+                          secret_hash=hash_secret(secret) if secret else None, jwks=jwks, created_at=now))
     await session.flush()
     return Registered(client_id, secret, org.code, wanted.value)
+
+
+def _check_jwks(jwks: dict[str, Any]) -> None:
+    try:
+        found = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+    except (ValueError, TypeError, KeyError, JoseError) as exc:
+        raise ClientError("the JWKS is not a JSON Web Key Set") from exc
+    if not found.keys or any(k.is_private for k in found.keys):
+        raise ClientError("the JWKS must hold public keys only")
 
 
 async def listed(session: AsyncSession) -> list[tuple[ApiClient, Organisation]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from auth import clients, keys, server
 from auth.tokens import TokenSettings, encode, lifetime
 from hub.clock import Clock
+from hub.models import UsedAssertion
 from hub.store import transaction
 from hub.vocabulary import Role
 
@@ -48,24 +51,52 @@ class TokenEndpoint:
         try:
             form = server.read_form(body, request.headers.get("content-type", ""))
             basic_id = server.basic_client_id(request.headers.get("authorization"))
+            assertion = server.assertion_claims(form)
         except server.MalformedRequest as exc:
             return _error(400, "invalid_request", str(exc))
-        client_id = basic_id or form.get("client_id")
+        client_id = basic_id or form.get("client_id") or (assertion["sub"] if assertion else None)
+        try:
+            return await self._issue(request, form, client_id, assertion)
+        except IntegrityError:
+            return _error(401, "invalid_client", "this client assertion was already used (RFC 7523 section 3)")
+        except _Refused as refused:
+            return refused.response
+
+    async def _issue(self, request: Request, form: dict[str, str], client_id: str | None,
+                     assertion: dict[str, Any] | None) -> Response:
+        """One transaction: reserve the assertion's jti, issue the token; any refusal undoes the reservation."""
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             loaded = await clients.active(session, client_id) if client_id else None
             key = await keys.active_key(session, now=now)
+            if assertion is not None and loaded is not None:
+                session.add(UsedAssertion(jti=f"{loaded[0].client_id}:{assertion['jti']}"[:200],
+                                          client_id=loaded[0].client_id, expires_at=now + timedelta(hours=1)))
+                await session.flush()
 
-        def mint(client: server.Client) -> tuple[str, int]:
-            token = encode(key, settings=self.settings, now=now, org_code=client.organisation.code,
-                           role=client.row.role, client_id=client.row.client_id)
-            return token, lifetime(self.settings)
+            def mint(client: server.Client) -> tuple[str, int]:
+                token = encode(key, settings=self.settings, now=now, org_code=client.organisation.code,
+                               role=client.row.role, client_id=client.row.client_id)
+                return token, lifetime(self.settings)
 
-        authority = server.TokenServer(client=server.Client(*loaded) if loaded else None, mint=mint)
-        wanted = server.TokenRequest(uri=self.settings.issuer + "/oauth/token", headers=request.headers, form=form)
-        status, payload, headers = authority.create_token_response(wanted)
-        merged = {name.lower(): value for name, value in headers} | NO_STORE
-        return JSONResponse(payload, status_code=status, headers=merged)
+            token_url = self.settings.issuer + "/oauth/token"
+            authority = server.TokenServer(client=server.Client(*loaded) if loaded else None, mint=mint,
+                                           audiences=[token_url, self.settings.issuer])
+            wanted = server.TokenRequest(uri=token_url, headers=request.headers, form=form)
+            status, payload, headers = authority.create_token_response(wanted)
+            merged = {name.lower(): value for name, value in headers} | NO_STORE
+            response = JSONResponse(payload, status_code=status, headers=merged)
+            if status != 200:
+                raise _Refused(response)
+            return response
+
+
+class _Refused(Exception):
+    """A refused token request: its transaction is rolled back, its response sent."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def metadata(settings: TokenSettings) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -157,3 +157,41 @@ async def test_after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the
     new_token = await api.token(CAMDEN, "la")
     assert jws.extract_compact(new_token.encode()).headers()["kid"] == new_key.kid
     assert (await me(api, new_token)).status_code == 200
+
+
+def assertion(key: RSAKey, client_id: str, *, jti: str, now: int, aud: str = "http://127.0.0.1:8000/oauth/token") -> str:
+    claims = {"iss": client_id, "sub": client_id, "aud": aud, "exp": now + 300, "iat": now, "jti": jti}
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
+async def test_private_key_jwt_authenticates_once_per_assertion(api: Api, hub: Hub, clock: FixedClock) -> None:
+    clock.set(datetime.now(UTC))  # authlib checks an assertion's times against the real clock
+    # given an agency system that holds its own key and registered only the public part
+    private = RSAKey.generate_key(2048, parameters={"kid": "agency-1"})
+    async with transaction(hub.sessions) as session:
+        made = await clients.create(session, org_code=MET, role="police", name="Invented police system",
+                                    now=clock.now(), jwks={"keys": [private.as_dict(private=False)]})
+    assert made.client_secret == ""
+    now = int(clock.now().timestamp())
+    body = (f"grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            f"&client_assertion={assertion(private, made.client_id, jti='a-1', now=now)}").encode()
+    first = await api.http.post("/oauth/token", content=body, headers=FORM)
+    assert first.status_code == 200, first.text
+    assert (await me(api, first.json()["access_token"])).json()["data"]["me"]["role"] == "police"
+    # when the same assertion is replayed, it is refused (RFC 7523 section 3)
+    replay = await api.http.post("/oauth/token", content=body, headers=FORM)
+    assert (replay.status_code, replay.json()["error"]) == (401, "invalid_client")
+    assert "already used" in replay.json()["error_description"]
+    # and an assertion signed by another key, or for another audience, is refused too
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "agency-1"})
+    for token in (assertion(stranger, made.client_id, jti="a-2", now=now),
+                  assertion(private, made.client_id, jti="a-3", now=now, aud="https://elsewhere.example.org/token")):
+        bad = await api.http.post("/oauth/token", headers=FORM, content=(
+            "grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            f"&client_assertion={token}").encode())
+        assert bad.status_code in (400, 401) and bad.json()["error"] == "invalid_client"
+    # and a refused assertion's jti is not spent: the same jti with a good signature still works
+    good = await api.http.post("/oauth/token", headers=FORM, content=(
+        "grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        f"&client_assertion={assertion(private, made.client_id, jti='a-2', now=now)}").encode())
+    assert good.status_code == 200
