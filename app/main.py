@@ -50,7 +50,8 @@ class Hub:
 
     @property
     def token_settings(self) -> TokenSettings:
-        return TokenSettings(self.settings.issuer, self.settings.audience, self.settings.token_ttl_seconds)
+        return TokenSettings(self.settings.issuer, self.settings.audience, self.settings.token_ttl_seconds,
+                             dev_tokens=self.settings.dev_issuer)
 
     async def start(self, *, migrate: bool = True) -> None:
         """Migrate (under a lock), load reference data on first start, make a signing key."""
@@ -80,7 +81,7 @@ def create_app(
     """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock)
-    graphql = HubGraphQL(build_schema(), Wiring(
+    graphql = HubGraphQL(build_schema(introspection=hub.settings.introspection), Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql))
     gated = BearerGate(graphql, principal_of=verifier.principal, path="/graphql",

@@ -43,6 +43,13 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
 E = TypeVar("E", bound=Enum)
 
 
+class Environment(str, Enum):
+    """development: dev token issuer, GraphiQL and introspection on; production: all off unless set."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
 def _choice(env: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -61,6 +68,7 @@ class Settings:
     token_ttl_seconds: int = 3600
     dev_issuer: bool = True
     graphiql: bool = True
+    introspection: bool = True
     max_body_bytes: int = 1_000_000
     delivery_lease_seconds: int = 60  # a worker that dies holding deliveries frees them after this
     policy: Policy = field(default_factory=Policy)
@@ -68,13 +76,15 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        development = _choice(env, "CSPR_HUB_ENV", Environment, Environment.DEVELOPMENT) is Environment.DEVELOPMENT
         return cls(
             database_url=normalise_url(env.get("CSPR_HUB_DATABASE_URL") or DEFAULT_URL),
             issuer=env.get("CSPR_HUB_ISSUER") or cls.issuer,
             audience=env.get("CSPR_HUB_AUDIENCE") or cls.audience,
             token_ttl_seconds=_int(env, "CSPR_HUB_TOKEN_TTL_SECONDS", 3600, 60, 3600),
-            dev_issuer=_flag(env, "CSPR_HUB_DEV_ISSUER", True),
-            graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", True),
+            dev_issuer=_flag(env, "CSPR_HUB_DEV_ISSUER", development),
+            graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", development),
+            introspection=_flag(env, "CSPR_HUB_INTROSPECTION", development),
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
             delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
             policy=Policy(

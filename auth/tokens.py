@@ -35,6 +35,7 @@ class TokenSettings:
     issuer: str
     audience: str
     ttl_seconds: int = MAX_TTL_SECONDS
+    dev_tokens: bool = True  # accept tokens from `cspr-hub token` (the development issuer)
 
 
 class TokenError(ValueError):
@@ -128,6 +129,8 @@ class Verifier:
     async def _client_in_force(self, client_id: str, org_id: str, role: Role) -> None:
         """A registered client's tokens stop working the moment it is revoked."""
         if client_id.startswith(DEV_CLIENT_PREFIX):
+            if not self._settings.dev_tokens:
+                raise Unauthenticated("development tokens are not accepted here")
             return
         async with self._sessions() as session:
             found = await session.get(ApiClient, client_id)

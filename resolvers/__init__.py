@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -17,6 +17,7 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.federation import Schema
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from resolvers.case_record import CaseRecordMutations
@@ -50,17 +51,20 @@ class HubSchema(Schema):
         log_unexpected(errors)
 
 
-def build_schema() -> HubSchema:
+def build_schema(*, introspection: bool = True) -> HubSchema:
+    """The schema; without introspection (production) only ``_service`` describes it, to gateways."""
+    rules = [*LIMITS, *(() if introspection else (NoSchemaIntrospectionCustomRule,))]
     return HubSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Case, Organisation, SafeguardingPartnership, RapidReview],
         scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(disable_field_suggestions=True),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: AddValidationRules(list(LIMITS)),  # before the cache, which validates with them
+            lambda: AddValidationRules(rules),  # before the cache, which validates with them
             lambda: ValidationCache(maxsize=CACHE_SIZE),
         ],
     )

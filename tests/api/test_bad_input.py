@@ -112,3 +112,41 @@ async def test_queries_too_deep_too_aliased_or_too_long_are_refused(api: Api) ->
         assert all(e["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED") for e in body["errors"])
     fine = await api("{ " + " ".join(f"a{i}: me {{ role }}" for i in range(15)) + " }", as_=(CAMDEN, "la"))
     assert fine["data"]["a14"] == {"role": "la"}
+
+
+async def test_validation_errors_suggest_no_field_names(api: Api) -> None:
+    body = (await api.post("{ case { ids } }", as_=(CAMDEN, "la"))).json()
+    assert body["errors"] and all("Did you mean" not in e["message"] for e in body["errors"])
+
+
+async def test_production_mode_turns_off_introspection_graphiql_and_the_dev_issuer(hub: Hub) -> None:
+    import httpx2
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url})
+    assert (settings.dev_issuer, settings.graphiql, settings.introspection) == (False, False, False)
+    app = create_app(hub=Hub(settings, hub.clock, hub.engine, hub.sessions, ready=True))
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
+        schema = await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+        assert schema.json()["data"] is None and schema.json()["errors"]
+        sdl = await http.post("/graphql", json={"query": "{ _service { sdl } }"})
+        assert "type Case" in sdl.json()["data"]["_service"]["sdl"]
+        page = await http.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code in (404, 405, 400)
+
+
+async def test_production_mode_refuses_development_tokens(hub: Hub, api: Api) -> None:
+    import httpx2
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    token = await api.token(CAMDEN, "la")
+    settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url,
+                                  "CSPR_HUB_ISSUER": hub.settings.issuer})
+    app = create_app(hub=Hub(settings, hub.clock, hub.engine, hub.sessions, ready=True))
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
+        response = await http.post("/graphql", json={"query": "{ me { role } }"}, headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 401
