@@ -80,7 +80,8 @@ def create_app(
 ) -> Starlette:
     """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
-    verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock)
+    verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
+                        trusted=hub.settings.trusted_issuers)
     graphql = HubGraphQL(build_schema(introspection=hub.settings.introspection), Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql))

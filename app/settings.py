@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TypeVar
 
+from auth.issuers import SettingsProblem, TrustedIssuer
+from auth.issuers import parse as parse_issuers
 from hub.policy import Policy, RapidReviewClock
 from hub.store import DEFAULT_URL, normalise_url
 
@@ -60,6 +62,13 @@ def _choice(env: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
         raise SettingsError(f"{name} must be one of {[k.value for k in kind]}, not {raw!r}") from exc
 
 
+def _issuers(raw: str | None) -> tuple[TrustedIssuer, ...]:
+    try:
+        return parse_issuers(raw)
+    except SettingsProblem as exc:
+        raise SettingsError(str(exc)) from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
@@ -72,6 +81,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     delivery_lease_seconds: int = 60  # a worker that dies holding deliveries frees them after this
     policy: Policy = field(default_factory=Policy)
+    trusted_issuers: tuple[TrustedIssuer, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +97,7 @@ class Settings:
             introspection=_flag(env, "CSPR_HUB_INTROSPECTION", development),
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
             delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
+            trusted_issuers=_issuers(env.get("CSPR_HUB_TRUSTED_ISSUERS")),
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Notify a serious incident with curl (invented child and facts), as Camden:
+#
+#   export TOKEN=$(examples/get_token.sh E09000007 la)
+#   examples/notify.sh
+#
+# Prints the hub's JSON answer: the case's id and reference, the notification's due date,
+# and errors (empty on success). Send the same idempotencyKey again after a timeout and
+# the hub returns the first result and changes nothing.
+set -euo pipefail
+
+URL="${CSPR_HUB_URL:-http://127.0.0.1:8000/graphql}"
+TODAY="$(TZ=Europe/London date +%F)"
+KEY="${IDEMPOTENCY_KEY:-$(cat /proc/sys/kernel/random/uuid 2>/dev/null || date +%s%N)}"
+
+curl -sS --fail-with-body "$URL" \
+  -H "authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' \
+  --data-binary @- <<JSON
+{"query": "mutation Notify(\$input: NotifySeriousIncidentInput!) { notifySeriousIncident(input: \$input) { case { id reference } notification { dueOn onTime } errors { code field message } } }",
+ "variables": {"input": {
+   "child": {"firstName": "Invented", "lastName": "Child", "sex": "FEMALE", "lookedAfter": false, "onChildProtectionPlan": false},
+   "incident": {"kind": "SERIOUS_HARM", "occurredOn": "$TODAY", "awareOn": "$TODAY",
+     "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Invented."},
+   "idempotencyKey": "$KEY"}}}
+JSON
+echo

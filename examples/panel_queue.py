@@ -1,0 +1,62 @@
+"""Pull the Panel's queue of rapid reviews awaiting its response, with the ``gql`` client.
+
+    export CSPR_HUB_TOKEN=$(cspr-hub token --org PANEL --role panel)
+    python examples/panel_queue.py --url http://127.0.0.1:8000/graphql
+
+Follows the relay cursor (``pageInfo.endCursor``) until the last page and prints one JSON
+object per rapid review: ``{"id", "status", "dueOn", "caseReference"}``, oldest in the
+queue first. Any role may run it: each caller sees only the rapid reviews it may see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from gql import Client, GraphQLRequest
+from gql.transport.httpx import HTTPXTransport
+
+QUEUE = """
+query PanelQueue($after: String) {
+  rapidReviews(filter: {awaitingPanel: true}, first: 50, after: $after) {
+    nodes { id status dueOn case { reference } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def client(url: str, token: str) -> Client:
+    """A gql client that sends the bearer token on every request."""
+    transport = HTTPXTransport(url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return Client(transport=transport, fetch_schema_from_transport=False)
+
+
+def awaiting_panel(gql_client: Client) -> Iterator[dict[str, Any]]:
+    """Every rapid review in the Panel's queue, page by page."""
+    after: str | None = None
+    while True:
+        result = gql_client.execute(GraphQLRequest(QUEUE, variable_values={"after": after}))
+        page = result["rapidReviews"]
+        yield from page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return
+        after = page["pageInfo"]["endCursor"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Print the Panel's queue of rapid reviews.")
+    parser.add_argument("--url", default=os.environ.get("CSPR_HUB_URL", "http://127.0.0.1:8000/graphql"))
+    args = parser.parse_args()
+    for review in awaiting_panel(client(args.url, os.environ["CSPR_HUB_TOKEN"])):
+        print(json.dumps({"id": review["id"], "status": review["status"], "dueOn": review["dueOn"],
+                          "caseReference": review["case"]["reference"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
