@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, text
+from sqlalchemy import event, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -112,11 +112,18 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: time
     deliveries = (await session.execute(query)).scalars().all()
     claimed = []
     for delivery in deliveries:
+        # conditional, so two workers that read the same row (SQLite has no SKIP LOCKED) lease it once
+        taken = await session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery.id, col(WebhookDelivery.status) == "PENDING",
+                   or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now))
+            .values(lease_until=now + lease).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue
         delivery.lease_until = now + lease
         subscription = await session.get(WebhookSubscription, delivery.subscription_id)
         assert subscription is not None
         claimed.append(Claimed(delivery, subscription))
-    await session.flush()
     return claimed
 
 

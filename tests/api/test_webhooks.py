@@ -13,6 +13,7 @@ from typing import Any
 import httpx2
 import pytest
 import uvicorn
+from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -233,3 +234,38 @@ async def test_a_subscription_failing_for_five_days_is_disabled(api: Api, hub: H
         real_time.set(real_time.now() + timedelta(hours=12))
     listed = (await api(SUBSCRIPTIONS, as_=("PANEL", "panel")))["data"]["webhookSubscriptions"]
     assert [(s["active"], s["disabledReason"]) for s in listed] == [(False, "failing for 5 days")]
+
+
+async def test_two_workers_on_one_sqlite_file_never_deliver_the_same_row_twice(
+    hub: Hub, receiver: Receiver, tmp_path: Any
+) -> None:
+    """SQLite has no SKIP LOCKED: the lease itself must be taken once (a serve and a worker on one file)."""
+    from app.settings import Settings
+    from hub.models import WebhookDelivery, WebhookSubscription
+    from hub.store import transaction
+
+    if not hub.settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL workers are shown in tests/test_delivery_processes.py")
+    other = Hub.create(Settings(database_url=hub.settings.database_url), hub.clock)
+    now = hub.clock.now()
+    async with transaction(hub.sessions) as session:
+        panel = (await session.execute(text("SELECT id FROM organisation WHERE code = 'PANEL'"))).scalar_one()
+        subscription = WebhookSubscription(organisation_id=panel, url=receiver.url, event_types=["notification.submitted"],
+                                           secret=webhooks.new_secret(), created_at=now)
+        session.add(subscription)
+        await session.flush()
+        session.add_all(WebhookDelivery(subscription_id=subscription.id, event_type="notification.submitted",
+                                        payload={"n": n}, status="PENDING", next_attempt_at=now, created_at=now)
+                        for n in range(120))
+    try:
+        async with httpx2.AsyncClient() as client:
+            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, allow_private=True))
+                       for h in (hub, other)]
+            for _ in range(20):
+                done = await asyncio.gather(*(w.run_once() for w in workers))
+                if not any(done):
+                    break
+    finally:
+        await other.stop()
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert len(ids) == 120 == len(set(ids))
