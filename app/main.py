@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 
 import migrations
 from app.graphql import HubGraphQL, Wiring
+from app.graphql_http import GraphQLOverHTTP
 from app.settings import Settings
 from auth import keys
 from auth.bearer import BearerGate
@@ -134,7 +135,7 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", authorisation_server),
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock).handle,
                   methods=["POST"]),
-            Route("/graphql", gated, methods=["GET", "POST"]),
+            Route("/graphql", GraphQLOverHTTP(gated, path="/graphql"), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
