@@ -31,6 +31,7 @@ from resolvers.routing import RoutingMutations
 from resolvers.subscription import Subscription
 from resolvers.webhook import WebhookMutations
 from schema.case import Case
+from schema.descriptions import describe
 from schema.organisation import Organisation, SafeguardingPartnership
 from schema.rapid_review import RapidReview
 from schema.scalars import SCALAR_OVERRIDES
@@ -54,7 +55,7 @@ class HubSchema(Schema):
 def build_schema(*, introspection: bool = True) -> HubSchema:
     """The schema; without introspection (production) only ``_service`` describes it, to gateways."""
     rules = [*LIMITS, *(() if introspection else (NoSchemaIntrospectionCustomRule,))]
-    return HubSchema(
+    schema = HubSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -68,3 +69,5 @@ def build_schema(*, introspection: bool = True) -> HubSchema:
             lambda: ValidationCache(maxsize=CACHE_SIZE),
         ],
     )
+    describe(schema._schema)
+    return schema

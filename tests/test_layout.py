@@ -73,3 +73,45 @@ def test_every_statutory_rule_is_named_by_a_test() -> None:
 def test_every_rule_cites_its_basis() -> None:
     for rule in all_rules():
         assert rule.basis.strip() and rule.text.strip(), rule.id
+
+
+FEDERATION_BUILT_INS = {"_Any", "_Service", "_Entity", "_FieldSet", "link__Purpose", "link__Import"}
+
+
+def undocumented() -> list[str]:
+    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
+
+    from resolvers import build_schema
+
+    missing = []
+    for name, named in build_schema()._schema.type_map.items():
+        if name.startswith("__") or name in FEDERATION_BUILT_INS or name in ("String", "Int", "Boolean", "ID", "Float"):
+            continue
+        if not named.description:
+            missing.append(f"type {name}")
+        if isinstance(named, GraphQLObjectType):
+            for field_name, field in named.fields.items():
+                if field_name in ("_entities", "_service"):
+                    continue
+                missing += [f"{name}.{field_name}"] if not field.description else []
+                missing += [f"{name}.{field_name}({a})" for a, arg in field.args.items() if not arg.description]
+        elif isinstance(named, GraphQLInputObjectType):
+            missing += [f"{name}.{f}" for f, field in named.fields.items() if not field.description]
+        elif isinstance(named, GraphQLEnumType):
+            missing += [f"{name}.{v}" for v, value in named.values.items() if not value.description]
+    return missing
+
+
+def test_every_type_field_argument_and_enum_value_is_documented() -> None:
+    assert undocumented() == []
+
+
+def test_every_field_that_needs_a_role_says_which() -> None:
+    from resolvers import build_schema
+
+    schema = build_schema()._schema
+    public = {"addWorkingDays", "_entities", "_service", "publishedReports", "reviewerPool"}
+    for root in ("Query", "Mutation", "Subscription"):
+        for name, field in schema.type_map[root].fields.items():  # type: ignore[attr-defined]
+            if name not in public:
+                assert "Roles:" in (field.description or ""), f"{root}.{name}"

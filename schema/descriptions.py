@@ -1,0 +1,93 @@
+"""Descriptions for arguments and enum values, given once here and applied to the built schema.
+
+Every type, field, argument and enum value is documented in the schema itself:
+it is the reference an integrator reads (GraphiQL, the printed ``schema.graphql``).
+"""
+
+from __future__ import annotations
+
+from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLSchema
+
+ROOTS = {
+    "Query": "Reads. Every field but addWorkingDays, publishedReports, reviewerPool and _service needs a bearer token.",
+    "Mutation": "Changes. Refused input comes back in the payload's errors and changes nothing.",
+    "Subscription": "Live events over graphql-transport-ws, signed in with the bearer token in connection_init.",
+}
+
+ARGUMENTS = {
+    "first": "How many items to return: 0 to 100 (default 20).",
+    "after": "The endCursor of the previous page.",
+    "filter": "Narrow the list.",
+    "input": "What to record.",
+    "code": "The organisation's code: an ONS GSS code, or PANEL, OFSTED, DFE, SOS, CQC, HMICFRS, WWCSC.",
+    "kind": "Only organisations of this kind.",
+    "id": "The identifier.",
+    "caseId": "The case.",
+    "rapidReviewId": "The rapid review.",
+    "requestId": "The information request.",
+    "messageId": "The routed message, from the caller's inbox.",
+    "subscriptionId": "One of the caller's webhook subscriptions.",
+    "deliveryId": "A delivery to one of the caller's webhook subscriptions.",
+    "organisationCode": "The code of the agency invited.",
+}
+
+ENUM_VALUES: dict[str, dict[str, str]] = {
+    "CaseStatus": {"REFERRED": "Told to the partners by another agency (para 14); not notified.",
+                   "NOTIFIED": "Notified to the Panel or, for a looked-after death, the Secretary of State (paras 12-13)."},
+    "IncidentKind": {"DEATH": "The child died.", "SERIOUS_HARM": "The child was seriously harmed (para 11)."},
+    "AbuseOrNeglect": {"KNOWN": "Abuse or neglect is known.", "SUSPECTED": "Abuse or neglect is suspected.",
+                       "NOT_SUSPECTED": "Neither known nor suspected: not notifiable to the Panel (para 10)."},
+    "IncidentLocation": {"IN_AREA": "In the notifying local authority's area (s16C(1)(a)).",
+                         "OUTSIDE_ENGLAND": "Outside England, the child normally resident in the area (s16C(1)(b)).",
+                         "ELSEWHERE_IN_ENGLAND": "Elsewhere in England: that area's local authority notifies."},
+    "Sex": {"FEMALE": "Female.", "MALE": "Male.", "INDETERMINATE": "Indeterminate.", "UNKNOWN": "Not known."},
+    "NotificationKind": {"SERIOUS_INCIDENT": "A serious incident (s16C; para 12).",
+                         "LOOKED_AFTER_CHILD_DEATH": "The death of a looked-after child or care leaver (para 13)."},
+    "InformationRequestStatus": {"OPEN": "Awaiting answers.", "ANSWERED": "Every organisation asked has answered.",
+                                 "CLOSED": "Overtaken by a decision."},
+    "FamilyCommunicationMethod": {"MEETING": "In a meeting.", "LETTER": "By letter.", "TELEPHONE": "By telephone.",
+                                  "EMAIL": "By email.", "THROUGH_REPRESENTATIVE": "Through the family's representative.",
+                                  "OTHER": "Otherwise (say how in notes)."},
+    "ProceedingKind": {"CRIMINAL_INVESTIGATION": "A criminal investigation.", "INQUEST": "A coroner's inquest.",
+                       "DOMESTIC_HOMICIDE_REVIEW": "A Domestic Homicide Review.",
+                       "MAPPA_REVIEW": "A multi-agency public protection arrangements review.",
+                       "SAFEGUARDING_ADULTS_REVIEW": "A Safeguarding Adults Review.",
+                       "DISCIPLINARY": "Professional or disciplinary proceedings.", "OTHER": "Another proceeding."},
+    "OrganisationKind": {"LOCAL_AUTHORITY": "A local authority with children's services.",
+                         "POLICE": "A territorial police force (its chief officer).",
+                         "HEALTH": "An integrated care board (formerly a clinical commissioning group).",
+                         "PANEL": "The Child Safeguarding Practice Review Panel.", "OFSTED": "Ofsted.",
+                         "DFE": "The Department for Education.", "SECRETARY_OF_STATE": "The Secretary of State.",
+                         "INSPECTORATE": "An inspectorate: CQC or HMICFRS.",
+                         "WHAT_WORKS_CENTRE": "The What Works Centre for Children's Social Care.",
+                         "OTHER_AGENCY": "Another organisation with functions relating to children (para 14)."},
+    "RapidReviewStatus": {"IN_PROGRESS": "Being written by the partners.",
+                          "SUBMITTED": "With the Panel, awaiting its response.",
+                          "FURTHER_INFORMATION_REQUESTED": "The Panel asked; the partners owe answers (para 24).",
+                          "RESPONDED": "The Panel has decided."},
+    "RapidReviewRecommendation": {"LOCAL_REVIEW": "The partners will carry out a local review.",
+                                  "NO_LOCAL_REVIEW": "The partners will not carry out a local review.",
+                                  "NATIONAL_REVIEW_MAY_BE_APPROPRIATE": "The case may raise issues of national importance."},
+    "PanelOutcome": {"NATIONAL_REVIEW": "The Panel will carry out a national review (para 26).",
+                     "FURTHER_INFORMATION_REQUIRED": "The Panel needs more information first (paras 24-25).",
+                     "AGREES_WITH_PARTNERS": "The Panel agrees with the partners' recommendation.",
+                     "LOCAL_REVIEW_MORE_APPROPRIATE": "The Panel considers a local review more appropriate."},
+    "DeadlineKind": {"RAPID_REVIEW": "The rapid review to the Panel (paras 20-21).",
+                     "INFORMATION_REQUEST": "Answers to an information request (paras 24, 35)."},
+}
+
+
+def describe(schema: GraphQLSchema) -> None:
+    """Fill in the descriptions the types themselves cannot carry."""
+    for name, text in ROOTS.items():
+        root = schema.type_map.get(name)
+        if isinstance(root, GraphQLObjectType) and not root.description:
+            root.description = text
+    for named in schema.type_map.values():
+        if isinstance(named, GraphQLObjectType):
+            for field in named.fields.values():
+                for argument_name, argument in field.args.items():
+                    argument.description = argument.description or ARGUMENTS.get(argument_name)
+        if isinstance(named, GraphQLEnumType):
+            for value_name, value in named.values.items():
+                value.description = value.description or ENUM_VALUES.get(named.name, {}).get(value_name)
