@@ -150,3 +150,23 @@ async def test_a_decision_made_through_another_process_reaches_a_subscriber_here
     message = await camden.next(timeout=10)
     assert message["payload"]["data"]["decisions"]["panelResponse"]["outcome"] == "NATIONAL_REVIEW"
     await camden.socket.close()
+
+
+async def test_the_gql_websocket_example_prints_a_panel_decision(api: Api, server: str) -> None:
+    """examples/subscribe_decisions.py, as an integrator runs it, against a live server."""
+    review = await submitted(api)
+    env = {**os.environ, "CSPR_HUB_TOKEN": await api.token("E09000007", "la")}
+    watcher = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "examples" / "subscribe_decisions.py"), "--url", server, "--count", "1",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await asyncio.sleep(1.5)  # connected and subscribed
+        await api(RESPOND, {"r": review["id"], "i": {"outcome": "LOCAL_REVIEW_MORE_APPROPRIATE", "rationale": "Local."}},
+                  as_=("PANEL", "panel"))
+        out, err = await asyncio.wait_for(watcher.communicate(), timeout=20)
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+    assert watcher.returncode == 0, err.decode()
+    decision = json.loads(out.decode().splitlines()[0])
+    assert decision["panelResponse"]["outcome"] == "LOCAL_REVIEW_MORE_APPROPRIATE"
