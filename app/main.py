@@ -13,11 +13,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 import migrations
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
 from app.settings import Settings
+from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
 from auth.bearer import BearerGate
 from auth.token_endpoint import TokenEndpoint, metadata
@@ -86,7 +88,9 @@ def create_app(
     graphql = HubGraphQL(build_schema(introspection=hub.settings.introspection), Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql))
-    gated = BearerGate(graphql, principal_of=verifier.principal, path="/graphql",
+    trusted = TrustedDocuments.load(hub.settings.trusted_documents)
+    inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
+    gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
                        max_body=hub.settings.max_body_bytes)
 
     async def healthz(request: Request) -> JSONResponse:

@@ -82,6 +82,7 @@ class Settings:
     delivery_lease_seconds: int = 60  # a worker that dies holding deliveries frees them after this
     policy: Policy = field(default_factory=Policy)
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
+    trusted_documents: str | None = None  # path of the JSON file of registered GraphQL documents
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -98,6 +99,7 @@ class Settings:
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
             delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
             trusted_issuers=_issuers(env.get("CSPR_HUB_TRUSTED_ISSUERS")),
+            trusted_documents=env.get("CSPR_HUB_TRUSTED_DOCUMENTS") or None,
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),

@@ -107,7 +107,7 @@ class BearerGate:
             await _respond(send, 401, *_unauthenticated(message, None if token is None else "invalid_request"))
             return
         scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -126,7 +126,7 @@ class BearerGate:
         return b"".join(chunks)
 
 
-def _replay(body: bytes, then: Receive) -> Receive:
+def replay_body(body: bytes, then: Receive) -> Receive:
     """Hand the buffered body to the app once, then pass through (e.g. a disconnect)."""
     sent = False
 

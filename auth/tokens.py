@@ -150,7 +150,7 @@ class Verifier:
             raise Unauthenticated("the token's role does not suit its organisation")
         if trusted is None:
             await self._client_in_force(str(claims.get("client_id", "")), org_id, role)
-        return Principal(org_id, org_code, role, scopes)
+        return Principal(org_id, org_code, role, scopes, client_id=str(claims.get("client_id") or claims.get("sub") or ""))
 
     async def _client_in_force(self, client_id: str, org_id: str, role: Role) -> None:
         """A registered client's tokens stop working the moment it is revoked."""

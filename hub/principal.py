@@ -13,6 +13,7 @@ class Principal:
     organisation_code: str
     role: Role
     scopes: tuple[str, ...]
+    client_id: str | None = None  # the registered client (or issuer subject) acting
 
     @property
     def is_partner(self) -> bool:
