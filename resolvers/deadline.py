@@ -53,4 +53,4 @@ async def deadlines(
         return len(found)
 
     cursors = [encode_cursor(str(offset + i + 1)) for i in range(len(items))]
-    return make_connection(items, cursors, size=size, count=count)
+    return make_connection(items[:size], cursors[:size], more=len(items) > size, count=count)

@@ -5,19 +5,16 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import information_request, models, paging, queues
+from hub import information_request, models, queues
 from hub.clock import today_in_england
 from hub.errors import Problem, Refused
 from hub.visibility import visible_cases
 from resolvers.errors import principal_of, unit_of_work
+from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
 from schema.common import (
     Connection,
     UserError,
-    decode_cursor,
-    encode_cursor,
-    make_connection,
-    page_size,
     parse_id,
 )
 from schema.context import HubInfo
@@ -68,8 +65,6 @@ async def _answer(info: HubInfo, request_id: strawberry.ID, input: InformationRe
 async def information_requests(
     info: HubInfo, filter: InformationRequestFilter | None = None, first: int | None = None, after: str | None = None
 ) -> Connection[InformationRequest]:
-    size = page_size(first)
-    position = paging.Position.decode(decode_cursor(after, 2))
     principal = principal_of(info.context)
     wanted = queues.InformationRequestQuery(
         statuses=tuple(filter.status or ()) if filter else (),
@@ -79,18 +74,9 @@ async def information_requests(
     today = today_in_england(info.context.clock)
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal, today)
-        where = queues.information_request_conditions(wanted, visible=visible, today=today)
-        page = await paging.keyset(session, models.InformationRequest, where, after=position, size=size,
-                                   by="created_at", newest=False)
-
-    async def count() -> int:
-        async with info.context.sessions() as session:
-            return await paging.count(session, models.InformationRequest, where)
-
-    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
-    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
-    return make_connection([InformationRequest.from_model(r, today=today) for r in rows], cursors,
-                           size=size, count=count)
+    where = queues.information_request_conditions(wanted, visible=visible, today=today)
+    return await keyset_connection(info, models.InformationRequest, where, first=first, after=after,
+                                   convert=lambda r: InformationRequest.from_model(r, today=today), newest=False)
 
 
 @strawberry.type

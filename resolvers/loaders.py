@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -16,34 +15,11 @@ from strawberry.dataloader import DataLoader
 from hub import models, organisations
 from hub.principal import Principal
 from hub.visibility import visible_cases
+from schema.context import Loaders
 
 Routed = tuple[models.RoutedMessage, models.Organisation]  # a message with its recipient
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-@dataclass
-class Loaders:
-    organisation: DataLoader[str, models.Organisation | None]
-    partnership: DataLoader[str, models.Partnership | None]
-    members: DataLoader[str, list[models.Organisation]]
-    partnerships_of_organisation: DataLoader[str, list[models.Partnership]]
-    case_partnerships: DataLoader[str, list[models.CasePartnership]]
-    children: DataLoader[str, list[models.Child]]
-    notification: DataLoader[str, models.Notification | None]
-    messages_about: DataLoader[str, list[Routed]]
-    visible_case: DataLoader[str, models.Case | None]
-    rapid_review: DataLoader[str, models.RapidReview | None]
-    rapid_review_of_case: DataLoader[str, models.RapidReview | None]
-    contributions: DataLoader[str, list[models.RapidReviewContribution]]
-    panel_responses: DataLoader[str, list[models.PanelResponse]]
-    information_request: DataLoader[str, models.InformationRequest | None]
-    addressees: DataLoader[str, list[models.InformationAddressee]]
-    requests_of_case: DataLoader[str, list[models.InformationRequest]]
-    events_of_case: DataLoader[str, list[models.CaseEvent]]
-    family_of_case: DataLoader[str, list[models.FamilyCommunication]]
-    proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
-    webhook_attempts: DataLoader[str, list[models.WebhookAttempt]]
 
 
 def _one(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[Any]:

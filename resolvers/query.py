@@ -16,6 +16,7 @@ from hub.errors import BadUserInput
 from hub.visibility import visible_cases
 from resolvers import deadline as deadline_resolvers
 from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
+from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
 from resolvers.rapid_review import RAPID_REVIEWS_DESCRIPTION, rapid_reviews
 from resolvers.webhook import (
@@ -73,8 +74,9 @@ async def _organisations(
         async with info.context.sessions() as session:
             return await paging.count(session, models.Organisation, where)
 
-    return make_connection([Organisation.from_model(r) for r in rows],
-                           [encode_cursor(r.code) for r in rows], size=size, count=count)
+    shown = rows[:size]
+    return make_connection([Organisation.from_model(r) for r in shown], [encode_cursor(r.code) for r in shown],
+                           more=len(rows) > size, count=count)
 
 
 async def _case(info: HubInfo, id: strawberry.ID) -> Case | None:
@@ -85,8 +87,6 @@ async def _case(info: HubInfo, id: strawberry.ID) -> Case | None:
 async def _cases(
     info: HubInfo, filter: CaseFilter | None = None, first: int | None = None, after: str | None = None
 ) -> Connection[Case]:
-    size = page_size(first)
-    position = paging.Position.decode(decode_cursor(after, 2))
     wanted = CaseQuery(
         statuses=tuple(filter.status or ()) if filter else (),
         created_after=filter.created_after if filter else None,
@@ -96,16 +96,8 @@ async def _cases(
     assert principal is not None
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal, today_in_england(info.context.clock))
-        where = [visible, *case_conditions(wanted)]
-        page = await paging.newest_first(session, models.Case, where, after=position, size=size)
-
-    async def count() -> int:
-        async with info.context.sessions() as session:
-            return await paging.count(session, models.Case, where)
-
-    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
-    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
-    return make_connection([Case.from_model(r) for r in rows], cursors, size=size, count=count)
+    return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
+                                   convert=Case.from_model)
 
 
 async def _inbox(
@@ -130,11 +122,10 @@ async def _inbox(
         async with info.context.sessions() as session:
             return await paging.count(session, models.RoutedMessage, where)
 
-    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
-    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
-    recipients = await info.context.loaders.organisation.load_many([r.recipient_id for r in rows])
-    messages = [RoutedMessage.from_model(r, recipient=o) for r, o in zip(rows, recipients, strict=True) if o]
-    return make_connection(messages, cursors, size=size, count=count)
+    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in page.rows]
+    recipients = await info.context.loaders.organisation.load_many([r.recipient_id for r in page.rows])
+    messages = [RoutedMessage.from_model(r, recipient=o) for r, o in zip(page.rows, recipients, strict=True) if o]
+    return make_connection(messages, cursors, more=page.more, count=count)
 
 
 def _add_working_days(from_: date, days: int) -> date:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import models, paging, queues, rapid_review
+from hub import models, queues, rapid_review
 from hub.clock import today_in_england
 from hub.visibility import visible_cases
 from hub.vocabulary import Role
 from resolvers.errors import principal_of, unit_of_work
+from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
 from schema.common import (
     Connection,
     UserError,
-    decode_cursor,
-    encode_cursor,
-    make_connection,
-    page_size,
     parse_id,
 )
 from schema.context import HubInfo
@@ -88,8 +85,6 @@ async def _submit(info: HubInfo, rapid_review_id: strawberry.ID, input: SubmitRa
 async def rapid_reviews(
     info: HubInfo, filter: RapidReviewFilter | None = None, first: int | None = None, after: str | None = None
 ) -> Connection[RapidReview]:
-    size = page_size(first)
-    position = paging.Position.decode(decode_cursor(after, 2))
     wanted = queues.RapidReviewQuery(
         statuses=tuple(filter.status or ()) if filter else (),
         awaiting_panel=filter.awaiting_panel if filter else None,
@@ -98,17 +93,9 @@ async def rapid_reviews(
     today = today_in_england(info.context.clock)
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal_of(info.context), today)
-        where = queues.rapid_review_conditions(wanted, visible=visible, today=today)
-        page = await paging.keyset(session, models.RapidReview, where, after=position, size=size,
-                                   by="queued_at", newest=False)
-
-    async def count() -> int:
-        async with info.context.sessions() as session:
-            return await paging.count(session, models.RapidReview, where)
-
-    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
-    cursors = [encode_cursor(*paging.Position(r.queued_at, r.id).encode()) for r in rows]
-    return make_connection([RapidReview.from_model(r) for r in rows], cursors, size=size, count=count)
+    where = queues.rapid_review_conditions(wanted, visible=visible, today=today)
+    return await keyset_connection(info, models.RapidReview, where, first=first, after=after,
+                                   convert=RapidReview.from_model, by="queued_at", newest=False)
 
 
 @strawberry.type

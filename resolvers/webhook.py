@@ -7,10 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import models, paging, webhooks
+from hub import models, webhooks
 from resolvers.errors import principal_of, unit_of_work
+from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
-from schema.common import Connection, decode_cursor, encode_cursor, make_connection, page_size, parse_id
+from schema.common import Connection, parse_id
 from schema.context import HubInfo
 from schema.webhook import (
     CreateWebhookSubscriptionPayload,
@@ -86,24 +87,14 @@ async def webhook_subscriptions(info: HubInfo) -> list[WebhookSubscription]:
 async def webhook_deliveries(
     info: HubInfo, subscription_id: strawberry.ID, first: int | None = None, after: str | None = None
 ) -> Connection[WebhookDelivery]:
-    size = page_size(first)
-    position = paging.Position.decode(decode_cursor(after, 2))
     wanted = parse_id(subscription_id, "subscriptionId")
     principal = principal_of(info.context)
     mine = select(col(models.WebhookSubscription.id)).where(
         col(models.WebhookSubscription.id) == wanted,
         col(models.WebhookSubscription.organisation_id) == principal.organisation_id)
     where = [col(models.WebhookDelivery.subscription_id).in_(mine)]
-    async with info.context.sessions() as session:
-        page = await paging.newest_first(session, models.WebhookDelivery, where, after=position, size=size)
-
-    async def count() -> int:
-        async with info.context.sessions() as session:
-            return await paging.count(session, models.WebhookDelivery, where)
-
-    rows = list(page.rows) + ([page.rows[-1]] if page.more else [])
-    cursors = [encode_cursor(*paging.Position(r.created_at, r.id).encode()) for r in rows]
-    return make_connection([WebhookDelivery.from_model(r) for r in rows], cursors, size=size, count=count)
+    return await keyset_connection(info, models.WebhookDelivery, where, first=first, after=after,
+                                   convert=WebhookDelivery.from_model)
 
 
 @strawberry.type

@@ -85,11 +85,9 @@ def parse_id(value: str, name: str = "id") -> str:
 
 
 def make_connection(
-    items: list[T], cursors: list[str], *, size: int, count: Callable[[], Awaitable[int]]
+    items: list[T], cursors: list[str], *, more: bool, count: Callable[[], Awaitable[int]]
 ) -> Connection[T]:
-    """Build a page from ``size + 1`` fetched items (the extra one says more follow)."""
-    more = len(items) > size
-    items, cursors = items[:size], cursors[:size]
+    """A page of items with their cursors; ``more`` says whether another page follows."""
     edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, items, strict=True)]
     return Connection(
         edges=edges, nodes=items,

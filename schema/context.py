@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -16,8 +16,9 @@ from hub.policy import Policy
 from hub.principal import Principal
 
 
-class Loaders(Protocol):
-    """Per-request batch loaders: one SQL statement per kind of thing per tick."""
+@dataclass
+class Loaders:
+    """Per-request batch loaders (built by ``resolvers.loaders``): one SQL statement per kind of thing per tick."""
 
     organisation: DataLoader[str, models.Organisation | None]
     partnership: DataLoader[str, models.Partnership | None]

@@ -9,7 +9,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-import uvicorn
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
@@ -35,16 +33,10 @@ from hub import models, organisations
 from hub.clock import LONDON
 from hub.store import transaction
 from hub.webhooks import new_secret
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -81,17 +73,8 @@ class Received:
 @pytest.fixture
 async def receiver() -> AsyncIterator[tuple[str, Received]]:
     found = Received()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/hook", found.endpoint, methods=["POST"])]),
-                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/hook", found
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=10)
+    async with serving(Starlette(routes=[Route("/hook", found.endpoint, methods=["POST"])])) as base:
+        yield f"{base}/hook", found
 
 
 def environment(url: str) -> dict[str, str]:

@@ -3,15 +3,12 @@ JWKS (a real server on loopback), cached, and fetched again when it rotates."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
@@ -23,6 +20,7 @@ from app.main import Hub, create_app
 from app.settings import Settings
 from auth.issuers import TrustedIssuer
 from tests.api.test_notification import CAMDEN, MET
+from tests.conftest import serving
 
 ISSUER = "https://idp.invented-council.example"
 
@@ -46,20 +44,9 @@ class IdentityProvider:
 @pytest.fixture
 async def idp() -> AsyncIterator[IdentityProvider]:
     found = IdentityProvider()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/keys", found.jwks)]), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    found.url = f"http://127.0.0.1:{port}/keys"
-    yield found
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=10)
+    async with serving(Starlette(routes=[Route("/keys", found.jwks)])) as base:
+        found.url = f"{base}/keys"
+        yield found
 
 
 @pytest.fixture

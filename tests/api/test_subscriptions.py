@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,39 +15,22 @@ from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 import websockets
 
 from app.main import Hub, create_app
 from hub.clock import FixedClock, today_in_england
 from tests.api.test_rapid_review import RESPOND, submitted
-from tests.conftest import Api
+from tests.conftest import Api, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 DECISIONS = "subscription { decisions { eventType case { reference } panelResponse { outcome rationale } } }"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def server(hub: Hub) -> AsyncIterator[str]:
     """The hub's ASGI app under uvicorn on loopback, sharing the test's hub (and its database)."""
-    port = free_port()
-    config = uvicorn.Config(create_app(hub=hub), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    runner = uvicorn.Server(config)
-    async with hub.listening():
-        task = asyncio.create_task(runner.serve())
-        for _ in range(200):
-            if runner.started:
-                break
-            await asyncio.sleep(0.02)
-        yield f"ws://127.0.0.1:{port}/graphql"
-        runner.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with hub.listening(), serving(create_app(hub=hub)) as base:
+        yield base.replace("http://", "ws://") + "/graphql"
 
 
 class Client:

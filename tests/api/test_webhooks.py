@@ -4,7 +4,6 @@ loopback, signed as Standard Webhooks, retried, and never to an organisation out
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,6 @@ from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
@@ -25,7 +23,7 @@ from connectors.webhooks import Sender, Worker
 from hub import events, webhooks
 from hub.clock import FixedClock, today_in_england
 from tests.api.test_notification import CAMDEN, ISLINGTON, NOTIFY, serious_incident
-from tests.conftest import Api
+from tests.conftest import Api, serving
 
 CREATE = """mutation($i: WebhookSubscriptionInput!) { createWebhookSubscription(input: $i) {
   subscription { id url eventTypes active } secret errors { code field message } } }"""
@@ -53,21 +51,9 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     found = Receiver()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(Starlette(routes=[Route("/hook", found.endpoint, methods=["POST"])]),
-                            host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(100):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    found.url = f"http://127.0.0.1:{port}/hook"
-    yield found
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=10)
+    async with serving(Starlette(routes=[Route("/hook", found.endpoint, methods=["POST"])])) as base:
+        found.url = f"{base}/hook"
+        yield found
 
 
 @pytest.fixture

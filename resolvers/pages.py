@@ -1,0 +1,31 @@
+"""Relay connections over keyset pages: one statement for the page, one for totalCount if asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub import paging
+from schema.common import Connection, decode_cursor, encode_cursor, make_connection, page_size
+from schema.context import HubInfo
+
+T = TypeVar("T")
+
+
+async def keyset_connection(
+    info: HubInfo, model: Any, where: Sequence[ColumnElement[bool]], *, first: int | None, after: str | None,
+    convert: Callable[[Any], T], by: str = "created_at", newest: bool = True,
+) -> Connection[T]:
+    size = page_size(first)
+    position = paging.Position.decode(decode_cursor(after, 2))
+    async with info.context.sessions() as session:
+        page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest)
+
+    async def count() -> int:
+        async with info.context.sessions() as session:
+            return await paging.count(session, model, where)
+
+    cursors = [encode_cursor(*paging.Position(getattr(r, by), r.id).encode()) for r in page.rows]
+    return make_connection([convert(r) for r in page.rows], cursors, more=page.more, count=count)
