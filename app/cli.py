@@ -16,10 +16,12 @@ orgs = typer.Typer(no_args_is_help=True, help="Reference organisations and partn
 schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema.")
 clients_cli = typer.Typer(no_args_is_help=True, help="API clients of agency systems (OAuth2 client credentials).")
 keys_cli = typer.Typer(no_args_is_help=True, help="The token issuer's signing keys.")
+audit_cli = typer.Typer(no_args_is_help=True, help="The hash-chained audit trail (DPA 2018 s62).")
 cli.add_typer(orgs, name="orgs")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(schema_cli, name="schema")
+cli.add_typer(audit_cli, name="audit")
 
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
 
@@ -270,6 +272,28 @@ def schema_print(
     target = output or Path("schema.graphql")
     target.write_text(sdl, "utf-8")
     typer.echo(f"wrote {target}")
+
+
+@audit_cli.command("verify")
+def audit_verify(database_url: DatabaseUrl = None) -> None:
+    """Recompute the hash chain; exit 1 and list each break if an entry was edited, deleted or reordered."""
+    from hub import audit
+    from hub.store import create_engine, session_factory
+
+    async def run() -> tuple[int, list[audit.Problem]]:
+        engine = create_engine(_settings(database_url).database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                return await audit.length(session), await audit.verify(session)
+        finally:
+            await engine.dispose()
+
+    count, problems = asyncio.run(run())
+    for problem in problems:
+        typer.echo(f"entry {problem.seq}: {problem.kind}: {problem.message}")
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"audit chain intact: {count} entries")
 
 
 def _redacted(url: str) -> str:

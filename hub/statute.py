@@ -54,6 +54,7 @@ def cite(paragraph: str) -> str:
 
 
 def all_rules() -> list[Rule]:
+    import hub.audit
     import hub.deadlines
     import hub.notification
     import hub.routing

@@ -32,7 +32,7 @@ async def _family(info: HubInfo, case_id: strawberry.ID, input: FamilyCommunicat
         return await family_communication.record(session, clock=info.context.clock,
                                                  principal=principal_of(info.context), case_id=wanted, entry=entry)
 
-    return _payload(await unit_of_work(info.context, act))
+    return _payload(await unit_of_work(info, act))
 
 
 async def _proceeding(info: HubInfo, case_id: strawberry.ID, input: ParallelProceedingInput) -> CasePayload:
@@ -44,7 +44,7 @@ async def _proceeding(info: HubInfo, case_id: strawberry.ID, input: ParallelProc
         return await parallel_proceeding.link(session, clock=info.context.clock,
                                               principal=principal_of(info.context), case_id=wanted, entry=entry)
 
-    return _payload(await unit_of_work(info.context, act))
+    return _payload(await unit_of_work(info, act))
 
 
 @strawberry.type

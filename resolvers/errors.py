@@ -11,37 +11,41 @@ from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit
 from hub.errors import HubError, Refused, Unauthenticated
 from hub.principal import Principal
 from hub.store import transaction
 from schema.common import UserError
-from schema.context import HubContext
+from schema.context import HubContext, HubInfo
 
 T = TypeVar("T")
 
 logger = logging.getLogger("cspr_hub.graphql")
 
 
-async def unit_of_work(
-    context: HubContext, action: Callable[[AsyncSession], Awaitable[T]]
-) -> T | list[UserError]:
+async def unit_of_work(info: HubInfo, action: Callable[[AsyncSession], Awaitable[T]]) -> T | list[UserError]:
     """Run one core action in one transaction; refused input rolls everything back.
 
+    The audit entry for the change (``hub.audit``: the mutation's name, its case) is
+    appended in the same transaction, so the change and its record commit together.
     A unique key taken by a concurrent request (the same idempotency key, the same
     organisation's first contribution) rolls this attempt back; it is run once more,
     and then sees the other request's result as any later request would.
     """
+    context = info.context
     for attempt in (1, 2):
         try:
             async with transaction(context.sessions) as session:
-                return await action(session)
+                done = await action(session)
+                record = audit.Record(action=info.field_name, at=context.clock.now(), case_id=audit.case_of(done))
+                await audit.append(session, principal=principal_of(context), records=[record])
+                return done
         except Refused as refused:
             return [UserError.from_problem(p) for p in refused.problems]
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
 
 
 def _root_cause(error: BaseException | None) -> BaseException | None:

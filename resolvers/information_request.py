@@ -48,7 +48,7 @@ async def _request(info: HubInfo, input: RequestInformationInput) -> Information
             session, clock=info.context.clock, principal=principal_of(info.context), case_id=case_id, ask=ask,
             policy=info.context.policy)
 
-    return _payload(info, await unit_of_work(info.context, act))
+    return _payload(info, await unit_of_work(info, act))
 
 
 async def _answer(info: HubInfo, request_id: strawberry.ID, input: InformationResponseInput) -> InformationRequestPayload:
@@ -59,7 +59,7 @@ async def _answer(info: HubInfo, request_id: strawberry.ID, input: InformationRe
                                                 principal=principal_of(info.context), request_id=wanted,
                                                 text=input.answer)
 
-    return _payload(info, await unit_of_work(info.context, act))
+    return _payload(info, await unit_of_work(info, act))
 
 
 async def information_requests(

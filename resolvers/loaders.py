@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -12,14 +12,38 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
-from hub import models, organisations
+from hub import audit, models, organisations
 from hub.principal import Principal
+from hub.store import transaction
 from hub.visibility import visible_cases
 from schema.context import Loaders
 
 Routed = tuple[models.RoutedMessage, models.Organisation]  # a message with its recipient
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+class IdentityReads:
+    """Identity disclosed in this request, appended to the audit trail once per case, in one short
+    transaction per batch (reads have no unit of work of their own), before the fields are returned."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], principal: Principal | None) -> None:
+        self._sessions, self._principal = sessions, principal
+        self._noted: dict[str, audit.Record] = {}
+        self._appended: DataLoader[str, None] = DataLoader(self._append)
+
+    async def record(self, case_id: str, *, action: str, fields: Sequence[str], at: datetime) -> None:
+        noted = self._noted.get(case_id)
+        merged = tuple(sorted({*fields, *(noted.fields if noted else ())}))
+        self._noted[case_id] = audit.Record(action=noted.action if noted else action, at=noted.at if noted else at,
+                                            case_id=case_id, fields=merged)
+        await self._appended.load(case_id)
+
+    async def _append(self, case_ids: list[str]) -> list[None]:
+        assert self._principal is not None, "identity is disclosed to a signed-in caller only"
+        async with transaction(self._sessions) as session:
+            await audit.append(session, principal=self._principal, records=[self._noted[c] for c in case_ids])
+        return [None for _ in case_ids]
 
 
 def _one(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[Any]:
@@ -112,4 +136,5 @@ def build(
         family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
         proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
         webhook_attempts=DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),
+        identity_reads=IdentityReads(sessions, principal),
     )

@@ -54,7 +54,7 @@ async def _notify(info: HubInfo, input: NotifySeriousIncidentInput) -> NotifySer
         return await notification.notify_serious_incident(
             session, clock=info.context.clock, principal=_principal(info), notice=notice)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return NotifySeriousIncidentPayload(case=None, notification=None, errors=done)
     return NotifySeriousIncidentPayload(case=Case.from_model(done.case),
@@ -75,7 +75,7 @@ async def _notify_looked_after(
         return await notification.notify_looked_after_child_death(
             session, clock=info.context.clock, principal=_principal(info), notice=notice)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return NotifyLookedAfterChildDeathPayload(case=None, notification=None, errors=done)
     return NotifyLookedAfterChildDeathPayload(
@@ -92,7 +92,7 @@ async def _refer(info: HubInfo, input: ReferIncidentInput) -> ReferIncidentPaylo
         return await referral.refer_incident(
             session, clock=info.context.clock, principal=_principal(info), referral=wanted)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return ReferIncidentPayload(case=None, errors=done)
     return ReferIncidentPayload(case=Case.from_model(done.case), errors=[])

@@ -28,7 +28,7 @@ async def _respond(info: HubInfo, rapid_review_id: strawberry.ID, input: PanelRe
         return await panel_response.respond(session, clock=info.context.clock, principal=principal_of(info.context),
                                             review_id=wanted, entry=entry, policy=info.context.policy)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return PanelResponsePayload(panel_response=None, rapid_review=None, errors=done)
     return PanelResponsePayload(panel_response=PanelResponse.from_model(done.response),

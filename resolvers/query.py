@@ -15,6 +15,7 @@ from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
 from resolvers import deadline as deadline_resolvers
+from resolvers.audit import CASE_ACCESS_LOG_DESCRIPTION, LEAD, case_access_log
 from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
 from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
@@ -25,6 +26,7 @@ from resolvers.webhook import (
     webhook_deliveries,
     webhook_subscriptions,
 )
+from schema.audit import AuditAccess
 from schema.case import Case, CaseFilter
 from schema.common import (
     Connection,
@@ -167,6 +169,8 @@ class Query:
     deadlines: Connection[Deadline] = strawberry.field(
         resolver=deadline_resolvers.deadlines, description=deadline_resolvers.DESCRIPTION,
         extensions=roles(*ANY_ROLE))
+    case_access_log: list[AuditAccess] = strawberry.field(
+        resolver=case_access_log, description=CASE_ACCESS_LOG_DESCRIPTION, extensions=roles(*LEAD))
     inbox: Connection[RoutedMessage] = strawberry.field(
         resolver=_inbox, description=described(
             "Messages routed to the caller's organisation, newest first; retrieving one records its "

@@ -43,7 +43,7 @@ async def _start(info: HubInfo, case_id: strawberry.ID) -> RapidReviewPayload:
         return await rapid_review.start(session, clock=info.context.clock, principal=principal_of(info.context),
                                         case_id=wanted, policy=info.context.policy)
 
-    return _payload(await unit_of_work(info.context, act))
+    return _payload(await unit_of_work(info, act))
 
 
 async def _invite(info: HubInfo, rapid_review_id: strawberry.ID, organisation_code: str) -> RapidReviewPayload:
@@ -53,7 +53,7 @@ async def _invite(info: HubInfo, rapid_review_id: strawberry.ID, organisation_co
         return await rapid_review.invite(session, clock=info.context.clock, principal=principal_of(info.context),
                                          review_id=wanted, organisation_code=organisation_code)
 
-    return _payload(await unit_of_work(info.context, act))
+    return _payload(await unit_of_work(info, act))
 
 
 async def _contribute(info: HubInfo, rapid_review_id: strawberry.ID, input: RapidReviewContributionInput) -> RapidReviewPayload:
@@ -65,7 +65,7 @@ async def _contribute(info: HubInfo, rapid_review_id: strawberry.ID, input: Rapi
         return await rapid_review.contribute(session, clock=info.context.clock, principal=principal_of(info.context),
                                              review_id=wanted, entry=entry)
 
-    return _payload(await unit_of_work(info.context, act))
+    return _payload(await unit_of_work(info, act))
 
 
 async def _submit(info: HubInfo, rapid_review_id: strawberry.ID, input: SubmitRapidReviewInput) -> RapidReviewPayload:
@@ -79,7 +79,7 @@ async def _submit(info: HubInfo, rapid_review_id: strawberry.ID, input: SubmitRa
         return await rapid_review.submit(session, clock=info.context.clock, principal=principal_of(info.context),
                                          review_id=wanted, entry=entry)
 
-    return _payload(await unit_of_work(info.context, act))
+    return _payload(await unit_of_work(info, act))
 
 
 async def rapid_reviews(

@@ -22,7 +22,7 @@ async def _acknowledge(info: HubInfo, message_id: strawberry.ID) -> RoutedMessag
         return await inbox.acknowledge(session, clock=info.context.clock, principal=principal,
                                        message_id=wanted)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return RoutedMessagePayload(message=None, errors=done)
     recipient = await info.context.loaders.organisation.load(done.recipient_id)

@@ -31,7 +31,7 @@ async def _create(info: HubInfo, input: WebhookSubscriptionInput) -> CreateWebho
         return await webhooks.subscribe(session, clock=info.context.clock, principal=principal_of(info.context),
                                         request=request, allow_private=info.context.policy.webhook_allow_private)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return CreateWebhookSubscriptionPayload(subscription=None, secret=None, errors=done)
     return CreateWebhookSubscriptionPayload(subscription=WebhookSubscription.from_model(done[0]), secret=done[1], errors=[])
@@ -44,7 +44,7 @@ async def _rotate(info: HubInfo, id: strawberry.ID) -> CreateWebhookSubscription
         return await webhooks.rotate(session, clock=info.context.clock, principal=principal_of(info.context),
                                      subscription_id=wanted)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return CreateWebhookSubscriptionPayload(subscription=None, secret=None, errors=done)
     return CreateWebhookSubscriptionPayload(subscription=WebhookSubscription.from_model(done[0]), secret=done[1], errors=[])
@@ -56,7 +56,7 @@ async def _delete(info: HubInfo, id: strawberry.ID) -> WebhookSubscriptionPayloa
     async def act(session: AsyncSession) -> models.WebhookSubscription:
         return await webhooks.unsubscribe(session, principal=principal_of(info.context), subscription_id=wanted)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return WebhookSubscriptionPayload(subscription=None, errors=done)
     return WebhookSubscriptionPayload(subscription=WebhookSubscription.from_model(done), errors=[])
@@ -69,7 +69,7 @@ async def _redeliver(info: HubInfo, delivery_id: strawberry.ID) -> WebhookDelive
         return await webhooks.redeliver(session, clock=info.context.clock, principal=principal_of(info.context),
                                         delivery_id=wanted)
 
-    done = await unit_of_work(info.context, act)
+    done = await unit_of_work(info, act)
     if isinstance(done, list):
         return WebhookDeliveryPayload(delivery=None, errors=done)
     return WebhookDeliveryPayload(delivery=WebhookDelivery.from_model(done), errors=[])

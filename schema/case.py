@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql import FieldNode
+from strawberry.types.nodes import SelectedField, Selection
 
 from hub import models
 from hub.visibility import may_see_case_record, may_see_identity
@@ -19,6 +22,43 @@ if TYPE_CHECKING:
     from schema.notification import Notification
     from schema.rapid_review import RapidReview
     from schema.routing import RoutedMessage
+
+
+IDENTITY_FIELDS = frozenset({"firstName", "lastName", "dateOfBirth"})  # Child's identifying fields
+
+
+def _asked(selections: Sequence[Selection]) -> set[str]:
+    """The field names asked for, through fragments, leaving out what @skip or @include drop."""
+    found: set[str] = set()
+    for selection in selections:
+        directives = selection.directives
+        if directives.get("skip", {}).get("if") is True or directives.get("include", {}).get("if") is False:
+            continue
+        found |= {selection.name} if isinstance(selection, SelectedField) else _asked(selection.selections)
+    return found
+
+
+def _root_field(info: HubInfo) -> str:
+    """The operation's root field this read came through, e.g. cases (never a client-chosen alias)."""
+    path = info.path
+    while path.prev is not None:
+        path = path.prev
+    for node in info.operation.selection_set.selections:
+        if isinstance(node, FieldNode) and (node.alias or node.name).value == path.key:
+            return node.name.value
+    return info.operation.operation.value
+
+
+async def _disclosed(info: HubInfo, case_id: str) -> bool:
+    """Show the children's identity only to a role that may see it, when asked, once audited (hub.audit)."""
+    principal = info.context.principal
+    if principal is None or not may_see_identity(principal):
+        return False
+    fields = sorted(IDENTITY_FIELDS & _asked([s for f in info.selected_fields for s in f.selections]))
+    if fields:
+        await info.context.loaders.identity_reads.record(
+            case_id, action=f"read:{_root_field(info)}", fields=fields, at=info.context.clock.now())
+    return bool(fields)
 
 
 def _full(info: HubInfo) -> bool:
@@ -109,13 +149,12 @@ class Case:
     @strawberry.field(description="The first child named.")
     async def child(self, info: HubInfo) -> Child:
         rows = await info.context.loaders.children.load(self.row.id)
-        identity = info.context.principal is not None and may_see_identity(info.context.principal)
-        return Child.from_model(rows[0], identity=identity)
+        return Child.from_model(rows[0], identity=await _disclosed(info, self.row.id))
 
     @strawberry.field(description="Every child named in the incident (up to four).")
     async def children(self, info: HubInfo) -> list[Child]:
         rows = await info.context.loaders.children.load(self.row.id)
-        identity = info.context.principal is not None and may_see_identity(info.context.principal)
+        identity = await _disclosed(info, self.row.id)
         return [Child.from_model(r, identity=identity) for r in rows]
 
     @strawberry.field(description="The notification to the Panel, if one was made (paras 12-13).")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -14,6 +16,12 @@ from hub.clock import Clock
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+
+
+class IdentityReads(Protocol):
+    """Records that a case's children's identity was disclosed: one audit entry per case per request."""
+
+    async def record(self, case_id: str, *, action: str, fields: Sequence[str], at: datetime) -> None: ...
 
 
 @dataclass
@@ -40,6 +48,7 @@ class Loaders:
     family_of_case: DataLoader[str, list[models.FamilyCommunication]]
     proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
     webhook_attempts: DataLoader[str, list[models.WebhookAttempt]]
+    identity_reads: IdentityReads
 
 
 @dataclass
