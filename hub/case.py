@@ -31,6 +31,7 @@ from hub.vocabulary import (
 
 MAX_CHILDREN = 4  # Panel practice: one notification may name up to four children
 MAX_NAME = 100
+MAX_IDENTIFIER = 64
 MAX_SUMMARY = 20_000
 MAX_REASON = 5_000
 ADULT_AGE = 18
@@ -46,6 +47,7 @@ class ChildFacts:
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: date | None = None
+    consistent_child_identifier: str | None = None  # s16LC Children's Wellbeing and Schools Act 2026
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def age_on(born: date, on: date) -> int:
 def check_child(child: ChildFacts, path: Path, *, on: date, max_age: int = ADULT_AGE - 1) -> list[Problem]:
     problems = check_text(child.first_name, (*path, "firstName"), required=False, limit=MAX_NAME)
     problems += check_text(child.last_name, (*path, "lastName"), required=False, limit=MAX_NAME)
+    problems += check_text(child.consistent_child_identifier, (*path, "consistentChildIdentifier"), required=False,
+                           limit=MAX_IDENTIFIER)
     born = child.date_of_birth
     if born is not None and born > on:
         problems.append(Problem("BORN_AFTER_INCIDENT", (*path, "dateOfBirth"),
@@ -154,6 +158,7 @@ def open_case(
             first_name=(child.first_name or "").strip() or None,
             last_name=(child.last_name or "").strip() or None,
             date_of_birth=born, age_years=age_on(born, incident.occurred_on) if born else None,
+            consistent_child_identifier=(child.consistent_child_identifier or "").strip() or None,
             sex=child.sex.value, looked_after=child.looked_after,
             on_child_protection_plan=child.on_child_protection_plan,
             care_leaver=care_leaver and position == 0,

@@ -107,6 +107,8 @@ class Child(SQLModel, table=True):
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
     date_of_birth: date | None = None
+    # Children's Wellbeing and Schools Act 2026 s16LC: reserved, protected as the name is
+    consistent_child_identifier: str | None = Field(default=None, max_length=64)
     age_years: int | None = None
     sex: str = Field(max_length=16)
     looked_after: bool

@@ -31,6 +31,7 @@ def child_facts(child: ChildInput) -> ChildFacts:
         sex=child.sex, looked_after=child.looked_after,
         on_child_protection_plan=child.on_child_protection_plan, first_name=child.first_name,
         last_name=child.last_name, date_of_birth=child.date_of_birth,
+        consistent_child_identifier=child.consistent_child_identifier,
     )
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from schema.routing import RoutedMessage
 
 
-IDENTITY_FIELDS = frozenset({"firstName", "lastName", "dateOfBirth"})  # Child's identifying fields
+IDENTITY_FIELDS = frozenset({"firstName", "lastName", "dateOfBirth", "consistentChildIdentifier"})  # Child's identifying fields
 
 
 def _asked(selections: Sequence[Selection]) -> set[str]:
@@ -76,6 +76,9 @@ class Child:
     first_name: str | None = strawberry.field(description="Partners and Panel only.")
     last_name: str | None = strawberry.field(description="Partners and Panel only.")
     date_of_birth: date | None = strawberry.field(description="Partners and Panel only.")
+    consistent_child_identifier: str | None = strawberry.field(description=(
+        "The consistent identifier for the child (Children's Wellbeing and Schools Act 2026 s16LC), when one "
+        "was given. Partners and Panel only, and every read is audited, as for the name."))
     age_years: int | None = strawberry.field(description="Age in whole years on the day of the incident.")
     sex: Sex = strawberry.field(description="The child's sex as recorded.")
     looked_after: bool = strawberry.field(description="Looked after by a local authority (para 13).")
@@ -89,6 +92,7 @@ class Child:
             first_name=row.first_name if identity else None,
             last_name=row.last_name if identity else None,
             date_of_birth=row.date_of_birth if identity else None,
+            consistent_child_identifier=row.consistent_child_identifier if identity else None,
             age_years=row.age_years, sex=Sex(row.sex), looked_after=row.looked_after,
             on_child_protection_plan=row.on_child_protection_plan, care_leaver=row.care_leaver,
         )

@@ -52,6 +52,9 @@ class ChildInput:
     first_name: str | None = strawberry.field(default=None, description="At most 100 characters.")
     last_name: str | None = strawberry.field(default=None, description="At most 100 characters.")
     date_of_birth: date | None = strawberry.field(default=None, description="The child was under 18 on the day.")
+    consistent_child_identifier: str | None = strawberry.field(
+        default=None, description="The child's consistent identifier (Children's Wellbeing and Schools Act 2026 "
+        "s16LC), when the area has one; at most 64 characters. Protected as the name is.")
     sex: Sex = strawberry.field(description="As recorded.")
     looked_after: bool = strawberry.field(description="Looked after by a local authority (para 13).")
     on_child_protection_plan: bool = strawberry.field(description="Subject of a child protection plan.")
