@@ -427,3 +427,21 @@ class UsedAssertion(SQLModel, table=True):
     jti: str = Field(primary_key=True, max_length=200)
     client_id: str = Field(max_length=64)
     expires_at: datetime = _when(index=True)
+
+
+class CaseHandoff(SQLModel, table=True):
+    """A case handed to another area's partnership (para 12, footnote 77)."""
+
+    __tablename__ = "case_handoff"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
+    from_partnership_id: str = Field(foreign_key="partnership.id", max_length=36)
+    to_partnership_id: str = Field(foreign_key="partnership.id", max_length=36, index=True)
+    reason: str
+    status: str = Field(max_length=16)  # PROPOSED, ACCEPTED, DECLINED
+    proposed_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    proposed_at: datetime = _when()
+    decided_by_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
+    decided_at: datetime | None = _when(default=None)
+    decline_reason: str | None = None

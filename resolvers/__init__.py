@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 
 from resolvers.case_record import CaseRecordMutations
 from resolvers.errors import log_unexpected
+from resolvers.handoff import HandoffMutations
 from resolvers.information_request import InformationRequestMutations
 from resolvers.notification import NotificationMutations
 from resolvers.panel_response import PanelResponseMutations
@@ -38,7 +39,7 @@ from schema.scalars import SCALAR_OVERRIDES
 
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
-    CaseRecordMutations, RoutingMutations, WebhookMutations,
+    CaseRecordMutations, HandoffMutations, RoutingMutations, WebhookMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

@@ -29,6 +29,8 @@ ARGUMENTS = {
     "subscriptionId": "One of the caller's webhook subscriptions.",
     "deliveryId": "A delivery to one of the caller's webhook subscriptions.",
     "organisationCode": "The code of the agency invited.",
+    "handoffId": "The hand-off proposed to the caller's area.",
+    "reason": "Why.",
 }
 
 ENUM_VALUES: dict[str, dict[str, str]] = {
