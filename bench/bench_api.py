@@ -31,24 +31,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
 import os
-import re
 import shlex
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,147 +47,30 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline import CASES_QUERY, ME_QUERY, PAGE_SIZE, cases_query
+from load import LoadPlan, Probe, Result, headers, python_load, wrk_load
+from processes import (
+    HOST,
+    BenchError,
+    HardTimeout,
+    Servers,
+    client,
+    default_hub_command,
+    free_port,
+    hard_limits,
+    normalise_url,
+    run_command,
+    wait_ready,
+)
 
-HOST = "127.0.0.1"
 CAMDEN, CAMDEN_ROLE = "E09000007", "la"
 SEED_CASES = 60
-READY_SECONDS = 60.0
-COMMAND_SECONDS = 120.0
-STOP_SECONDS = 10.0
 WARMUP_REQUESTS = 20
-MAX_REQUESTS = 1_000_000
-REQUEST_TIMEOUT = 10.0
 LONDON = ZoneInfo("Europe/London")
 NOTIFY = """mutation Notify($input: NotifySeriousIncidentInput!) {
   notifySeriousIncident(input: $input) { case { id } errors { code message } } }"""
 
 
-class BenchError(RuntimeError):
-    """The benchmark cannot go on; the message says why."""
-
-
-class HardTimeout(BaseException):
-    """The whole run took longer than --timeout (a BaseException, so nothing swallows it)."""
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One request the benchmark sends: a label and its POST body."""
-
-    label: str
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Result:
-    probe: str
-    server: str
-    requests: int
-    errors: int
-    rps: float
-    p50_ms: float
-    p99_ms: float
-
-
-@dataclass(frozen=True)
-class LoadPlan:
-    seconds: float
-    connections: int
-    wrk: str | None  # None: the built-in loader
-    scratch: Path  # for wrk's Lua scripts
-
-
-@dataclass
-class Servers:
-    """The processes this run started; ``stop`` ends each by its own handle."""
-
-    logs: Path
-    running: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
-
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-        with open(self.logs / f"{name}.log", "wb") as log:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        self.running.append((name, proc))
-        return proc
-
-    def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.logs / f"{name}.log"
-        text = path.read_text("utf-8", "replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        for _, proc in reversed(self.running):
-            if proc.poll() is None:
-                proc.terminate()
-        for _, proc in reversed(self.running):
-            try:
-                proc.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(STOP_SECONDS)
-        self.running.clear()
-
-
 # --- setup ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def normalise_url(url: str) -> str:
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
-    return url
-
-
-def default_hub_command() -> list[str]:
-    beside = Path(sys.executable).with_name("cspr-hub")
-    found = str(beside) if beside.exists() else shutil.which("cspr-hub")
-    if found is None:
-        raise BenchError("cspr-hub is not installed; run with the project's .venv/bin/python")
-    return [found]
-
-
-def client(**kwargs: Any) -> httpx2.AsyncClient:
-    """A client for loopback only: no proxies from the environment."""
-    return httpx2.AsyncClient(trust_env=False, timeout=REQUEST_TIMEOUT, **kwargs)
-
-
-async def wait_ready(
-    http: httpx2.AsyncClient, base: str, proc: subprocess.Popen[bytes], servers: Servers, name: str
-) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"{name} exited with {proc.returncode}:\n{servers.log_tail(name)}")
-        with contextlib.suppress(httpx2.HTTPError):
-            if (await http.get(f"{base}/readyz", timeout=2.0)).status_code == 200:
-                return
-        await asyncio.sleep(0.2)
-    raise BenchError(f"{name} not ready after {READY_SECONDS:.0f}s:\n{servers.log_tail(name)}")
-
-
-async def run_command(argv: list[str], seconds: float = COMMAND_SECONDS) -> str:
-    """Run a short-lived command; it is killed on timeout, error or cancellation."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), seconds)
-    except TimeoutError:
-        raise BenchError(f"timed out after {seconds:.0f}s: {shlex.join(argv)}") from None
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    if proc.returncode != 0:
-        raise BenchError(f"{shlex.join(argv[-6:])} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return out.decode()
 
 
 async def mint_token(hub_command: list[str], database_url: str) -> str:
@@ -245,10 +119,6 @@ async def post_json(http: httpx2.AsyncClient, url: str, token: str, body: bytes)
         raise BenchError(f"POST {url} gave {response.status_code}: {response.text[:500]}")
     answer: dict[str, Any] = response.json()
     return answer
-
-
-def headers(token: str) -> dict[str, str]:
-    return {"content-type": "application/json", "authorization": f"Bearer {token}"}
 
 
 def check_me(answer: dict[str, Any]) -> None:
@@ -316,118 +186,9 @@ async def verify(http: httpx2.AsyncClient, hub: str, base: str, token: str, at_l
 # --- load ----------------------------------------------------------------------------------
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return math.nan
-    index = min(len(sorted_values) - 1, max(0, math.ceil(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
 async def warm_up(http: httpx2.AsyncClient, url: str, token: str, probe: Probe) -> None:
     for _ in range(WARMUP_REQUESTS):
         await http.post(url, content=probe.body, headers=headers(token))
-
-
-async def python_load(plan: LoadPlan, url: str, token: str, probe: Probe, server: str) -> Result:
-    """N workers on N keep-alive connections, each sending back-to-back until the deadline."""
-    latencies: list[float] = []
-    errors = 0
-    size = plan.connections
-    limits = httpx2.Limits(max_connections=size, max_keepalive_connections=size)
-    async with client(limits=limits) as http:
-        sent = 0
-        deadline = time.perf_counter() + plan.seconds
-
-        async def worker() -> None:
-            nonlocal sent, errors
-            while time.perf_counter() < deadline and sent < MAX_REQUESTS:
-                sent += 1
-                started = time.perf_counter()
-                try:
-                    ok = (await http.post(url, content=probe.body, headers=headers(token))).status_code == 200
-                except httpx2.HTTPError:
-                    ok = False
-                if ok:
-                    latencies.append(time.perf_counter() - started)
-                else:
-                    errors += 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(size)))
-        elapsed = time.perf_counter() - began
-    latencies.sort()
-    return Result(
-        probe=probe.label,
-        server=server,
-        requests=len(latencies) + errors,
-        errors=errors,
-        rps=len(latencies) / elapsed,
-        p50_ms=percentile(latencies, 0.50) * 1000,
-        p99_ms=percentile(latencies, 0.99) * 1000,
-    )
-
-
-def lua_string(text: str) -> str:
-    level = 0
-    while f"]{'=' * level}]" in text:
-        level += 1
-    return f"[{'=' * level}[{text}]{'=' * level}]"
-
-
-def wrk_script(probe: Probe, token: str) -> str:
-    return "\n".join(
-        [
-            'wrk.method = "POST"',
-            f"wrk.body = {lua_string(probe.body.decode())}",
-            'wrk.headers["Content-Type"] = "application/json"',
-            f'wrk.headers["Authorization"] = {lua_string("Bearer " + token)}',
-            "",
-        ]
-    )
-
-
-UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(text: str) -> float:
-    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
-    if found is None:
-        raise BenchError(f"cannot read wrk's latency {text!r}")
-    return float(found.group(1)) * UNITS_MS[found.group(2)]
-
-
-def parse_wrk(output: str, probe: str, server: str) -> Result:
-    """Requests/sec, the 50% and 99% rows of ``--latency``, non-2xx and socket errors."""
-    found = {p: re.search(rf"^\s+{p}%\s+(\S+)\s*$", output, re.MULTILINE) for p in ("50", "99")}
-    total = re.search(r"^\s*(\d+) requests in", output, re.MULTILINE)
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
-    if not (found["50"] and found["99"] and total and rps):
-        raise BenchError(f"cannot read wrk's output:\n{output}")
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    errors = int(non_2xx.group(1)) if non_2xx else 0
-    errors += sum(map(int, sockets.groups())) if sockets else 0
-    return Result(
-        probe=probe,
-        server=server,
-        requests=int(total.group(1)),
-        errors=errors,
-        rps=float(rps.group(1)),
-        p50_ms=_ms(found["50"].group(1)),
-        p99_ms=_ms(found["99"].group(1)),
-    )
-
-
-async def wrk_load(plan: LoadPlan, url: str, token: str, probe: Probe, server: str) -> Result:
-    """One wrk thread (the server has the other core), ``--latency`` for the percentiles."""
-    assert plan.wrk is not None
-    script = plan.scratch / f"{server}-{re.sub(r'[^a-z0-9]+', '-', probe.label)}.lua"
-    script.write_text(wrk_script(probe, token), "utf-8")
-    duration = max(1, round(plan.seconds))
-    options = [f"-c{plan.connections}", f"-d{duration}s", f"--timeout={REQUEST_TIMEOUT:.0f}s"]
-    argv = [plan.wrk, "-t1", *options, "--latency", "-s", str(script), url]
-    output = await run_command(argv, seconds=duration + COMMAND_SECONDS)
-    return parse_wrk(output, probe.label, server)
 
 
 # --- statements, in-process ----------------------------------------------------------------
@@ -584,26 +345,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.hub_command = shlex.split(args.hub_command) if args.hub_command else default_hub_command()
     args.timeout = args.timeout or 180 + 8 * args.seconds
     return args
-
-
-@contextlib.contextmanager
-def hard_limits(seconds: float) -> Iterator[None]:
-    """SIGALRM after the limit (a backstop for the asyncio timeout) and SIGTERM both unwind."""
-
-    def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise HardTimeout(f"the run took longer than {seconds:.0f}s")
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGALRM, on_alarm), signal.signal(signal.SIGTERM, on_term)
-    signal.alarm(math.ceil(seconds) + 30)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous[0])
-        signal.signal(signal.SIGTERM, previous[1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,7 +65,7 @@ from hub.store import create_engine, session_factory, transaction
 from hub.webhooks import new_secret
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import (
+from processes import (
     HOST,
     BenchError,
     HardTimeout,
