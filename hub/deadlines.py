@@ -11,6 +11,7 @@ and is not used for these rules.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -53,3 +54,37 @@ def add_working_days(start: date, days: int) -> date:
 @rule("notification-due", "para 12", "notify the Panel and the partners within 5 working days of awareness")
 def notification_due_on(aware_on: date) -> date:
     return add_working_days(aware_on, NOTIFICATION_WORKING_DAYS)
+
+
+PUBLICATION_MONTHS = 6  # paras 41, 50
+AVAILABLE_YEARS_LOCAL = 1  # para 38
+AVAILABLE_YEARS_NATIONAL = 3  # para 49
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` calendar months on, or that month's last day if it is shorter (31 Aug -> 28/29 Feb)."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(start.day, last))
+
+
+@rule("publication-due", "paras 41, 50",
+      "a review's report is completed and published within six calendar months of the decision to initiate it")
+def publication_due_on(decided_on: date) -> date:
+    return add_months(decided_on, PUBLICATION_MONTHS)
+
+
+@rule("prepublication-notice", "paras 40, 49; footnote 91",
+      "copies reach the Panel, the Secretary of State (and Ofsted) at least seven working days before publication")
+def earliest_publication(copies_sent_on: date) -> date:
+    return add_working_days(copies_sent_on, PREPUBLICATION_WORKING_DAYS)
+
+
+@rule("publication-availability", "paras 38, 49",
+      "a published report stays publicly available for at least one year (local) or three years (national); "
+      "availableUntil is the earliest day it may be withdrawn")
+def available_until(published_on: date, *, national: bool) -> date:
+    years = AVAILABLE_YEARS_NATIONAL if national else AVAILABLE_YEARS_LOCAL
+    if (published_on.month, published_on.day) == (2, 29):
+        return date(published_on.year + years, 3, 1)  # at least a year: never the 28th, a day short
+    return published_on.replace(year=published_on.year + years)

@@ -79,22 +79,24 @@ async def addressees(session: AsyncSession, case: Case, codes: tuple[str, ...], 
 
 async def open_request(
     session: AsyncSession, *, case: Case, review: RapidReview | None, requester_id: str, ask: Ask,
-    named: list[Organisation], at: datetime, today: date,
+    named: list[Organisation], at: datetime, today: date, reviewer_id: str | None = None,
 ) -> InformationRequest:
+    """Open a request; addressed to a reviewer (para 35), ``named`` are told of it but do not owe answers."""
     assert ask.due_on is not None
     request = InformationRequest(
         case_id=case.id, rapid_review_id=review.id if review else None, requested_by_id=requester_id,
         status=InformationRequestStatus.OPEN.value, questions=list(ask.questions), due_on=ask.due_on,
-        created_at=at)
+        created_at=at, reviewer_id=reviewer_id)
     session.add(request)
     await session.flush()  # the addressees refer to it; without relationships the order is ours to keep
-    session.add_all(InformationAddressee(request_id=request.id, organisation_id=o.id) for o in named)
+    if reviewer_id is None:
+        session.add_all(InformationAddressee(request_id=request.id, organisation_id=o.id) for o in named)
     await session.flush()
     await routing.dispatch(session, event=EventType.INFORMATION_REQUESTED, case=case, subject_id=request.id,
                            sender_id=requester_id, at=at, today=today, due=ask.due_on, named=named)
     events.record(session, case_id=case.id, event=EventType.INFORMATION_REQUESTED, actor_id=requester_id, at=at,
                   data={"informationRequestId": request.id, "dueOn": ask.due_on.isoformat(),
-                        "addressed": [o.code for o in named]})
+                        **({"reviewerId": reviewer_id} if reviewer_id else {"addressed": [o.code for o in named]})})
     return request
 
 
@@ -152,6 +154,11 @@ async def answer(session: AsyncSession, *, clock: Clock, principal: Principal, r
                  text: str) -> InformationRequest:
     today, at = today_in_england(clock), clock.now()
     request, case = await find(session, principal=principal, request_id=request_id, today=today)
+    if request.reviewer_id is not None:
+        from hub.supervision import record_reviewer_answer  # supervision builds on this module
+
+        return await record_reviewer_answer(session, clock=clock, principal=principal, request=request, case=case,
+                                            text=text)
     mine = await session.get(InformationAddressee, (request.id, principal.organisation_id))
     if mine is None:
         raise Forbidden("this request was not addressed to the caller's organisation")

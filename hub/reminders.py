@@ -1,8 +1,9 @@
 """Deadlines owed on each case, and the reminders that they approach or were missed.
 
-The deadlines of DOMAIN.md that the hub tracks today: the rapid review to the
-Panel (notification + 15 working days, paras 20-21) and each information
-request's own due date (paras 24, 35). A missed deadline is a fact recorded
+The deadlines of DOMAIN.md that the hub tracks: the rapid review to the
+Panel (notification + 15 working days, paras 20-21), each information
+request's own due date (paras 24, 35), a review's publication (decision + 6
+months, paras 41, 50) and each recommendation's own date (paras 37, 43). A missed deadline is a fact recorded
 and routed (``deadline.missed``), never a reason to refuse the late step.
 Each notice is sent once: its row is the lock (``DeadlineNotice``).
 """
@@ -27,15 +28,28 @@ from hub.models import (
     InformationAddressee,
     InformationRequest,
     Organisation,
+    PracticeReview,
     RapidReview,
+    Recommendation,
 )
 from hub.statute import rule
-from hub.vocabulary import EventType, InformationRequestStatus, RapidReviewStatus
+from hub.vocabulary import (
+    EventType,
+    InformationRequestStatus,
+    PracticeReviewStatus,
+    RapidReviewStatus,
+    RecommendationStatus,
+)
+
+UNPUBLISHED = (PracticeReviewStatus.COMMISSIONED.value, PracticeReviewStatus.REPORT_SUBMITTED.value,
+               PracticeReviewStatus.PUBLICATION_SCHEDULED.value)
 
 
 class DeadlineKind(str, Enum):
     RAPID_REVIEW = "RAPID_REVIEW"
     INFORMATION_REQUEST = "INFORMATION_REQUEST"
+    PUBLICATION = "PUBLICATION"
+    RECOMMENDATION = "RECOMMENDATION"
 
 
 NOTICE = {EventType.DEADLINE_APPROACHING: "APPROACHING", EventType.DEADLINE_MISSED: "MISSED"}
@@ -54,7 +68,8 @@ class Deadline:
 
 async def open_deadlines(session: AsyncSession, *, case_ids: list[str] | None = None) -> list[Deadline]:
     """Every deadline still owed (not yet met), oldest due first."""
-    found = await _rapid_reviews(session, case_ids) + await _information_requests(session, case_ids)
+    found = (await _rapid_reviews(session, case_ids) + await _information_requests(session, case_ids)
+             + await _publications(session, case_ids) + await _recommendations(session, case_ids))
     return sorted(found, key=lambda d: (d.due_on, d.subject_id))
 
 
@@ -79,6 +94,26 @@ async def _information_requests(session: AsyncSession, case_ids: list[str] | Non
         owed.setdefault(request.id, (request, []))[1].append(organisation_id)
     return [Deadline(DeadlineKind.INFORMATION_REQUEST, r.id, r.case_id, r.due_on, "WT2018 ch4 paras 24, 35",
                      tuple(sorted(who)), routing.Variant.INFORMATION_DEADLINE) for r, who in owed.values()]
+
+
+async def _publications(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+    query = select(PracticeReview).where(col(PracticeReview.status).in_(UNPUBLISHED))
+    if case_ids is not None:
+        query = query.where(col(PracticeReview.case_id).in_(case_ids))
+    return [Deadline(DeadlineKind.PUBLICATION, r.id, r.case_id, r.publication_due_on, "WT2018 ch4 paras 41, 50",
+                     (r.commissioned_by_id,), routing.Variant.PUBLICATION_DEADLINE)
+            for r in (await session.execute(query)).scalars()]
+
+
+async def _recommendations(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+    query = (select(Recommendation, col(PracticeReview.case_id))
+             .join(PracticeReview, col(PracticeReview.id) == col(Recommendation.review_id))
+             .where(col(Recommendation.status) != RecommendationStatus.COMPLETED.value))
+    if case_ids is not None:
+        query = query.where(col(PracticeReview.case_id).in_(case_ids))
+    return [Deadline(DeadlineKind.RECOMMENDATION, r.id, case_id, r.due_on, "WT2018 ch4 paras 37, 43",
+                     (r.addressee_id,), routing.Variant.RECOMMENDATION_DEADLINE)
+            for r, case_id in (await session.execute(query)).all()]
 
 
 @rule("deadline-reminders", "para 12; paras 20-21, 24; footnote 91",

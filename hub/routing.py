@@ -27,6 +27,9 @@ class Audience(str, Enum):
     OFSTED = "OFSTED"
     DFE = "DFE"
     SOS = "SOS"
+    CQC = "CQC"
+    HMICFRS = "HMICFRS"
+    WWCSC = "WWCSC"
     AREA_PARTNERS = "AREA_PARTNERS"  # the lead partnership's members
     OTHER_AREA_PARTNERS = "OTHER_AREA_PARTNERS"  # members of the involved partnerships
     NAMED = "NAMED"  # the organisations a request names (paras 24, 35)
@@ -37,6 +40,9 @@ NATIONAL_CODES = {
     Audience.OFSTED: "OFSTED",
     Audience.DFE: "DFE",
     Audience.SOS: "SOS",
+    Audience.CQC: "CQC",
+    Audience.HMICFRS: "HMICFRS",
+    Audience.WWCSC: "WWCSC",
 }
 
 
@@ -53,6 +59,9 @@ class Variant(str, Enum):
     ANY = "ANY"
     CARE_LEAVER = "CARE_LEAVER"
     NATIONAL_REVIEW = "NATIONAL_REVIEW"
+    LOCAL_REVIEW = "LOCAL_REVIEW"
+    PUBLICATION_DEADLINE = "PUBLICATION_DEADLINE"
+    RECOMMENDATION_DEADLINE = "RECOMMENDATION_DEADLINE"
     RAPID_REVIEW_DEADLINE = "RAPID_REVIEW_DEADLINE"
     INFORMATION_DEADLINE = "INFORMATION_DEADLINE"
 
@@ -122,6 +131,85 @@ ROUTES: tuple[Route, ...] = (
           cite("para 12, footnote 77"), Due.ON_RECEIPT),
     Route("route-handoff-declined", EventType.CASE_HANDOFF_DECLINED, Audience.NAMED,
           cite("para 12, footnote 77"), Due.ON_RECEIPT),
+    # practice reviews (paras 21, 28, 30-51); LOCAL and NATIONAL route differently
+    Route("route-local-review-commissioned-to-panel", EventType.REVIEW_COMMISSIONED, Audience.PANEL,
+          cite("para 21"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-review-commissioned-to-ofsted", EventType.REVIEW_COMMISSIONED, Audience.OFSTED,
+          cite("para 21"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-review-commissioned-to-dfe", EventType.REVIEW_COMMISSIONED, Audience.DFE,
+          cite("para 21"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-review-commissioned-to-partners", EventType.REVIEW_COMMISSIONED, Audience.AREA_PARTNERS,
+          cite("para 30"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-national-review-commissioned-to-partners", EventType.REVIEW_COMMISSIONED,
+          Audience.AREA_PARTNERS, cite("paras 45, 50"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-review-commissioned-to-other-areas", EventType.REVIEW_COMMISSIONED,
+          Audience.OTHER_AREA_PARTNERS, cite("paras 45, 50"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-local-report-to-partners", EventType.REPORT_SUBMITTED, Audience.AREA_PARTNERS,
+          cite("paras 36-37"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-national-report-to-partners", EventType.REPORT_SUBMITTED, Audience.AREA_PARTNERS,
+          cite("para 48"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-report-to-other-areas", EventType.REPORT_SUBMITTED, Audience.OTHER_AREA_PARTNERS,
+          cite("para 48"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-local-prepublication-to-panel", EventType.REPORT_PREPUBLICATION_SENT, Audience.PANEL,
+          cite("para 40"), Due.GIVEN, Variant.LOCAL_REVIEW),
+    Route("route-local-prepublication-to-sos", EventType.REPORT_PREPUBLICATION_SENT, Audience.SOS,
+          cite("para 40"), Due.GIVEN, Variant.LOCAL_REVIEW),
+    Route("route-local-prepublication-to-ofsted", EventType.REPORT_PREPUBLICATION_SENT, Audience.OFSTED,
+          cite("para 40"), Due.GIVEN, Variant.LOCAL_REVIEW),
+    Route("route-national-prepublication-to-sos", EventType.REPORT_PREPUBLICATION_SENT, Audience.SOS,
+          cite("para 49"), Due.GIVEN, Variant.NATIONAL_REVIEW),
+    Route("route-local-withheld-to-panel", EventType.REPORT_WITHHELD, Audience.PANEL,
+          cite("paras 40-41"), Due.GIVEN, Variant.LOCAL_REVIEW),
+    Route("route-local-withheld-to-sos", EventType.REPORT_WITHHELD, Audience.SOS,
+          cite("paras 40-41"), Due.GIVEN, Variant.LOCAL_REVIEW),
+    Route("route-local-withheld-to-ofsted", EventType.REPORT_WITHHELD, Audience.OFSTED,
+          cite("para 40"), Due.GIVEN, Variant.LOCAL_REVIEW),
+    Route("route-national-withheld-to-sos", EventType.REPORT_WITHHELD, Audience.SOS,
+          cite("paras 49-50"), Due.GIVEN, Variant.NATIONAL_REVIEW),
+    Route("route-local-delay-to-panel", EventType.PUBLICATION_DELAYED, Audience.PANEL,
+          cite("para 41"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-delay-to-sos", EventType.PUBLICATION_DELAYED, Audience.SOS,
+          cite("para 41"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-national-delay-to-sos", EventType.PUBLICATION_DELAYED, Audience.SOS,
+          cite("para 50"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-published-to-partners", EventType.REPORT_PUBLISHED, Audience.AREA_PARTNERS,
+          cite("para 49"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-published-to-other-areas", EventType.REPORT_PUBLISHED, Audience.OTHER_AREA_PARTNERS,
+          cite("para 49"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-published-to-ofsted", EventType.REPORT_PUBLISHED, Audience.OFSTED,
+          cite("para 49"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-published-to-cqc", EventType.REPORT_PUBLISHED, Audience.CQC,
+          cite("para 49"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-published-to-hmicfrs", EventType.REPORT_PUBLISHED, Audience.HMICFRS,
+          cite("para 49"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-national-published-to-what-works", EventType.REPORT_PUBLISHED, Audience.WWCSC,
+          cite("para 51"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
+    Route("route-local-published-to-panel", EventType.REPORT_PUBLISHED, Audience.PANEL,
+          cite("para 51"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-published-to-what-works", EventType.REPORT_PUBLISHED, Audience.WWCSC,
+          cite("para 51"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-published-to-ofsted", EventType.REPORT_PUBLISHED, Audience.OFSTED,
+          cite("para 51"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-published-to-cqc", EventType.REPORT_PUBLISHED, Audience.CQC,
+          cite("para 51"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-local-published-to-hmicfrs", EventType.REPORT_PUBLISHED, Audience.HMICFRS,
+          cite("para 51"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-recommendation-update-to-partners", EventType.RECOMMENDATION_UPDATED, Audience.AREA_PARTNERS,
+          cite("para 43"), Due.ON_RECEIPT),
+    Route("route-recommendation-update-to-addressee", EventType.RECOMMENDATION_UPDATED, Audience.NAMED,
+          cite("para 43"), Due.ON_RECEIPT),
+    Route("route-thematic-review-to-partners", EventType.THEMATIC_REVIEW_INCLUDED, Audience.AREA_PARTNERS,
+          cite("para 28"), Due.ON_RECEIPT),
+    Route("route-publication-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.NAMED,
+          cite("paras 41, 50"), Due.GIVEN, Variant.PUBLICATION_DEADLINE),
+    Route("route-publication-deadline-missed", EventType.DEADLINE_MISSED, Audience.NAMED,
+          cite("paras 41, 50"), Due.GIVEN, Variant.PUBLICATION_DEADLINE),
+    Route("route-recommendation-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.NAMED,
+          cite("para 37"), Due.GIVEN, Variant.RECOMMENDATION_DEADLINE),
+    Route("route-recommendation-deadline-missed", EventType.DEADLINE_MISSED, Audience.NAMED,
+          cite("paras 37, 43"), Due.GIVEN, Variant.RECOMMENDATION_DEADLINE),
+    Route("route-recommendation-deadline-missed-to-partners", EventType.DEADLINE_MISSED, Audience.AREA_PARTNERS,
+          cite("para 43"), Due.GIVEN, Variant.RECOMMENDATION_DEADLINE),
     Route("route-rapid-review-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.AREA_PARTNERS,
           cite("paras 20-21; Panel practice guidance"), Due.GIVEN, Variant.RAPID_REVIEW_DEADLINE),
     Route("route-rapid-review-deadline-missed", EventType.DEADLINE_MISSED, Audience.AREA_PARTNERS,

@@ -57,7 +57,13 @@ def all_rules() -> list[Rule]:
     import hub.audit
     import hub.deadlines
     import hub.notification
+    import hub.practice_review
+    import hub.publication
+    import hub.recommendation
+    import hub.reviewer_pool
     import hub.routing
+    import hub.supervision
+    import hub.thematic_review
     import hub.visibility  # noqa: F401
 
     return sorted(REGISTRY.values(), key=lambda r: r.id)

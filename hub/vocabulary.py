@@ -117,6 +117,7 @@ class EventType(str, Enum):
     DEADLINE_MISSED = "deadline.missed"
     REVIEW_DECIDED = "review.decided"
     REVIEW_LEARNING_SHARED = "review.learning_shared"
+    THEMATIC_REVIEW_INCLUDED = "thematic_review.case_included"  # para 28: not in CONTRACT's fixed list
     WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
 
 
@@ -191,3 +192,46 @@ class ProceedingKind(str, Enum):
     SAFEGUARDING_ADULTS_REVIEW = "SAFEGUARDING_ADULTS_REVIEW"
     DISCIPLINARY = "DISCIPLINARY"
     OTHER = "OTHER"
+
+
+class ReviewKind(str, Enum):
+    LOCAL = "LOCAL"  # commissioned by the safeguarding partners (paras 15-19, 30)
+    NATIONAL = "NATIONAL"  # commissioned by the Panel (paras 22-27, 44)
+
+
+class PracticeReviewStatus(str, Enum):
+    COMMISSIONED = "COMMISSIONED"  # reviewers at work, supervised (para 35)
+    REPORT_SUBMITTED = "REPORT_SUBMITTED"  # final report in (paras 36-37, 46)
+    PUBLICATION_SCHEDULED = "PUBLICATION_SCHEDULED"  # pre-publication copies sent (paras 40, 49)
+    PUBLISHED = "PUBLISHED"  # the report, or the improvements information, is public (paras 38, 47)
+    CLOSED = "CLOSED"  # published and every recommendation completed (para 43)
+
+
+class ReviewerCriterion(str, Enum):
+    """Para 31: what the commissioners consider a reviewer has (the sixth, conflicts, is declared apart)."""
+
+    PROFESSIONAL_KNOWLEDGE = "PROFESSIONAL_KNOWLEDGE"
+    RESEARCH_KNOWLEDGE = "RESEARCH_KNOWLEDGE"
+    COMPLEX_CIRCUMSTANCES = "COMPLEX_CIRCUMSTANCES"
+    PRACTICE_WITHOUT_HINDSIGHT = "PRACTICE_WITHOUT_HINDSIGHT"
+    COMMUNICATES_FINDINGS = "COMMUNICATES_FINDINGS"
+
+
+class SupervisionKind(str, Enum):
+    """Para 35: the partners (para 45: the Panel) supervise progress and quality."""
+
+    PROGRESS_NOTE = "PROGRESS_NOTE"
+    QUALITY_CHECK = "QUALITY_CHECK"
+
+
+class RecommendationStatus(str, Enum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+class PublishedContent(str, Enum):
+    """Paras 38, 47: the report, or where that is inappropriate the information about improvements."""
+
+    FULL_REPORT = "FULL_REPORT"
+    IMPROVEMENTS_INFORMATION = "IMPROVEMENTS_INFORMATION"

@@ -26,6 +26,7 @@ from resolvers.handoff import HandoffMutations
 from resolvers.information_request import InformationRequestMutations
 from resolvers.notification import NotificationMutations
 from resolvers.panel_response import PanelResponseMutations
+from resolvers.practice_review import PracticeReviewMutations
 from resolvers.query import Query
 from resolvers.rapid_review import RapidReviewMutations
 from resolvers.routing import RoutingMutations
@@ -39,7 +40,7 @@ from schema.scalars import SCALAR_OVERRIDES
 
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
-    CaseRecordMutations, HandoffMutations, RoutingMutations, WebhookMutations,
+    CaseRecordMutations, HandoffMutations, PracticeReviewMutations, RoutingMutations, WebhookMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

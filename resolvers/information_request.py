@@ -5,9 +5,8 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import information_request, models, queues
+from hub import information_request, models, queues, supervision
 from hub.clock import today_in_england
-from hub.errors import Problem, Refused
 from hub.visibility import visible_cases
 from resolvers.errors import principal_of, unit_of_work
 from resolvers.pages import keyset_connection
@@ -39,11 +38,13 @@ def _payload(info: HubInfo, done: models.InformationRequest | list[UserError]) -
 async def _request(info: HubInfo, input: RequestInformationInput) -> InformationRequestPayload:
     case_id = parse_id(input.case_id, "caseId")
     ask = information_request.Ask(tuple(input.questions), input.due_on, tuple(input.from_organisation_codes or ()))
+    reviewer_id = parse_id(input.to_reviewer_id, "toReviewerId") if input.to_reviewer_id is not None else None
 
     async def act(session: AsyncSession) -> models.InformationRequest:
-        if input.to_reviewer_id is not None:
-            raise Refused([Problem("REVIEWER_NOT_FOUND", ("input", "toReviewerId"),
-                                   "no reviewer with this id has been commissioned for the case")])
+        if reviewer_id is not None:
+            return await supervision.ask_reviewer(
+                session, clock=info.context.clock, principal=principal_of(info.context), case_id=case_id,
+                reviewer_id=reviewer_id, ask=ask, policy=info.context.policy)
         return await information_request.request_information(
             session, clock=info.context.clock, principal=principal_of(info.context), case_id=case_id, ask=ask,
             policy=info.context.policy)
@@ -83,12 +84,14 @@ async def information_requests(
 class InformationRequestMutations:
     request_information: InformationRequestPayload = strawberry.field(
         resolver=_request, extensions=roles(*REQUESTERS), description=described(
-            "Ask named partners for information in writing by a due date (paras 24, 35). The Panel's "
+            "Ask named partners, or a review's reviewer (toReviewerId: a written supervision request by the "
+            "review's commissioners), for information in writing by a due date (paras 24, 35). The Panel's "
             "request on a submitted rapid review opens a further-information round.", REQUESTERS))
     respond_to_information_request: InformationRequestPayload = strawberry.field(
         resolver=_answer, extensions=roles(*ANY_ROLE), description=described(
             "Answer a request addressed to the caller's organisation (para 24); when every organisation "
-            "asked has answered, the rapid review is back with the Panel.", ANY_ROLE))
+            "asked has answered, the rapid review is back with the Panel. A request to a reviewer is answered "
+            "by the review's commissioners recording the reviewer's written answer (para 35).", ANY_ROLE))
 
 
 INFORMATION_REQUESTS_DESCRIPTION = described(

@@ -105,6 +105,16 @@ def build(
             pairs = [(m, o) for m, o in (await session.execute(query)).all()]
         return _many(pairs, lambda pair: pair[0].case_id, keys)
 
+    async def thematic_of_case(keys: list[str]) -> list[list[models.ThematicReview]]:
+        query = (select(col(models.ThematicReviewCase.case_id), models.ThematicReview)
+                 .join(models.ThematicReview,
+                       col(models.ThematicReview.id) == col(models.ThematicReviewCase.thematic_review_id))
+                 .where(col(models.ThematicReviewCase.case_id).in_(keys))
+                 .order_by(col(models.ThematicReview.created_at)))
+        async with sessions() as session:
+            pairs = [(case_id, review) for case_id, review in (await session.execute(query)).all()]
+        return [[r for c, r in pairs if c == key] for key in keys]
+
     async def visible(keys: list[str]) -> list[models.Case | None]:
         if principal is None:
             return [None for _ in keys]
@@ -136,5 +146,15 @@ def build(
         family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
         proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
         webhook_attempts=DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),
+        practice_review=DataLoader(by_id(models.PracticeReview)),
+        reviews_of_case=DataLoader(by_case(models.PracticeReview, models.PracticeReview.created_at)),
+        reviewer=DataLoader(by_id(models.ReviewReviewer)),
+        reviewers=DataLoader(many_by(models.ReviewReviewer, "review_id", models.ReviewReviewer.position)),
+        recommendations=DataLoader(many_by(models.Recommendation, "review_id", models.Recommendation.position)),
+        recommendation_updates=DataLoader(many_by(models.RecommendationUpdate, "recommendation_id",
+                                                  models.RecommendationUpdate.recorded_at)),
+        supervision_notes=DataLoader(many_by(models.SupervisionNote, "review_id", models.SupervisionNote.recorded_at)),
+        publication_delays=DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
+        thematic_reviews_of_case=DataLoader(thematic_of_case),
         identity_reads=IdentityReads(sessions, principal),
     )

@@ -15,6 +15,7 @@ from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
 from resolvers import deadline as deadline_resolvers
+from resolvers import practice_review as review_resolvers
 from resolvers.audit import CASE_ACCESS_LOG_DESCRIPTION, LEAD, case_access_log
 from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
 from resolvers.pages import keyset_connection
@@ -41,6 +42,7 @@ from schema.deadline import Deadline
 from schema.enums import OrganisationKind
 from schema.information_request import InformationRequest
 from schema.organisation import Organisation, Principal
+from schema.practice_review import PracticeReview, PublishedReport, Recommendation, Reviewer
 from schema.rapid_review import RapidReview
 from schema.routing import InboxFilter, RoutedMessage
 from schema.webhook import WebhookDelivery, WebhookSubscription
@@ -162,6 +164,16 @@ class Query:
         resolver=rapid_reviews, description=RAPID_REVIEWS_DESCRIPTION, extensions=roles(*ANY_ROLE))
     information_requests: Connection[InformationRequest] = strawberry.field(
         resolver=information_requests, description=INFORMATION_REQUESTS_DESCRIPTION, extensions=roles(*ANY_ROLE))
+    practice_reviews: Connection[PracticeReview] = strawberry.field(
+        resolver=review_resolvers.practice_reviews, description=review_resolvers.PRACTICE_REVIEWS_DESCRIPTION,
+        extensions=roles(*ANY_ROLE))
+    recommendations: Connection[Recommendation] = strawberry.field(
+        resolver=review_resolvers.recommendations, description=review_resolvers.RECOMMENDATIONS_DESCRIPTION,
+        extensions=roles(*review_resolvers.FOLLOW_UP))
+    published_reports: Connection[PublishedReport] = strawberry.field(
+        resolver=review_resolvers.published_reports, description=review_resolvers.PUBLISHED_REPORTS_DESCRIPTION)
+    reviewer_pool: Connection[Reviewer] = strawberry.field(
+        resolver=review_resolvers.reviewer_pool_page, description=review_resolvers.REVIEWER_POOL_DESCRIPTION)
     webhook_subscriptions: list[WebhookSubscription] = strawberry.field(
         resolver=webhook_subscriptions, description=SUBSCRIPTIONS_DESCRIPTION, extensions=roles(*ANY_ROLE))
     webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from schema.case_record import CaseEvent, FamilyCommunication, ParallelProceeding
     from schema.information_request import InformationRequest
     from schema.notification import Notification
+    from schema.practice_review import PracticeReview, ThematicReview
     from schema.rapid_review import RapidReview
     from schema.routing import RoutedMessage
 
@@ -224,6 +225,22 @@ class Case:
             return []
         rows = await info.context.loaders.proceedings_of_case.load(self.row.id)
         return [ParallelProceeding.from_model(r) for r in rows]
+
+    @strawberry.field(description="Its local and national practice reviews (paras 30-51).")
+    async def reviews(self, info: HubInfo) -> list[Annotated[PracticeReview, strawberry.lazy("schema.practice_review")]]:
+        from hub.clock import today_in_england
+        from schema.practice_review import PracticeReview
+
+        today = today_in_england(info.context.clock)
+        return [PracticeReview.from_model(r, today=today) for r in await info.context.loaders.reviews_of_case.load(self.row.id)]
+
+    @strawberry.field(description="Thematic national reviews that include the case (para 28).")
+    async def thematic_reviews(
+        self, info: HubInfo
+    ) -> list[Annotated[ThematicReview, strawberry.lazy("schema.practice_review")]]:
+        from schema.practice_review import ThematicReview
+
+        return [ThematicReview.from_model(r) for r in await info.context.loaders.thematic_reviews_of_case.load(self.row.id)]
 
     @strawberry.field(description="Messages routed about this case that the caller may see.")
     async def routed_messages(

@@ -48,6 +48,15 @@ class Loaders:
     family_of_case: DataLoader[str, list[models.FamilyCommunication]]
     proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
     webhook_attempts: DataLoader[str, list[models.WebhookAttempt]]
+    practice_review: DataLoader[str, models.PracticeReview | None]
+    reviews_of_case: DataLoader[str, list[models.PracticeReview]]
+    reviewer: DataLoader[str, models.ReviewReviewer | None]
+    reviewers: DataLoader[str, list[models.ReviewReviewer]]
+    recommendations: DataLoader[str, list[models.Recommendation]]
+    recommendation_updates: DataLoader[str, list[models.RecommendationUpdate]]
+    supervision_notes: DataLoader[str, list[models.SupervisionNote]]
+    publication_delays: DataLoader[str, list[models.PublicationDelay]]
+    thematic_reviews_of_case: DataLoader[str, list[models.ThematicReview]]
     identity_reads: IdentityReads
 
 

@@ -31,6 +31,11 @@ ARGUMENTS = {
     "organisationCode": "The code of the agency invited.",
     "handoffId": "The hand-off proposed to the caller's area.",
     "reason": "Why.",
+    "reviewId": "The practice review.",
+    "publishOn": "The date of publication: at least seven working days after the pre-publication copies (paras 40, 49).",
+    "recommendationId": "The recommendation.",
+    "thematicReviewId": "The thematic review.",
+    "caseIds": "The cases to include.",
 }
 
 ENUM_VALUES: dict[str, dict[str, str]] = {
@@ -75,7 +80,30 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
                      "AGREES_WITH_PARTNERS": "The Panel agrees with the partners' recommendation.",
                      "LOCAL_REVIEW_MORE_APPROPRIATE": "The Panel considers a local review more appropriate."},
     "DeadlineKind": {"RAPID_REVIEW": "The rapid review to the Panel (paras 20-21).",
-                     "INFORMATION_REQUEST": "Answers to an information request (paras 24, 35)."},
+                     "INFORMATION_REQUEST": "Answers to an information request (paras 24, 35).",
+                     "PUBLICATION": "A review's publication: six months after the decision (paras 41, 50).",
+                     "RECOMMENDATION": "A recommendation's own date (paras 37, 43)."},
+    "ReviewKind": {"LOCAL": "A local review by the area's safeguarding partners (paras 15-19, 30-43).",
+                   "NATIONAL": "A national review by the Panel (paras 22-27, 44-50)."},
+    "PracticeReviewStatus": {"COMMISSIONED": "Reviewers at work, supervised by the commissioners (para 35).",
+                             "REPORT_SUBMITTED": "The final report is in (paras 36-37, 46).",
+                             "PUBLICATION_SCHEDULED": "Pre-publication copies sent; a date set (paras 40, 49).",
+                             "PUBLISHED": "Published, or its improvements information (paras 38, 47).",
+                             "CLOSED": "Published and every recommendation completed (para 43)."},
+    "ReviewerCriterion": {
+        "PROFESSIONAL_KNOWLEDGE": "Professional knowledge and practice relevant to reviews, engaging practitioners "
+                                  "and families.",
+        "RESEARCH_KNOWLEDGE": "Knowledge of research relevant to children's safeguarding.",
+        "COMPLEX_CIRCUMSTANCES": "Recognises the complex circumstances in which practitioners work together.",
+        "PRACTICE_WITHOUT_HINDSIGHT": "Understands practice as it was seen at the time, without hindsight.",
+        "COMMUNICATES_FINDINGS": "Communicates findings effectively."},
+    "SupervisionKind": {"PROGRESS_NOTE": "Whether the reviewer is making satisfactory progress.",
+                        "QUALITY_CHECK": "Whether the review is of satisfactory quality."},
+    "RecommendationStatus": {"OPEN": "Not yet started.", "IN_PROGRESS": "Being carried out.",
+                             "COMPLETED": "Carried out, with evidence."},
+    "PublishedContent": {"FULL_REPORT": "The report itself.",
+                         "IMPROVEMENTS_INFORMATION": "Information about improvements, published instead of a "
+                                                     "report the commissioners judged inappropriate to publish."},
 }
 
 

@@ -15,6 +15,7 @@ from schema.organisation import Organisation
 
 if TYPE_CHECKING:
     from schema.case import Case
+    from schema.practice_review import Reviewer
 
 
 @strawberry.type(description="One organisation asked, and its answer.")
@@ -51,6 +52,23 @@ class InformationRequest:
         rows = await info.context.loaders.addressees.load(self.row.id)
         return [InformationAddressee(answered_at=r.answered_at, answer=r.answer, organisation_id=r.organisation_id)
                 for r in rows]
+
+    @strawberry.field(description="The reviewer asked, for a written supervision request (para 35).")
+    async def reviewer(self, info: HubInfo) -> Annotated[Reviewer, strawberry.lazy("schema.practice_review")] | None:
+        from schema.practice_review import Reviewer
+
+        if self.row.reviewer_id is None:
+            return None
+        row = await info.context.loaders.reviewer.load(self.row.reviewer_id)
+        return Reviewer.from_model(row) if row else None
+
+    @strawberry.field(description="The reviewer's written answer, as recorded by the review's commissioners.")
+    def reviewer_answer(self) -> str | None:
+        return self.row.reviewer_answer
+
+    @strawberry.field(description="When the reviewer's answer was recorded.")
+    def reviewer_answered_at(self) -> datetime | None:
+        return self.row.reviewer_answered_at
 
     @strawberry.field(description="Who asked.")
     async def requested_by(self, info: HubInfo) -> Organisation:

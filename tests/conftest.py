@@ -32,8 +32,10 @@ from hub.store import transaction
 POSTGRES_URL = os.environ.get(
     "CSPR_HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test"
 )
-CASE_TABLES = ("case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_contribution", "information_addressee",
-               "panel_response", "information_request", "rapid_review", "family_communication",
+CASE_TABLES = ("recommendation_update", "recommendation", "supervision_note", "publication_delay",
+               "thematic_review_case", "thematic_review", "information_addressee", "information_request",
+               "review_reviewer", "practice_review", "pool_reviewer", "case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_contribution",
+               "panel_response", "rapid_review", "family_communication",
                "parallel_proceeding", "idempotency_record", "case_event", "routed_message", "notification",
                "referral", "child", "case_partnership", '"case"')
 DEFAULT_NOW = datetime(2026, 12, 22, 11, 0, tzinfo=LONDON)

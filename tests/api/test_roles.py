@@ -21,7 +21,14 @@ ALLOWED = {
     "requestInformation": {"panel", "la", "police", "health"},
     "recordFamilyCommunication": {"la", "police", "health", "panel"},
     "linkParallelProceeding": {"la", "police", "health", "panel"},
+    **{name: {"la", "police", "health", "panel"} for name in (
+        "commissionReview", "recordReviewSupervision", "submitFinalReport", "schedulePublication", "publishReport",
+        "withholdPublication", "recordPublicationDelay")},
+    "updateRecommendation": {"la", "police", "health", "panel", "agency"},
+    **{name: {"panel"} for name in ("addPoolReviewer", "removePoolReviewer", "startThematicReview",
+                                    "includeInThematicReview")},
 }
+REVIEW_ID = {"r": ANY_ID}
 CALLS = {
     "notifySeriousIncident": ("mutation($i: NotifySeriousIncidentInput!) { notifySeriousIncident(input: $i) { errors { code } } }",
                               {"i": serious_incident()}),
@@ -40,6 +47,28 @@ CALLS = {
                                   {"c": ANY_ID}),
     "linkParallelProceeding": ("mutation($c: ID!) { linkParallelProceeding(caseId: $c, input: {kind: INQUEST}) { errors { code } } }",
                                {"c": ANY_ID}),
+    "commissionReview": ("mutation($c: ID!) { commissionReview(caseId: $c, input: {kind: LOCAL, decidedOn: \"2026-12-22\", reviewers: [{name: \"R\"}]}) { errors { code } } }",
+                         {"c": ANY_ID}),
+    "recordReviewSupervision": ("mutation($r: ID!) { recordReviewSupervision(reviewId: $r, input: {kind: PROGRESS_NOTE, note: \"x\"}) { errors { code } } }",
+                                REVIEW_ID),
+    "submitFinalReport": ("mutation($r: ID!) { submitFinalReport(reviewId: $r, input: {improvementsSummary: \"x\", systemicAnalysis: \"y\", recommendations: []}) { errors { code } } }",
+                          REVIEW_ID),
+    "schedulePublication": ("mutation($r: ID!) { schedulePublication(reviewId: $r, publishOn: \"2027-02-01\") { errors { code } } }",
+                            REVIEW_ID),
+    "publishReport": ("mutation($r: ID!) { publishReport(reviewId: $r, input: {publishedOn: \"2026-12-22\"}) { errors { code } } }",
+                      REVIEW_ID),
+    "withholdPublication": ("mutation($r: ID!) { withholdPublication(reviewId: $r, input: {justification: \"x\", improvementsInformation: \"y\", publishOn: \"2027-02-01\"}) { errors { code } } }",
+                            REVIEW_ID),
+    "recordPublicationDelay": ("mutation($r: ID!) { recordPublicationDelay(reviewId: $r, input: {reason: \"x\"}) { errors { code } } }",
+                               REVIEW_ID),
+    "updateRecommendation": ("mutation($r: ID!) { updateRecommendation(recommendationId: $r, input: {status: IN_PROGRESS, progress: \"x\"}) { errors { code } } }",
+                             REVIEW_ID),
+    "addPoolReviewer": ("mutation { addPoolReviewer(input: {name: \"R\"}) { errors { code } } }", {}),
+    "removePoolReviewer": ("mutation($r: ID!) { removePoolReviewer(id: $r) { errors { code } } }", REVIEW_ID),
+    "startThematicReview": ("mutation($c: ID!) { startThematicReview(input: {title: \"t\", theme: \"t\", caseIds: [$c]}) { errors { code } } }",
+                            {"c": ANY_ID}),
+    "includeInThematicReview": ("mutation($r: ID!) { includeInThematicReview(thematicReviewId: $r, caseIds: []) { errors { code } } }",
+                                REVIEW_ID),
 }
 
 

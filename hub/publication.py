@@ -1,0 +1,219 @@
+"""Publishing a review's report, or the information about improvements instead (paras 38-41, 47-51).
+
+Pre-publication copies go out at least seven working days before the date of
+publication: for a local review to the Panel, the Secretary of State and Ofsted
+(para 40); for a national review to the Secretary of State (para 49). The
+publication is recorded no earlier than that, and stays publicly available for
+at least one year (local, para 38) or three (national, para 49). Where
+publishing the report is inappropriate, the justification goes to the Panel and
+the Secretary of State and the improvements information is published instead,
+with the same notice and availability (paras 38, 40-41, 47, 49-50). A delay
+caused by other proceedings is reported with its reasons (paras 41, 50).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from hub import events, routing
+from hub.case import MAX_REASON, MAX_SUMMARY, check_text
+from hub.clock import Clock, today_in_england
+from hub.deadlines import available_until, earliest_publication
+from hub.errors import Problem, refuse_if
+from hub.models import Organisation, PracticeReview, PublicationDelay, Recommendation, RoutedMessage
+from hub.naming import naming_problems
+from hub.practice_review import ReviewStatus, children_of, find_supervised, variant
+from hub.principal import Principal
+from hub.statute import rule
+from hub.visibility import inbox_codes, may_see_case_record
+from hub.vocabulary import EventType, RecommendationStatus, ReviewKind
+
+NOT_YET_PUBLISHED = (ReviewStatus.COMMISSIONED.value, ReviewStatus.REPORT_SUBMITTED.value,
+                     ReviewStatus.PUBLICATION_SCHEDULED.value)
+COPY_EVENTS = (EventType.REPORT_PREPUBLICATION_SENT.value, EventType.REPORT_WITHHELD.value,
+               EventType.REPORT_PUBLISHED.value)
+
+
+@dataclass(frozen=True)
+class Withholding:
+    justification: str
+    improvements_information: str
+    publish_on: date
+
+
+def _status_problems(review: PracticeReview, *, allowed: tuple[str, ...]) -> list[Problem]:
+    if review.status in allowed:
+        return []
+    if review.status == ReviewStatus.COMMISSIONED.value:
+        return [Problem("REPORT_NOT_SUBMITTED", ("reviewId",), "the final report has not been submitted")]
+    if review.status in (ReviewStatus.PUBLISHED.value, ReviewStatus.CLOSED.value):
+        return [Problem("ALREADY_PUBLISHED", ("reviewId",), "the review was already published")]
+    return [Problem("NOT_SCHEDULED", ("reviewId",),
+                    "send the pre-publication copies first (schedulePublication or withholdPublication)")]
+
+
+def _notice_problems(publish_on: date, copies_sent_on: date, field: tuple[str, ...]) -> list[Problem]:
+    earliest = earliest_publication(copies_sent_on)
+    if publish_on < earliest:
+        return [Problem("NOTICE_TOO_SHORT", field,
+                        f"copies sent on {copies_sent_on.isoformat()} allow publication from {earliest.isoformat()} "
+                        "at the earliest: seven working days' notice (paras 40, 49)")]
+    return []
+
+
+async def _tell(session: AsyncSession, *, event: EventType, review: PracticeReview, principal: Principal,
+                clock: Clock, due: date | None, data: dict[str, object]) -> None:
+    from hub.models import Case
+
+    case = await session.get(Case, review.case_id)
+    assert case is not None
+    at, today = clock.now(), today_in_england(clock)
+    await routing.dispatch(session, event=event, case=case, subject_id=review.id, sender_id=principal.organisation_id,
+                           at=at, today=today, due=due, variant=variant(review))
+    events.record(session, case_id=case.id, event=event, actor_id=principal.organisation_id, at=at,
+                  data={"reviewId": review.id, **data})
+
+
+@rule("prepublication-copies", "paras 40, 49",
+      "scheduling publication sends the pre-publication copies (local: Panel, Secretary of State, Ofsted; "
+      "national: Secretary of State) and refuses a date fewer than seven working days after them")
+async def schedule(session: AsyncSession, *, clock: Clock, principal: Principal, review_id: str,
+                   publish_on: date) -> PracticeReview:
+    today = today_in_england(clock)
+    review, _ = await find_supervised(session, principal=principal, review_id=review_id, today=today)
+    problems = _status_problems(review, allowed=(ReviewStatus.REPORT_SUBMITTED.value,
+                                                 ReviewStatus.PUBLICATION_SCHEDULED.value))
+    copies_on = review.copies_sent_on or today
+    problems += _notice_problems(publish_on, copies_on, ("publishOn",))
+    refuse_if(problems)
+    first = review.copies_sent_on is None
+    review.copies_sent_on, review.scheduled_publication_on = copies_on, publish_on
+    review.status = ReviewStatus.PUBLICATION_SCHEDULED.value
+    await session.flush()
+    await _tell(session, event=EventType.REPORT_PREPUBLICATION_SENT, review=review, principal=principal, clock=clock,
+                due=publish_on, data={"publishOn": publish_on.isoformat(), "rescheduled": not first,
+                                      "content": "IMPROVEMENTS_INFORMATION" if review.withheld else "FULL_REPORT"})
+    return review
+
+
+@rule("withhold-publication", "paras 38, 40-41, 47, 49-50",
+      "not publishing the report needs a justification, sent to the Panel and the Secretary of State, and the "
+      "improvements information to publish instead, with the same notice and availability")
+async def withhold(session: AsyncSession, *, clock: Clock, principal: Principal, review_id: str,
+                   withholding: Withholding) -> PracticeReview:
+    today = today_in_england(clock)
+    review, case = await find_supervised(session, principal=principal, review_id=review_id, today=today)
+    problems = _status_problems(review, allowed=(ReviewStatus.REPORT_SUBMITTED.value,
+                                                 ReviewStatus.PUBLICATION_SCHEDULED.value))
+    problems += check_text(withholding.justification, ("input", "justification"), required=True, limit=MAX_REASON)
+    problems += check_text(withholding.improvements_information, ("input", "improvementsInformation"), required=True,
+                           limit=MAX_SUMMARY)
+    problems += naming_problems([(("input", "improvementsInformation"), withholding.improvements_information)],
+                                await children_of(session, case.id), justification=None)
+    problems += _notice_problems(withholding.publish_on, today, ("input", "publishOn"))  # new content: new copies
+    refuse_if(problems)
+    review.withheld, review.withheld_justification = True, withholding.justification
+    review.improvements_information = withholding.improvements_information
+    review.copies_sent_on, review.scheduled_publication_on = today, withholding.publish_on
+    review.status = ReviewStatus.PUBLICATION_SCHEDULED.value
+    await session.flush()
+    await _tell(session, event=EventType.REPORT_WITHHELD, review=review, principal=principal, clock=clock,
+                due=withholding.publish_on, data={"publishOn": withholding.publish_on.isoformat()})
+    return review
+
+
+def check_url(url: str | None) -> list[Problem]:
+    if url is None:
+        return []
+    parts = urlsplit(url)
+    if len(url) > 2000 or parts.scheme not in ("https", "http") or not parts.netloc:
+        return [Problem("INVALID_URL", ("input", "url"), "give the public http(s) address of the publication")]
+    return []
+
+
+async def _all_completed(session: AsyncSession, review_id: str) -> bool:
+    pending = (await session.execute(select(col(Recommendation.id)).where(
+        col(Recommendation.review_id) == review_id,
+        col(Recommendation.status) != RecommendationStatus.COMPLETED.value).limit(1))).first()
+    return pending is None
+
+
+@rule("publish-report", "paras 38, 47, 49, 51",
+      "publication is recorded no earlier than the end of the notice; it stays available one year (local) or "
+      "three (national); national reports go to the partners, Ofsted, CQC and HMICFRS, and every published "
+      "report to the What Works Centre and the inspectorates")
+async def publish(session: AsyncSession, *, clock: Clock, principal: Principal, review_id: str, published_on: date,
+                  url: str | None) -> PracticeReview:
+    today, at = today_in_england(clock), clock.now()
+    review, _ = await find_supervised(session, principal=principal, review_id=review_id, today=today)
+    problems = _status_problems(review, allowed=(ReviewStatus.PUBLICATION_SCHEDULED.value,))
+    if review.copies_sent_on is not None:
+        problems += _notice_problems(published_on, review.copies_sent_on, ("input", "publishedOn"))
+    if published_on > today:
+        problems.append(Problem("PUBLISHED_IN_FUTURE", ("input", "publishedOn"),
+                                "record a publication once it has happened"))
+    problems += check_url(url)
+    refuse_if(problems)
+    review.published_on, review.published_url = published_on, url
+    review.available_until = available_until(published_on, national=review.kind == ReviewKind.NATIONAL.value)
+    review.status = ReviewStatus.PUBLISHED.value
+    if await _all_completed(session, review.id):
+        review.status, review.closed_at = ReviewStatus.CLOSED.value, at
+    await session.flush()
+    await _tell(session, event=EventType.REPORT_PUBLISHED, review=review, principal=principal, clock=clock, due=None,
+                data={"publishedOn": published_on.isoformat(), "availableUntil": review.available_until.isoformat(),
+                      "content": "IMPROVEMENTS_INFORMATION" if review.withheld else "FULL_REPORT"})
+    return review
+
+
+@rule("publication-delay", "paras 41, 50",
+      "a publication delayed by other proceedings is reported with its reasons: local to the Panel and the "
+      "Secretary of State, national to the Secretary of State")
+async def delay(session: AsyncSession, *, clock: Clock, principal: Principal, review_id: str, reason: str,
+                details: str | None) -> PracticeReview:
+    today, at = today_in_england(clock), clock.now()
+    review, _ = await find_supervised(session, principal=principal, review_id=review_id, today=today)
+    problems = _status_problems(review, allowed=NOT_YET_PUBLISHED)
+    problems += check_text(reason, ("input", "reason"), required=True, limit=MAX_REASON)
+    problems += check_text(details, ("input", "details"), required=False, limit=MAX_SUMMARY)
+    refuse_if(problems)
+    session.add(PublicationDelay(review_id=review.id, reason=reason, details=details or None,
+                                 recorded_by_id=principal.organisation_id, recorded_at=at))
+    await session.flush()
+    await _tell(session, event=EventType.PUBLICATION_DELAYED, review=review, principal=principal, clock=clock,
+                due=None, data={"publicationDueOn": review.publication_due_on.isoformat()})
+    return review
+
+
+def publicly_available(today: date) -> ColumnElement[bool]:
+    """Reviews whose report (or improvements information) is inside its availability window."""
+    return and_(col(PracticeReview.published_on).is_not(None), col(PracticeReview.published_on) <= today,
+                col(PracticeReview.available_until) >= today)
+
+
+def published_text(review: PracticeReview) -> str:
+    """What the public reads: the improvements information of a withheld report, never the report itself."""
+    if review.withheld:
+        return review.improvements_information or ""
+    if review.publication_text:
+        return review.publication_text
+    return f"{review.improvements_summary}\n\n{review.systemic_analysis}"
+
+
+@rule("visibility-final-report", "paras 40, 49, 51; DOMAIN: who may see what",
+      "a final report is read by the partners and the Panel, and by the bodies it was copied to")
+async def may_see_report(session: AsyncSession, principal: Principal, review: PracticeReview) -> bool:
+    if may_see_case_record(principal):
+        return True
+    recipients = select(col(Organisation.id)).where(col(Organisation.code).in_(inbox_codes(principal)))
+    copied = (await session.execute(select(col(RoutedMessage.id)).where(
+        col(RoutedMessage.subject_id) == review.id, col(RoutedMessage.event_type).in_(COPY_EVENTS),
+        or_(col(RoutedMessage.recipient_id).in_(recipients))).limit(1))).first()
+    return copied is not None
