@@ -17,6 +17,7 @@ from sqlmodel import col
 from hub.clock import start_of_day
 from hub.errors import Problem, Refused
 from hub.models import Case, CasePartnership, Child, Organisation, Partnership
+from hub.naming import Identity, naming_problems
 from hub.principal import Principal
 from hub.statute import rule
 from hub.visibility import visible_cases
@@ -72,6 +73,14 @@ def check_text(
     if "\x00" in value:
         return [Problem("INVALID_CHARACTERS", path, f"{path[-1]} contains a NUL character")]
     return []
+
+
+@rule("summary-names-no-child", "footnote 76; para 39; DOMAIN: who may see what",
+      "the incident summary is copied to bodies that see the child only by pseudonym, so it must not give a "
+      "child's first name, last name or date of birth")
+def summary_problems(summary: str, children: list[ChildFacts], path: Path) -> list[Problem]:
+    who = [Identity(c.first_name, c.last_name, c.date_of_birth) for c in children]
+    return naming_problems([(path, summary)], who, justification=None)
 
 
 def age_on(born: date, on: date) -> int:

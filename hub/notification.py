@@ -31,6 +31,7 @@ from hub.case import (
     check_incident,
     check_text,
     open_case,
+    summary_problems,
 )
 from hub.clock import Clock, today_in_england
 from hub.deadlines import notification_due_on
@@ -195,6 +196,7 @@ async def notify_serious_incident(
     problems = notifiable(notice.incident)
     problems += check_incident(notice.incident, ("input", "incident"), today=today)
     problems += check_children(children, on=notice.incident.occurred_on, paths=paths)
+    problems += summary_problems(notice.incident.summary, children, ("input", "incident", "summary"))
     problems += lateness(aware_on=notice.incident.aware_on, submitted_on=today, late_reason=notice.late_reason)
     others, area_problems = await _other_areas(session, notice.other_area_codes, area, today)
     refuse_if(problems + area_problems)
@@ -228,6 +230,7 @@ async def notify_looked_after_child_death(
     problems = check_incident(incident, ("input",), today=today)
     problems = [_died_on_path(p) for p in problems]
     problems += _looked_after_or_care_leaver(notice)
+    problems += summary_problems(notice.summary, [notice.child], ("input", "summary"))
     problems += lateness(aware_on=notice.aware_on, submitted_on=today, late_reason=notice.late_reason)
     refuse_if(problems)
     to_panel = notice.abuse_or_neglect is not AbuseOrNeglect.NOT_SUSPECTED

@@ -21,6 +21,7 @@ from hub.case import (
     check_incident,
     check_text,
     open_case,
+    summary_problems,
 )
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, refuse_if
@@ -82,6 +83,7 @@ async def refer_incident(
     problems += check_incident(referral.incident, ("input", "incident"), today=today)
     problems += check_children([referral.child], on=referral.incident.occurred_on,
                                paths=[("input", "child")])
+    problems += summary_problems(referral.incident.summary, [referral.child], ("input", "incident", "summary"))
     refuse_if(problems)
     assert area is not None
     sender = await session.get(Organisation, principal.organisation_id)

@@ -115,6 +115,11 @@ def build(
             pairs = [(case_id, review) for case_id, review in (await session.execute(query)).all()]
         return [[r for c, r in pairs if c == key] for key in keys]
 
+    async def cases_of_thematic(keys: list[str]) -> list[list[str]]:
+        rows = await fetch(select(models.ThematicReviewCase).where(
+            col(models.ThematicReviewCase.thematic_review_id).in_(keys)).order_by(col(models.ThematicReviewCase.added_at)))
+        return [[r.case_id for r in rows if r.thematic_review_id == key] for key in keys]
+
     async def visible(keys: list[str]) -> list[models.Case | None]:
         if principal is None:
             return [None for _ in keys]
@@ -156,5 +161,6 @@ def build(
         supervision_notes=DataLoader(many_by(models.SupervisionNote, "review_id", models.SupervisionNote.recorded_at)),
         publication_delays=DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
         thematic_reviews_of_case=DataLoader(thematic_of_case),
+        cases_of_thematic_review=DataLoader(cases_of_thematic),
         identity_reads=IdentityReads(sessions, principal),
     )

@@ -323,6 +323,13 @@ async def reviewer_pool_page(info: HubInfo, first: int | None = None, after: str
                                    first=first, after=after, convert=Reviewer.from_pool, by="added_at", newest=False)
 
 
+async def thematic_reviews(info: HubInfo, first: int | None = None, after: str | None = None,
+                           ) -> Connection[ThematicReview]:
+    return await keyset_connection(info, models.ThematicReview, [], first=first, after=after,
+                                   convert=ThematicReview.from_model)
+
+
+THEMATIC_REVIEWS_DESCRIPTION = described("The Panel's thematic national reviews, newest first (para 28).", PANEL)
 PRACTICE_REVIEWS_DESCRIPTION = described(
     "Practice reviews of the cases the caller may see, newest first (paras 30-51).", ANY_ROLE)
 RECOMMENDATIONS_DESCRIPTION = described(

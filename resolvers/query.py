@@ -42,7 +42,7 @@ from schema.deadline import Deadline
 from schema.enums import OrganisationKind
 from schema.information_request import InformationRequest
 from schema.organisation import Organisation, Principal
-from schema.practice_review import PracticeReview, PublishedReport, Recommendation, Reviewer
+from schema.practice_review import PracticeReview, PublishedReport, Recommendation, Reviewer, ThematicReview
 from schema.rapid_review import RapidReview
 from schema.routing import InboxFilter, RoutedMessage
 from schema.webhook import WebhookDelivery, WebhookSubscription
@@ -170,6 +170,9 @@ class Query:
     recommendations: Connection[Recommendation] = strawberry.field(
         resolver=review_resolvers.recommendations, description=review_resolvers.RECOMMENDATIONS_DESCRIPTION,
         extensions=roles(*review_resolvers.FOLLOW_UP))
+    thematic_reviews: Connection[ThematicReview] = strawberry.field(
+        resolver=review_resolvers.thematic_reviews, description=review_resolvers.THEMATIC_REVIEWS_DESCRIPTION,
+        extensions=roles(*review_resolvers.PANEL))
     published_reports: Connection[PublishedReport] = strawberry.field(
         resolver=review_resolvers.published_reports, description=review_resolvers.PUBLISHED_REPORTS_DESCRIPTION)
     reviewer_pool: Connection[Reviewer] = strawberry.field(

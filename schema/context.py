@@ -57,6 +57,7 @@ class Loaders:
     supervision_notes: DataLoader[str, list[models.SupervisionNote]]
     publication_delays: DataLoader[str, list[models.PublicationDelay]]
     thematic_reviews_of_case: DataLoader[str, list[models.ThematicReview]]
+    cases_of_thematic_review: DataLoader[str, list[str]]
     identity_reads: IdentityReads
 
 

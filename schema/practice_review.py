@@ -290,6 +290,14 @@ class ThematicReview:
     def from_model(cls, row: models.ThematicReview) -> ThematicReview:
         return cls(id=strawberry.ID(row.id), title=row.title, theme=row.theme, created_at=row.created_at)
 
+    @strawberry.field(description="The cases it covers that the caller may see.")
+    async def cases(self, info: HubInfo) -> list[Annotated[Case, strawberry.lazy("schema.case")]]:
+        from schema.case import Case
+
+        ids = await info.context.loaders.cases_of_thematic_review.load(str(self.id))
+        rows = await info.context.loaders.visible_case.load_many(ids)
+        return [Case.from_model(r) for r in rows if r is not None]
+
 
 @strawberry.input(description="A reviewer commissioned (paras 31, 44).")
 class ReviewerInput:

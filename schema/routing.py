@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from hub import models
 from hub.visibility import inbox_codes, may_see_identity
+from hub.vocabulary import EventType
 from schema.case import Case
 from schema.common import UserError
 from schema.context import HubInfo
 from schema.organisation import Organisation
 
+if TYPE_CHECKING:
+    from schema.practice_review import PracticeReview
+
 Routed = tuple[models.RoutedMessage, models.Organisation]
+REVIEW_EVENTS = frozenset(e.value for e in (
+    EventType.REVIEW_COMMISSIONED, EventType.REPORT_SUBMITTED, EventType.REPORT_PREPUBLICATION_SENT,
+    EventType.REPORT_PUBLISHED, EventType.REPORT_WITHHELD, EventType.PUBLICATION_DELAYED))
 
 
 def visible_messages(info: HubInfo, pairs: list[Routed]) -> list[RoutedMessage]:
@@ -62,6 +70,21 @@ class RoutedMessage:
             return None
         row = await info.context.loaders.visible_case.load(self.row.case_id)
         return Case.from_model(row) if row else None
+
+
+    @strawberry.field(description="The practice review it is about, for a review's events: its kind, dates and "
+                      "reviewers (para 21: the reviewer's name goes with a local review's commissioning).")
+    async def review(
+        self, info: HubInfo
+    ) -> Annotated[PracticeReview, strawberry.lazy("schema.practice_review")] | None:
+        from schema.practice_review import PracticeReview
+
+        if self.row.event_type not in REVIEW_EVENTS or self.row.subject_id is None or self.row.case_id is None:
+            return None
+        if await info.context.loaders.visible_case.load(self.row.case_id) is None:
+            return None
+        row = await info.context.loaders.practice_review.load(self.row.subject_id)
+        return PracticeReview.from_model(row) if row else None
 
 
 @strawberry.input(description="Narrow the inbox.")

@@ -150,3 +150,21 @@ async def test_production_mode_refuses_development_tokens(hub: Hub, api: Api) ->
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
         response = await http.post("/graphql", json={"query": "{ me { role } }"}, headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+@pytest.mark.rule("summary-names-no-child")
+@pytest.mark.parametrize("summary", ["Amara was found unresponsive.", "The Testchild family called 999.",
+                                     "Born 1 March 2026; found unresponsive."])
+async def test_footnote_76_a_summary_copied_to_ofsted_and_dfe_must_not_name_the_child(
+    api: Api, hub: Hub, summary: str
+) -> None:
+    body = await api(NOTIFY, {"input": serious_incident(incident={"summary": summary})}, as_=(CAMDEN, "la"))
+    errors = body["data"]["notifySeriousIncident"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("NAMES_CHILD", ["input", "incident", "summary"])]
+    assert "Amara" not in str(body) and "Testchild" not in str(body)
+    assert await case_rows(hub) == 0
+    refer = """mutation($i: ReferIncidentInput!) { referIncident(input: $i) { errors { code field } } }"""
+    value = serious_incident(incident={"summary": summary})
+    referred = await api(refer, {"i": {"localAuthorityCode": CAMDEN, "child": value["child"],
+                                       "incident": value["incident"]}}, as_=("E23000001", "police"))
+    assert [e["code"] for e in referred["data"]["referIncident"]["errors"]] == ["NAMES_CHILD"]

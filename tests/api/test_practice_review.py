@@ -115,6 +115,10 @@ async def test_para_21_a_local_review_is_due_in_six_months_and_routed_to_panel_o
     for who, code in ((PANEL, "PANEL"), (("OFSTED", "ofsted"), "OFSTED"), (("DFE", "dfe"), "DFE")):
         assert await inbox(api, who, "review.commissioned") == [(code, "WT2018 ch4 para 21")]
     assert await inbox(api, (MET, "police"), "review.commissioned") == [(MET, "WT2018 ch4 para 30")]
+    told = await api("""{ inbox(filter: {eventTypes: ["review.commissioned"]}) { nodes {
+      review { kind publicationDueOn reviewers { name } } } } }""", as_=("DFE", "dfe"))
+    assert told["data"]["inbox"]["nodes"] == [{"review": {"kind": "LOCAL", "publicationDueOn": "2027-06-22",
+                                                          "reviewers": [{"name": "Dr Imogen Example"}]}}]
     ofsted_sees = await api(CASE_REVIEWS, {"c": review["caseId"]}, as_=("OFSTED", "ofsted"))
     seen = ofsted_sees["data"]["case"]["reviews"][0]
     assert [r["name"] for r in seen["reviewers"]] == ["Dr Imogen Example"]
@@ -508,6 +512,9 @@ async def test_para_28_the_panel_groups_cases_under_a_thematic_review_and_tells_
     case = await api("query($c: ID!) { case(id: $c) { thematicReviews { title } } }", {"c": second["caseId"]},
                      as_=CAMDEN_LA)
     assert case["data"]["case"]["thematicReviews"] == [{"title": "Sudden unexpected infant deaths"}]
+    listed = await api("{ thematicReviews { nodes { title cases { id } } } }", as_=PANEL)
+    assert listed["data"]["thematicReviews"]["nodes"] == [{"title": "Sudden unexpected infant deaths",
+                                                           "cases": [{"id": first["caseId"]}, {"id": second["caseId"]}]}]
 
 
 @pytest.mark.rule("review-commissioning", "final-report-content", "prepublication-copies", "publish-report",
@@ -537,3 +544,49 @@ async def test_a_review_from_commissioning_to_its_last_recommendation_completed(
         "data"]["deadlines"]["totalCount"] == 0
     copied = await api(CASE_REVIEWS, {"c": review["caseId"]}, as_=("DFE", "dfe"))  # for the Secretary of State
     assert len(copied["data"]["case"]["reviews"][0]["recommendations"]) == 2
+
+SNAPSHOT = f"""query($c: ID!) {{ case(id: $c) {{ events {{ eventType }} routedMessages {{ id }}
+  reviews {{ {REVIEW} finalReport {{ improvementsSummary systemicAnalysis publicationText improvementsInformation }}
+    publicationDelays {{ reason }} }} }} }}"""
+LATER = {"improvementsSummary": "Replaced.", "systemicAnalysis": "Replaced.", "recommendations": []}
+ILLEGAL_STEPS = [
+    ("publishing before the notice ends", "scheduled", "2027-01-04",
+     lambda r: (PUBLISH, {"r": r, "i": {"publishedOn": "2027-01-04"}}), "NOTICE_TOO_SHORT"),
+    ("publishing before any copies were sent", "reported", "2027-02-01",
+     lambda r: (PUBLISH, {"r": r, "i": {"publishedOn": "2027-02-01"}}), "NOT_SCHEDULED"),
+    ("publishing at an address that is not a web address", "scheduled", "2027-01-05",
+     lambda r: (PUBLISH, {"r": r, "i": {"publishedOn": "2027-01-05", "url": "javascript:alert(1)"}}), "INVALID_URL"),
+    ("a second final report after publication", "published", "2027-01-06",
+     lambda r: (SUBMIT_REPORT, {"r": r, "i": LATER}), "REPORT_ALREADY_SUBMITTED"),
+    ("withholding after publication", "published", "2027-01-06",
+     lambda r: (WITHHOLD, {"r": r, "i": {"justification": "x", "improvementsInformation": "y",
+                                         "publishOn": "2027-02-01"}}), "ALREADY_PUBLISHED"),
+    ("a delay reported after publication", "published", "2027-01-06",
+     lambda r: (DELAY, {"r": r, "i": {"reason": "Inquest"}}), "ALREADY_PUBLISHED"),
+    ("scheduling before the final report", "commissioned", "2026-12-22",
+     lambda r: (SCHEDULE, {"r": r, "d": "2027-02-01"}), "REPORT_NOT_SUBMITTED"),
+    ("supervising after the copies went", "scheduled", "2026-12-23",
+     lambda r: (SUPERVISE, {"r": r, "i": {"kind": "PROGRESS_NOTE", "note": "Late."}}), "REVIEW_FINISHED"),
+]
+
+
+@pytest.mark.rule("publish-report", "final-report-content", "withhold-publication", "publication-delay",
+                  "prepublication-copies", "review-supervision")
+@pytest.mark.parametrize(("why", "stage", "today", "step", "code"), ILLEGAL_STEPS, ids=[s[0] for s in ILLEGAL_STEPS])
+async def test_illegal_review_steps_are_refused_with_a_stable_code_and_change_nothing(
+    api: Api, clock: FixedClock, why: str, stage: str, today: str, step: Any, code: str
+) -> None:
+    review = await (local_review(api) if stage == "commissioned" else reported(api))
+    if stage in ("scheduled", "published"):
+        assert errors(await api(SCHEDULE, {"r": review["id"], "d": "2027-01-05"}, as_=CAMDEN_LA),
+                      "schedulePublication") == []
+    if stage == "published":
+        at(clock, 2027, 1, 5)
+        assert errors(await api(PUBLISH, {"r": review["id"], "i": {"publishedOn": "2027-01-05"}}, as_=CAMDEN_LA),
+                      "publishReport") == []
+    at(clock, *(int(part) for part in today.split("-")))
+    before = await api(SNAPSHOT, {"c": review["caseId"]}, as_=CAMDEN_LA)
+    query, variables = step(review["id"])
+    body = await api(query, variables, as_=CAMDEN_LA)
+    assert errors(body, next(iter(body["data"]))) == [code], why
+    assert await api(SNAPSHOT, {"c": review["caseId"]}, as_=CAMDEN_LA) == before
