@@ -46,7 +46,7 @@ def invented_incident(today: str, idempotency_key: str) -> dict[str, Any]:
         "child": {"firstName": "Invented", "lastName": "Child", "sex": "FEMALE",
                   "lookedAfter": False, "onChildProtectionPlan": False},
         "incident": {"kind": "SERIOUS_HARM", "occurredOn": today, "awareOn": today,
-                     "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Invented."},
+                     "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Example incident; neglect suspected."},
         "idempotencyKey": idempotency_key,
     }
 

@@ -21,7 +21,7 @@ curl -sS --fail-with-body "$URL" \
  "variables": {"input": {
    "child": {"firstName": "Invented", "lastName": "Child", "sex": "FEMALE", "lookedAfter": false, "onChildProtectionPlan": false},
    "incident": {"kind": "SERIOUS_HARM", "occurredOn": "$TODAY", "awareOn": "$TODAY",
-     "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Invented."},
+     "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Example incident; neglect suspected."},
    "idempotencyKey": "$KEY"}}}
 JSON
 echo

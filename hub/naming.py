@@ -62,8 +62,9 @@ def _marks(children: Iterable[Identity]) -> list[tuple[str, re.Pattern[str]]]:
       "text for publication that names a child of the case (first or last name, date of birth) is refused "
       "unless a justification for naming is recorded")
 def naming_problems(texts: Sequence[tuple[tuple[str, ...], str | None]], children: Sequence[Identity], *,
-                    justification: str | None) -> list[Problem]:
-    """One problem per text that names a child, unless naming is justified."""
+                    justification: str | None, override: str | None = None, basis: str = "para 39") -> list[Problem]:
+    """One problem per text that names a child, unless naming is justified (``override`` names the field that
+    records why; without one, naming is never allowed)."""
     if justification is not None and justification.strip():
         return []
     marks = _marks(children)
@@ -73,7 +74,7 @@ def naming_problems(texts: Sequence[tuple[tuple[str, ...], str | None]], childre
             continue
         found = sorted({kind for kind, pattern in marks if pattern.search(text)})
         if found:
+            remedy = f"remove it, or give {override} to record why naming is justified" if override else "remove it"
             problems.append(Problem("NAMES_CHILD", path,
-                                    f"the text gives a child's {' and '.join(found)}; remove it, or record why "
-                                    "publishing it is justified (para 39)"))
+                                    f"the text gives a child's {' and '.join(found)}; {remedy} ({basis})"))
     return problems

@@ -308,7 +308,7 @@ async def submit_final_report(session: AsyncSession, *, clock: Clock, principal:
                  (("input", "publicationText"), report.publication_text)]
     published += [(("input", "recommendations", str(i), "action"), r.action) for i, r in enumerate(report.recommendations)]
     problems += naming_problems(published, await children_of(session, case.id),
-                                justification=report.names_child_justification)
+                                justification=report.names_child_justification, override="namesChildJustification")
     refuse_if(problems)
     review.title = report.title.strip() if report.title and report.title.strip() else None
     review.improvements_summary, review.systemic_analysis = report.improvements_summary, report.systemic_analysis

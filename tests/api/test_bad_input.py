@@ -152,9 +152,9 @@ async def test_production_mode_refuses_development_tokens(hub: Hub, api: Api) ->
     assert response.status_code == 401
 
 
-@pytest.mark.rule("summary-names-no-child")
 @pytest.mark.parametrize("summary", ["Amara was found unresponsive.", "The Testchild family called 999.",
                                      "Born 1 March 2026; found unresponsive."])
+@pytest.mark.rule("summary-names-no-child")
 async def test_footnote_76_a_summary_copied_to_ofsted_and_dfe_must_not_name_the_child(
     api: Api, hub: Hub, summary: str
 ) -> None:

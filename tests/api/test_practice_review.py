@@ -257,9 +257,9 @@ async def test_paras_36_37_the_final_report_needs_improvements_analysis_and_who_
     assert errors(second, "submitFinalReport") == ["REPORT_ALREADY_SUBMITTED"]
 
 
-@pytest.mark.rule("report-names-child")
 @pytest.mark.parametrize("text", ["Amara was known to health visitors.", "The TESTCHILD family moved twice.",
                                   "Born on 1 March 2026, the baby ...", "Date of birth 01/03/2026."])
+@pytest.mark.rule("report-names-child")
 async def test_para_39_report_text_naming_the_child_is_refused_unless_justified(api: Api, text: str) -> None:
     review = await local_review(api)
     naming = {**REPORT, "publicationText": text}
@@ -570,9 +570,9 @@ ILLEGAL_STEPS = [
 ]
 
 
+@pytest.mark.parametrize(("why", "stage", "today", "step", "code"), ILLEGAL_STEPS, ids=[s[0] for s in ILLEGAL_STEPS])
 @pytest.mark.rule("publish-report", "final-report-content", "withhold-publication", "publication-delay",
                   "prepublication-copies", "review-supervision")
-@pytest.mark.parametrize(("why", "stage", "today", "step", "code"), ILLEGAL_STEPS, ids=[s[0] for s in ILLEGAL_STEPS])
 async def test_illegal_review_steps_are_refused_with_a_stable_code_and_change_nothing(
     api: Api, clock: FixedClock, why: str, stage: str, today: str, step: Any, code: str
 ) -> None:

@@ -200,7 +200,7 @@ def invented_incident() -> dict[str, Any]:
     return {"child": {"firstName": "Invented", "lastName": "Child", "sex": "FEMALE", "lookedAfter": False,
                       "onChildProtectionPlan": False},
             "incident": {"kind": "SERIOUS_HARM", "occurredOn": today(), "awareOn": today(),
-                         "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Invented."}}
+                         "abuseOrNeglect": "SUSPECTED", "location": "IN_AREA", "summary": "Example incident; neglect suspected."}}
 
 
 def notified_case(hub: LiveHub, token: str) -> dict[str, str]:
