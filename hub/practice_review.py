@@ -320,8 +320,10 @@ async def submit_final_report(session: AsyncSession, *, clock: Clock, principal:
         status=RecommendationStatus.OPEN.value, created_at=at, updated_at=at)
         for i, r in enumerate(report.recommendations))
     await session.flush()
+    named = list({addressees[r.addressee_code].id: addressees[r.addressee_code] for r in report.recommendations}.values())
     await routing.dispatch(session, event=EventType.REPORT_SUBMITTED, case=case, subject_id=review.id,
-                           sender_id=principal.organisation_id, at=at, today=today, variant=variant(review))
+                           sender_id=principal.organisation_id, at=at, today=today, variant=variant(review),
+                           named=named)
     events.record(session, case_id=case.id, event=EventType.REPORT_SUBMITTED, actor_id=principal.organisation_id,
                   at=at, data={"reviewId": review.id, "recommendations": len(report.recommendations),
                                "namesChildJustified": review.names_child_justification is not None})

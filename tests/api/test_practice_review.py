@@ -545,6 +545,43 @@ async def test_a_review_from_commissioning_to_its_last_recommendation_completed(
     copied = await api(CASE_REVIEWS, {"c": review["caseId"]}, as_=("DFE", "dfe"))  # for the Secretary of State
     assert len(copied["data"]["case"]["reviews"][0]["recommendations"]) == 2
 
+@pytest.mark.rule("route-local-recommendations-to-addressees", "route-national-recommendations-to-addressees",
+                  "recommendation-follow-up", "visibility-recommendations")
+async def test_para_43_an_agency_named_in_a_recommendation_is_told_and_reports_its_own_progress(api: Api) -> None:
+    from hub import reference_data
+    from hub.store import transaction
+    from hub.vocabulary import OrganisationKind
+
+    school = ("X00000002", "agency")
+    async with transaction(api.hub.sessions) as session:
+        await reference_data.load(session, reference_data.ReferenceData(organisations=(
+            reference_data.OrganisationRow(school[0], "Invented Primary School", OrganisationKind.OTHER_AGENCY),)))
+    action = {"addresseeCode": school[0], "action": "Record and escalate unexplained absences.", "dueOn": "2027-04-30"}
+    review = await reported(api, {**REPORT, "recommendations": [*REPORT["recommendations"], action]})
+    assert await inbox(api, school, "report.submitted") == [(school[0], "WT2018 ch4 paras 37, 43")]
+    mine = (await api(RECOMMENDATIONS, {}, as_=school))["data"]["recommendations"]
+    assert [(r["action"], r["addressee"]["code"]) for r in mine["nodes"]] == [(action["action"], school[0])]
+    school_id = next(r["id"] for r in review["recommendations"] if r["addressee"]["code"] == school[0])
+    met_id = review["recommendations"][0]["id"]
+    done = await api(UPDATE, {"r": school_id, "i": {"status": "COMPLETED", "progress": "Policy adopted.",
+                                                    "evidence": "Governors' minutes."}}, as_=school)
+    assert done["data"]["updateRecommendation"]["recommendation"]["status"] == "COMPLETED"
+    others = await api(UPDATE, {"r": met_id, "i": {"status": "IN_PROGRESS", "progress": "x"}}, as_=school)
+    assert [e["extensions"]["code"] for e in others["errors"]] == ["FORBIDDEN"]
+    seen = await api("query($c: ID!) { case(id: $c) { child { firstName pseudonym } reviews { finalReport { title } } } }",
+                     {"c": review["caseId"]}, as_=school)
+    assert seen["data"]["case"]["child"]["firstName"] is None
+    assert seen["data"]["case"]["reviews"] == [{"finalReport": None}]
+    rapid = await submitted(api)
+    national = await api(COMMISSION, {"c": rapid["caseId"], "i": {
+        "kind": "NATIONAL", "decidedOn": "2026-12-22", "reviewers": [{"name": "N"}],
+        "outsidePoolReason": "The pool has no one with experience of schools."}}, as_=PANEL)
+    national_id = national["data"]["commissionReview"]["review"]["id"]
+    assert errors(await api(SUBMIT_REPORT, {"r": national_id, "i": {**REPORT, "recommendations": [action]}}, as_=PANEL),
+                  "submitFinalReport") == []
+    assert await inbox(api, school, "report.submitted") == [(school[0], "WT2018 ch4 paras 37, 43")] * 2
+
+
 SNAPSHOT = f"""query($c: ID!) {{ case(id: $c) {{ events {{ eventType }} routedMessages {{ id }}
   reviews {{ {REVIEW} finalReport {{ improvementsSummary systemicAnalysis publicationText improvementsInformation }}
     publicationDelays {{ reason }} }} }} }}"""
