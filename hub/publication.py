@@ -13,11 +13,12 @@ caused by other proceedings is reported with its reasons (paras 41, 50).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -209,11 +210,14 @@ def published_text(review: PracticeReview) -> str:
 
 @rule("visibility-final-report", "paras 40, 49, 51; DOMAIN: who may see what",
       "a final report is read by the partners and the Panel, and by the bodies it was copied to")
-async def may_see_report(session: AsyncSession, principal: Principal, review: PracticeReview) -> bool:
+async def reports_visible(session: AsyncSession, principal: Principal, review_ids: Sequence[str]) -> set[str]:
+    """Which of these reviews' final reports the caller may read: one statement, whatever their number."""
     if may_see_case_record(principal):
-        return True
+        return set(review_ids)
+    if not review_ids:
+        return set()
     recipients = select(col(Organisation.id)).where(col(Organisation.code).in_(inbox_codes(principal)))
-    copied = (await session.execute(select(col(RoutedMessage.id)).where(
-        col(RoutedMessage.subject_id) == review.id, col(RoutedMessage.event_type).in_(COPY_EVENTS),
-        or_(col(RoutedMessage.recipient_id).in_(recipients))).limit(1))).first()
-    return copied is not None
+    copied = await session.execute(select(col(RoutedMessage.subject_id)).where(
+        col(RoutedMessage.subject_id).in_(review_ids), col(RoutedMessage.event_type).in_(COPY_EVENTS),
+        col(RoutedMessage.recipient_id).in_(recipients)).distinct())
+    return {subject for subject in copied.scalars() if subject is not None}

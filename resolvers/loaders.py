@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
-from hub import audit, models, organisations
+from hub import audit, models, organisations, publication
 from hub.principal import Principal
 from hub.store import transaction
 from hub.visibility import visible_cases
@@ -120,6 +120,13 @@ def build(
             col(models.ThematicReviewCase.thematic_review_id).in_(keys)).order_by(col(models.ThematicReviewCase.added_at)))
         return [[r.case_id for r in rows if r.thematic_review_id == key] for key in keys]
 
+    async def report_visible(keys: list[str]) -> list[bool]:
+        if principal is None:
+            return [False for _ in keys]
+        async with sessions() as session:
+            allowed = await publication.reports_visible(session, principal, keys)
+        return [key in allowed for key in keys]
+
     async def visible(keys: list[str]) -> list[models.Case | None]:
         if principal is None:
             return [None for _ in keys]
@@ -162,5 +169,6 @@ def build(
         publication_delays=DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
         thematic_reviews_of_case=DataLoader(thematic_of_case),
         cases_of_thematic_review=DataLoader(cases_of_thematic),
+        report_visible=DataLoader(report_visible),
         identity_reads=IdentityReads(sessions, principal),
     )

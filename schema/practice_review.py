@@ -195,11 +195,7 @@ class PracticeReview:
         return SafeguardingPartnership.from_model(row) if row else None
 
     async def _report_visible(self, info: HubInfo) -> bool:
-        principal = info.context.principal
-        if principal is None:
-            return False
-        async with info.context.sessions() as session:
-            return await publication.may_see_report(session, principal, self.row)
+        return await info.context.loaders.report_visible.load(self.row.id)
 
     @strawberry.field(description="The final report, once submitted, for the partners, the Panel and the bodies "
                       "it was copied to; null for others.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.clock import FixedClock
 from tests.api.test_notification import BIRMINGHAM, CAMDEN, NOTIFY, serious_incident
 from tests.conftest import Api, Statements
 
@@ -73,3 +74,38 @@ async def test_the_panels_queue_of_fifty_reviews_costs_the_same_statements_as_fi
         assert len(body["data"]["rapidReviews"]["nodes"]) == first
         counts.append(statements.count)
     assert counts[0] == counts[1] <= 14, counts
+
+
+REVIEWS = """query($first: Int) { practiceReviews(first: $first) { nodes { kind status publicationDueOn
+  reviewers { name } finalReport { improvementsSummary } recommendations { action addressee { code } }
+  case { reference } } } }"""
+PUBLISHED = """query($first: Int) { publishedReports(first: $first) { nodes { title text reviewerNames
+  partnership { name } } } }"""
+
+
+async def test_pages_of_reviews_and_published_reports_cost_the_same_statements_at_any_size(
+    api: Api, statements: Statements, clock: FixedClock
+) -> None:
+    from tests.api.test_practice_review import CAMDEN_LA, PUBLISH, SCHEDULE, at, reported
+
+    for _ in range(6):
+        review = await reported(api)
+        await api(SCHEDULE, {"r": review["id"], "d": "2027-01-05"}, as_=CAMDEN_LA)
+    at(clock, 2027, 1, 5)
+    page = await api(REVIEWS, {"first": 6}, as_=CAMDEN_LA)
+    for node in page["data"]["practiceReviews"]["nodes"]:
+        assert node["finalReport"] is not None
+    reviews = [r["id"] for r in (await api("{ practiceReviews(first: 6) { nodes { id } } }", as_=CAMDEN_LA))[
+        "data"]["practiceReviews"]["nodes"]]
+    for review_id in reviews:
+        await api(PUBLISH, {"r": review_id, "i": {"publishedOn": "2027-01-05"}}, as_=CAMDEN_LA)
+    for query, who in ((REVIEWS, CAMDEN_LA), (REVIEWS, ("OFSTED", "ofsted")), (PUBLISHED, None)):
+        counts = []
+        for first in (2, 6):
+            await api.post(query, {"first": first}, as_=who)
+            statements.count, statements.recording = 0, True
+            response = await api.post(query, {"first": first}, as_=who)
+            statements.recording = False
+            assert len(next(iter(response.json()["data"].values()))["nodes"]) == first
+            counts.append(statements.count)
+        assert counts[0] == counts[1], (query, who, counts)
