@@ -11,6 +11,7 @@ repeat the name it refuses.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,21 +31,29 @@ class Identity:
     date_of_birth: date | None
 
 
-def _date_forms(day: date) -> list[str]:
-    month, short = day.strftime("%B"), day.strftime("%b")
-    d, m, y = day.day, day.month, day.year
-    suffix = "th" if 11 <= d % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")
-    forms = [day.isoformat(), f"{d:02d}/{m:02d}/{y}", f"{d}/{m}/{y}", f"{d:02d}.{m:02d}.{y}", f"{d:02d}-{m:02d}-{y}",
-             f"{d}.{m}.{y}", f"{d}-{m}-{y}", f"{d:02d}/{m:02d}/{y % 100:02d}"]
-    for name in (month, short):
-        forms += [f"{d} {name} {y}", f"{d}{suffix} {name} {y}", f"{d}{suffix} of {name} {y}", f"{name} {d}, {y}",
-                  f"{name} {d} {y}", f"{name} {d}{suffix}, {y}"]
-    return forms
+def _fold(text: str) -> str:
+    """Case and accents set aside: "Zoë" is found written "zoe"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+SEP = r"(?:\s*[,.\-/]\s*|\s+)(?:of\s+)?"
+
+
+def _date_pattern(day: date) -> re.Pattern[str]:
+    """The ways a date of birth is written: 4 March 2019, 4th of Mar. 2019, March 4th, 2019, 04/03/19, 2019-03-04."""
+    d, m = day.day, day.month
+    dd = rf"0?{d}(?:st|nd|rd|th)?"
+    month = rf"(?:{_fold(day.strftime('%B'))}|{_fold(day.strftime('%b'))}\.?)"
+    year = rf"(?:{day.year}|'?{day.year % 100:02d})"
+    forms = [rf"{dd}{SEP}{month}{SEP}{year}", rf"{month}{SEP}{dd}{SEP}{year}",
+             rf"0?{d}([/.\-])0?{m}\1{year}", rf"{day.year}-0?{m}-0?{d}"]
+    return re.compile(rf"(?<![\w])(?:{'|'.join(forms)})(?![\w])")
 
 
 def _pattern(phrase: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(part) for part in phrase.split())
-    return re.compile(rf"(?<![\w]){words}(?![\w])", re.IGNORECASE)
+    words = r"\s+".join(re.escape(part) for part in _fold(phrase).split())
+    return re.compile(rf"(?<![\w]){words}(?![\w])")
 
 
 def _marks(children: Iterable[Identity]) -> list[tuple[str, re.Pattern[str]]]:
@@ -54,7 +63,7 @@ def _marks(children: Iterable[Identity]) -> list[tuple[str, re.Pattern[str]]]:
             if value and len(value.strip()) >= MIN_NAME:
                 marks.append((kind, _pattern(value.strip())))
         if child.date_of_birth is not None:
-            marks += [("date of birth", _pattern(form)) for form in _date_forms(child.date_of_birth)]
+            marks.append(("date of birth", _date_pattern(child.date_of_birth)))
     return marks
 
 
@@ -72,7 +81,8 @@ def naming_problems(texts: Sequence[tuple[tuple[str, ...], str | None]], childre
     for path, text in texts:
         if not text:
             continue
-        found = sorted({kind for kind, pattern in marks if pattern.search(text)})
+        folded = _fold(text)
+        found = sorted({kind for kind, pattern in marks if pattern.search(folded)})
         if found:
             remedy = f"remove it, or give {override} to record why naming is justified" if override else "remove it"
             problems.append(Problem("NAMES_CHILD", path,

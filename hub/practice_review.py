@@ -244,7 +244,7 @@ async def commission(session: AsyncSession, *, clock: Clock, principal: Principa
     events.record(session, case_id=case.id, event=EventType.REVIEW_COMMISSIONED, actor_id=principal.organisation_id,
                   at=at, data={"reviewId": review.id, "kind": review.kind, "decidedOn": review.decided_on.isoformat(),
                                "publicationDueOn": review.publication_due_on.isoformat(),
-                               "reviewers": [r.name.strip() for r in commission.reviewers]})
+                               "reviewers": [r.name for r in await reviewers_of(session, review.id)]})
     return review
 
 
@@ -323,7 +323,7 @@ async def submit_final_report(session: AsyncSession, *, clock: Clock, principal:
     named = list({addressees[r.addressee_code].id: addressees[r.addressee_code] for r in report.recommendations}.values())
     await routing.dispatch(session, event=EventType.REPORT_SUBMITTED, case=case, subject_id=review.id,
                            sender_id=principal.organisation_id, at=at, today=today, variant=variant(review),
-                           named=named)
+                           named=named, area=review.partnership_id)
     events.record(session, case_id=case.id, event=EventType.REPORT_SUBMITTED, actor_id=principal.organisation_id,
                   at=at, data={"reviewId": review.id, "recommendations": len(report.recommendations),
                                "namesChildJustified": review.names_child_justification is not None})

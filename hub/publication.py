@@ -34,12 +34,10 @@ from hub.practice_review import ReviewStatus, children_of, find_supervised, vari
 from hub.principal import Principal
 from hub.statute import rule
 from hub.visibility import inbox_codes, may_see_case_record
-from hub.vocabulary import EventType, RecommendationStatus, ReviewKind
+from hub.vocabulary import EventType, RecommendationStatus, ReviewKind, Role
 
 NOT_YET_PUBLISHED = (ReviewStatus.COMMISSIONED.value, ReviewStatus.REPORT_SUBMITTED.value,
                      ReviewStatus.PUBLICATION_SCHEDULED.value)
-COPY_EVENTS = (EventType.REPORT_PREPUBLICATION_SENT.value, EventType.REPORT_WITHHELD.value,
-               EventType.REPORT_PUBLISHED.value)
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ async def _tell(session: AsyncSession, *, event: EventType, review: PracticeRevi
     assert case is not None
     at, today = clock.now(), today_in_england(clock)
     await routing.dispatch(session, event=event, case=case, subject_id=review.id, sender_id=principal.organisation_id,
-                           at=at, today=today, due=due, variant=variant(review))
+                           at=at, today=today, due=due, variant=variant(review), area=review.partnership_id)
     events.record(session, case_id=case.id, event=event, actor_id=principal.organisation_id, at=at,
                   data={"reviewId": review.id, **data})
 
@@ -208,16 +206,37 @@ def published_text(review: PracticeReview) -> str:
     return f"{review.improvements_summary}\n\n{review.systemic_analysis}"
 
 
-@rule("visibility-final-report", "paras 40, 49, 51; DOMAIN: who may see what",
-      "a final report is read by the partners and the Panel, and by the bodies it was copied to")
-async def reports_visible(session: AsyncSession, principal: Principal, review_ids: Sequence[str]) -> set[str]:
-    """Which of these reviews' final reports the caller may read: one statement, whatever their number."""
-    if may_see_case_record(principal):
-        return set(review_ids)
+async def notices_received(session: AsyncSession, principal: Principal,
+                           review_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The review events routed to the caller's inbox, per review: one statement, whatever their number."""
     if not review_ids:
-        return set()
+        return {}
     recipients = select(col(Organisation.id)).where(col(Organisation.code).in_(inbox_codes(principal)))
-    copied = await session.execute(select(col(RoutedMessage.subject_id)).where(
-        col(RoutedMessage.subject_id).in_(review_ids), col(RoutedMessage.event_type).in_(COPY_EVENTS),
-        col(RoutedMessage.recipient_id).in_(recipients)).distinct())
-    return {subject for subject in copied.scalars() if subject is not None}
+    rows = await session.execute(select(col(RoutedMessage.subject_id), col(RoutedMessage.event_type)).where(
+        col(RoutedMessage.subject_id).in_(review_ids), col(RoutedMessage.recipient_id).in_(recipients)).distinct())
+    found: dict[str, set[str]] = {}
+    for subject, event in rows.all():
+        if subject is not None:
+            found.setdefault(subject, set()).add(event)
+    return {subject: frozenset(events) for subject, events in found.items()}
+
+
+FULL_REPORT_COPIES = frozenset({EventType.REPORT_PREPUBLICATION_SENT.value, EventType.REPORT_PUBLISHED.value})
+SECRETARY_OF_STATE_COPIES = frozenset({EventType.REPORT_PREPUBLICATION_SENT.value, EventType.REPORT_WITHHELD.value})
+
+
+@rule("visibility-final-report", "paras 40, 49, 51; DOMAIN: who may see what",
+      "a final report is read by the partners and the Panel; the Secretary of State (through DfE) from its copy; "
+      "Ofsted and the bodies told of publication only while the report itself is what is published")
+def may_read_report(principal: Principal, review: PracticeReview, received: frozenset[str]) -> bool:
+    if may_see_case_record(principal):
+        return True
+    if principal.role is Role.DFE and received & SECRETARY_OF_STATE_COPIES:
+        return True  # paras 40, 49: the full report goes to the Secretary of State even when withheld
+    return not review.withheld and bool(received & FULL_REPORT_COPIES)
+
+
+@rule("visibility-publication-delays", "paras 41, 50; DOMAIN: who may see what",
+      "the reasons for a delay are for the partners, the Panel and the Secretary of State they were sent to")
+def may_read_delays(principal: Principal, received: frozenset[str]) -> bool:
+    return may_see_case_record(principal) or EventType.PUBLICATION_DELAYED.value in received

@@ -45,8 +45,15 @@ class Updated:
 
 async def _find(session: AsyncSession, principal: Principal, recommendation_id: str,
                 today: date) -> tuple[Recommendation, PracticeReview, Case]:
+    """The recommendation, for the organisation it names (which may not otherwise see the case) or for
+    whoever sees the review's case; otherwise refused as not found."""
     recommendation = await session.get(Recommendation, recommendation_id)
     if recommendation is not None:
+        if recommendation.addressee_id == principal.organisation_id:
+            review = await session.get(PracticeReview, recommendation.review_id)
+            case = await session.get(Case, review.case_id) if review else None
+            if review is not None and case is not None:
+                return recommendation, review, case
         try:
             review, case = await find(session, principal=principal, review_id=recommendation.review_id, today=today,
                                       field=("recommendationId",))
@@ -69,6 +76,9 @@ async def update(session: AsyncSession, *, clock: Clock, principal: Principal, r
     problems = check_text(progress.progress, ("input", "progress"), required=True, limit=MAX_SUMMARY)
     problems += check_text(progress.evidence, ("input", "evidence"), required=progress.status is RecommendationStatus.COMPLETED,
                            limit=MAX_SUMMARY)
+    if progress.status is RecommendationStatus.OPEN:
+        problems.append(Problem("STATUS_NOT_ALLOWED", ("input", "status"),
+                                "report IN_PROGRESS or COMPLETED; OPEN is where a recommendation starts"))
     if recommendation.status == RecommendationStatus.COMPLETED.value:
         problems.append(Problem("RECOMMENDATION_COMPLETED", ("recommendationId",),
                                 "the recommendation was already completed"))
@@ -92,7 +102,8 @@ async def update(session: AsyncSession, *, clock: Clock, principal: Principal, r
         [recommendation.addressee_id, *([review.commissioned_by_id] if review.kind == ReviewKind.NATIONAL.value else [])]
     )))).scalars()]
     await routing.dispatch(session, event=EventType.RECOMMENDATION_UPDATED, case=case, subject_id=recommendation.id,
-                           sender_id=principal.organisation_id, at=at, today=today, named=named)
+                           sender_id=principal.organisation_id, at=at, today=today, named=named,
+                           area=review.partnership_id)
     events.record(session, case_id=case.id, event=EventType.RECOMMENDATION_UPDATED, actor_id=principal.organisation_id,
                   at=at, data={"reviewId": review.id, "recommendationId": recommendation.id,
                                "status": progress.status.value, "reviewClosed": closes})

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from hub import events, routing
+from hub import events, organisations, routing
 from hub.clock import Clock, today_in_england
 from hub.deadlines import add_working_days
 from hub.models import (
@@ -64,12 +64,16 @@ class Deadline:
     basis: str
     owed_by: tuple[str, ...]  # organisation ids
     variant: routing.Variant
+    area: str | None = None  # the partnership told as the area's partners, if not the case's lead
 
 
-async def open_deadlines(session: AsyncSession, *, case_ids: list[str] | None = None) -> list[Deadline]:
-    """Every deadline still owed (not yet met), oldest due first."""
+async def open_deadlines(session: AsyncSession, *, today: date, case_ids: list[str] | None = None,
+                         owed_by: str | None = None) -> list[Deadline]:
+    """Every deadline still owed (not yet met), oldest due first: on these cases, and (``owed_by``) the
+    recommendations an organisation owes on cases it does not otherwise see."""
     found = (await _rapid_reviews(session, case_ids) + await _information_requests(session, case_ids)
-             + await _publications(session, case_ids) + await _recommendations(session, case_ids))
+             + await _reviewer_requests(session, case_ids)
+             + await _publications(session, case_ids, today) + await _recommendations(session, case_ids, owed_by))
     return sorted(found, key=lambda d: (d.due_on, d.subject_id))
 
 
@@ -96,24 +100,41 @@ async def _information_requests(session: AsyncSession, case_ids: list[str] | Non
                      tuple(sorted(who)), routing.Variant.INFORMATION_DEADLINE) for r, who in owed.values()]
 
 
-async def _publications(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
-    query = select(PracticeReview).where(col(PracticeReview.status).in_(UNPUBLISHED))
+async def _reviewer_requests(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+    """A written request to a reviewer (para 35): the reviewer has no inbox, so its askers are reminded."""
+    query = select(InformationRequest).where(col(InformationRequest.status) == InformationRequestStatus.OPEN.value,
+                                             col(InformationRequest.reviewer_id).is_not(None))
     if case_ids is not None:
-        query = query.where(col(PracticeReview.case_id).in_(case_ids))
-    return [Deadline(DeadlineKind.PUBLICATION, r.id, r.case_id, r.publication_due_on, "WT2018 ch4 paras 41, 50",
-                     (r.commissioned_by_id,), routing.Variant.PUBLICATION_DEADLINE)
+        query = query.where(col(InformationRequest.case_id).in_(case_ids))
+    return [Deadline(DeadlineKind.INFORMATION_REQUEST, r.id, r.case_id, r.due_on, "WT2018 ch4 para 35",
+                     (r.requested_by_id,), routing.Variant.INFORMATION_DEADLINE)
             for r in (await session.execute(query)).scalars()]
 
 
-async def _recommendations(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
-    query = (select(Recommendation, col(PracticeReview.case_id))
+async def _publications(session: AsyncSession, case_ids: list[str] | None, today: date) -> list[Deadline]:
+    """Owed by the commissioners: the partners of a local review's area (para 30), or the Panel."""
+    query = select(PracticeReview).where(col(PracticeReview.status).in_(UNPUBLISHED))
+    if case_ids is not None:
+        query = query.where(col(PracticeReview.case_id).in_(case_ids))
+    reviews = list((await session.execute(query)).scalars())
+    areas = {r.partnership_id for r in reviews if r.partnership_id}
+    members = await organisations.members_of(session, sorted(areas), today) if areas else {}
+    return [Deadline(DeadlineKind.PUBLICATION, r.id, r.case_id, r.publication_due_on, "WT2018 ch4 paras 41, 50",
+                     tuple(o.id for o in members.get(r.partnership_id, [])) if r.partnership_id
+                     else (r.commissioned_by_id,), routing.Variant.PUBLICATION_DEADLINE, r.partnership_id)
+            for r in reviews]
+
+
+async def _recommendations(session: AsyncSession, case_ids: list[str] | None, owed_by: str | None) -> list[Deadline]:
+    query = (select(Recommendation, PracticeReview)
              .join(PracticeReview, col(PracticeReview.id) == col(Recommendation.review_id))
              .where(col(Recommendation.status) != RecommendationStatus.COMPLETED.value))
     if case_ids is not None:
-        query = query.where(col(PracticeReview.case_id).in_(case_ids))
-    return [Deadline(DeadlineKind.RECOMMENDATION, r.id, case_id, r.due_on, "WT2018 ch4 paras 37, 43",
-                     (r.addressee_id,), routing.Variant.RECOMMENDATION_DEADLINE)
-            for r, case_id in (await session.execute(query)).all()]
+        mine = col(Recommendation.addressee_id) == owed_by if owed_by else false()
+        query = query.where(or_(col(PracticeReview.case_id).in_(case_ids), mine))
+    return [Deadline(DeadlineKind.RECOMMENDATION, r.id, review.case_id, r.due_on, "WT2018 ch4 paras 37, 43",
+                     (r.addressee_id,), routing.Variant.RECOMMENDATION_DEADLINE, review.partnership_id)
+            for r, review in (await session.execute(query)).all()]
 
 
 @rule("deadline-reminders", "para 12; paras 20-21, 24; footnote 91",
@@ -136,7 +157,8 @@ async def _announce(session: AsyncSession, deadline: Deadline, event: EventType,
     owers = list((await session.execute(select(Organisation).where(col(Organisation.id).in_(deadline.owed_by)))).scalars())
     named = owers + await _requester(session, deadline, event)
     await routing.dispatch(session, event=event, case=case, subject_id=deadline.subject_id, sender_id=None,
-                           at=clock.now(), today=today, due=deadline.due_on, variant=deadline.variant, named=named)
+                           at=clock.now(), today=today, due=deadline.due_on, variant=deadline.variant, named=named,
+                           area=deadline.area)
     events.record(session, case_id=case.id, event=event, actor_id=None, at=clock.now(),
                   data={"deadline": deadline.kind.value, "subjectId": deadline.subject_id,
                         "dueOn": deadline.due_on.isoformat()})
@@ -154,7 +176,7 @@ async def sweep(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, war
     """Announce every notice now due and not yet sent; returns how many were sent."""
     today = today_in_england(clock)
     async with sessions() as session:
-        owed = await open_deadlines(session)
+        owed = await open_deadlines(session, today=today)
         subjects = [d.subject_id for d in owed]
         sent = {(n.subject_id, n.notice) for n in (await session.execute(select(DeadlineNotice).where(
             col(DeadlineNotice.subject_id).in_(subjects)))).scalars()}

@@ -208,6 +208,8 @@ ROUTES: tuple[Route, ...] = (
           cite("paras 41, 50"), Due.GIVEN, Variant.PUBLICATION_DEADLINE),
     Route("route-publication-deadline-missed", EventType.DEADLINE_MISSED, Audience.NAMED,
           cite("paras 41, 50"), Due.GIVEN, Variant.PUBLICATION_DEADLINE),
+    Route("route-local-publication-deadline-missed-to-panel", EventType.DEADLINE_MISSED, Audience.PANEL,
+          cite("para 41"), Due.GIVEN, Variant.PUBLICATION_DEADLINE),
     Route("route-recommendation-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.NAMED,
           cite("para 37"), Due.GIVEN, Variant.RECOMMENDATION_DEADLINE),
     Route("route-recommendation-deadline-missed", EventType.DEADLINE_MISSED, Audience.NAMED,
@@ -337,12 +339,19 @@ async def dispatch(
     due: date | None = None,
     variant: Variant = Variant.ANY,
     named: Sequence[Organisation] = (),
+    area: str | None = None,
 ) -> list[RoutedMessage]:
-    """Route an event about a case to everyone its routes name, in the caller's transaction."""
+    """Route an event about a case to everyone its routes name, in the caller's transaction.
+
+    ``area`` puts another of the case's partnerships in the lead's place: a local review is its commissioning
+    partnership's, even after the case was handed to another area (para 30).
+    """
     from hub.case import partnership_ids
 
     sender = await session.get(Organisation, sender_id) if sender_id else None
     lead, involved = await partnership_ids(session, case.id)
+    if area is not None and area != lead:
+        lead, involved = area, [p for p in (lead, *involved) if p != area]
     addressees = await addressees_for(session, lead_partnership_id=lead, involved_partnership_ids=involved,
                                       sender=sender, on=today, named=named)
     messages = route(event=event, case_id=case.id, subject_id=subject_id, addressees=addressees, at=at,

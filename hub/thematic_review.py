@@ -19,7 +19,7 @@ from hub import events, routing
 from hub.case import MAX_SUMMARY, check_text, find_visible
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, Refused, refuse_if
-from hub.models import ThematicReview, ThematicReviewCase
+from hub.models import Case, ThematicReview, ThematicReviewCase
 from hub.principal import Principal
 from hub.statute import rule
 from hub.vocabulary import EventType, Role
@@ -65,10 +65,12 @@ async def include(session: AsyncSession, *, clock: Clock, principal: Principal, 
     today, at = today_in_england(clock), clock.now()
     already = set((await session.execute(select(col(ThematicReviewCase.case_id)).where(
         col(ThematicReviewCase.thematic_review_id) == review.id))).scalars())
-    cases = []
-    for i, case_id in enumerate(dict.fromkeys(case_ids)):
-        cases.append(await find_visible(session, principal=principal, case_id=case_id, today=today, field=(*field, str(i))))
-    for case in cases:
+    cases: dict[str, Case] = {}
+    for i, case_id in enumerate(case_ids):
+        if case_id not in cases:
+            cases[case_id] = await find_visible(session, principal=principal, case_id=case_id, today=today,
+                                                field=(*field, str(i)))
+    for case in cases.values():
         if case.id in already:
             continue
         session.add(ThematicReviewCase(thematic_review_id=review.id, case_id=case.id, added_at=at))

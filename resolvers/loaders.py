@@ -120,12 +120,12 @@ def build(
             col(models.ThematicReviewCase.thematic_review_id).in_(keys)).order_by(col(models.ThematicReviewCase.added_at)))
         return [[r.case_id for r in rows if r.thematic_review_id == key] for key in keys]
 
-    async def report_visible(keys: list[str]) -> list[bool]:
+    async def review_notices(keys: list[str]) -> list[frozenset[str]]:
         if principal is None:
-            return [False for _ in keys]
+            return [frozenset() for _ in keys]
         async with sessions() as session:
-            allowed = await publication.reports_visible(session, principal, keys)
-        return [key in allowed for key in keys]
+            found = await publication.notices_received(session, principal, keys)
+        return [found.get(key, frozenset()) for key in keys]
 
     async def visible(keys: list[str]) -> list[models.Case | None]:
         if principal is None:
@@ -169,6 +169,6 @@ def build(
         publication_delays=DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
         thematic_reviews_of_case=DataLoader(thematic_of_case),
         cases_of_thematic_review=DataLoader(cases_of_thematic),
-        report_visible=DataLoader(report_visible),
+        review_notices=DataLoader(review_notices),
         identity_reads=IdentityReads(sessions, principal),
     )

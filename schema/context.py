@@ -58,7 +58,7 @@ class Loaders:
     publication_delays: DataLoader[str, list[models.PublicationDelay]]
     thematic_reviews_of_case: DataLoader[str, list[models.ThematicReview]]
     cases_of_thematic_review: DataLoader[str, list[str]]
-    report_visible: DataLoader[str, bool]
+    review_notices: DataLoader[str, frozenset[str]]
     identity_reads: IdentityReads
 
 

@@ -106,10 +106,12 @@ class Recommendation:
         return [RecommendationUpdate(status=RecommendationStatus(r.status), progress=r.progress, evidence=r.evidence,
                                      recorded_at=r.recorded_at, recorded_by_id=r.recorded_by_id) for r in rows]
 
-    @strawberry.field(description="The review that made it.")
+    @strawberry.field(description="The review that made it, if the caller may see its case.")
     async def review(self, info: HubInfo) -> PracticeReview | None:
         row = await info.context.loaders.practice_review.load(self.row.review_id)
-        return PracticeReview.from_model(row) if row else None
+        if row is None or await info.context.loaders.visible_case.load(row.case_id) is None:
+            return None
+        return PracticeReview.from_model(row)
 
 
 @strawberry.type(description="The final report (paras 36-37, 46): for the partners, the Panel, and the bodies "
@@ -195,7 +197,13 @@ class PracticeReview:
         return SafeguardingPartnership.from_model(row) if row else None
 
     async def _report_visible(self, info: HubInfo) -> bool:
-        return await info.context.loaders.report_visible.load(self.row.id)
+        principal = info.context.principal
+        if principal is None:
+            return False
+        if may_see_case_record(principal):
+            return True
+        received = await info.context.loaders.review_notices.load(self.row.id)
+        return publication.may_read_report(principal, self.row, received)
 
     @strawberry.field(description="The final report, once submitted, for the partners, the Panel and the bodies "
                       "it was copied to; null for others.")
@@ -228,8 +236,16 @@ class PracticeReview:
         return [SupervisionNote(kind=SupervisionKind(r.kind), note=r.note, satisfactory=r.satisfactory,
                                 recorded_at=r.recorded_at, recorded_by_id=r.recorded_by_id) for r in rows]
 
-    @strawberry.field(description="Delays reported, with their reasons (paras 41, 50).")
+    @strawberry.field(description="Delays reported, with their reasons (paras 41, 50): for the partners, the Panel "
+                      "and the Secretary of State.")
     async def publication_delays(self, info: HubInfo) -> list[PublicationDelay]:
+        principal = info.context.principal
+        if principal is None:
+            return []
+        if not may_see_case_record(principal):
+            received = await info.context.loaders.review_notices.load(self.row.id)
+            if not publication.may_read_delays(principal, received):
+                return []
         rows = await info.context.loaders.publication_delays.load(self.row.id)
         return [PublicationDelay(reason=r.reason, details=r.details, recorded_at=r.recorded_at) for r in rows]
 
@@ -359,7 +375,8 @@ class PublicationDelayInput:
 
 @strawberry.input(description="Progress on a recommendation (para 43).")
 class RecommendationProgressInput:
-    status: RecommendationStatus = strawberry.field(description="IN_PROGRESS or COMPLETED (evidence needed).")
+    status: RecommendationStatus = strawberry.field(description="IN_PROGRESS, or COMPLETED (evidence needed); "
+                                                    "OPEN is refused.")
     progress: str = strawberry.field(description="What was done.")
     evidence: str | None = strawberry.field(default=None, description="What shows it.")
 

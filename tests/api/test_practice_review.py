@@ -466,6 +466,7 @@ async def test_para_43_recommendations_are_followed_up_by_whoever_must_act_and_l
 
 
 @pytest.mark.rule("deadline-reminders", "route-publication-deadline-approaching", "route-publication-deadline-missed",
+                  "route-local-publication-deadline-missed-to-panel",
                   "route-recommendation-deadline-approaching", "route-recommendation-deadline-missed",
                   "route-recommendation-deadline-missed-to-partners")
 async def test_publication_and_recommendation_deadlines_are_listed_and_announced_once(
@@ -474,7 +475,8 @@ async def test_publication_and_recommendation_deadlines_are_listed_and_announced
     review = await reported(api)
     owed = await api(DEADLINES, {"f": {"kind": ["PUBLICATION", "RECOMMENDATION"]}}, as_=CAMDEN_LA)
     assert [(d["kind"], d["dueOn"], d["owedBy"]) for d in owed["data"]["deadlines"]["nodes"]] == [
-        ("PUBLICATION", "2027-06-22", [{"code": CAMDEN}]), ("RECOMMENDATION", "2027-06-30", [{"code": CAMDEN}]),
+        ("PUBLICATION", "2027-06-22", [{"code": CAMDEN}, {"code": MET}, {"code": await icb(api)}]),
+        ("RECOMMENDATION", "2027-06-30", [{"code": CAMDEN}]),
         ("RECOMMENDATION", "2027-09-30", [{"code": MET}])]
     at(clock, 2027, 6, 17)  # three working days before publication is due
     assert await sweep(hub) == 1
@@ -484,10 +486,13 @@ async def test_publication_and_recommendation_deadlines_are_listed_and_announced
     assert await sweep(hub) == 0
     assert await inbox(api, CAMDEN_LA, "deadline.missed") == [(CAMDEN, "WT2018 ch4 paras 37, 43"),
                                                               (CAMDEN, "WT2018 ch4 paras 41, 50")]
-    assert await inbox(api, (MET, "police"), "deadline.missed") == [(MET, "WT2018 ch4 para 43")]
+    assert await inbox(api, (MET, "police"), "deadline.missed") == [(MET, "WT2018 ch4 para 43"),
+                                                                    (MET, "WT2018 ch4 paras 41, 50")]
+    assert await inbox(api, PANEL, "deadline.missed") == [("PANEL", "WT2018 ch4 para 41")]
     at(clock, 2027, 9, 27)
     assert await sweep(hub) == 1
-    assert await inbox(api, (MET, "police"), "deadline.approaching") == [(MET, "WT2018 ch4 para 37")]
+    assert await inbox(api, (MET, "police"), "deadline.approaching") == [(MET, "WT2018 ch4 para 37"),
+                                                                         (MET, "WT2018 ch4 paras 41, 50")]
     seen = await api(CASE_REVIEWS, {"c": review["caseId"]}, as_=CAMDEN_LA)
     assert seen["data"]["case"]["reviews"][0]["overdue"] is True
 
@@ -627,3 +632,87 @@ async def test_illegal_review_steps_are_refused_with_a_stable_code_and_change_no
     body = await api(query, variables, as_=CAMDEN_LA)
     assert errors(body, next(iter(body["data"]))) == [code], why
     assert await api(SNAPSHOT, {"c": review["caseId"]}, as_=CAMDEN_LA) == before
+
+
+@pytest.mark.rule("visibility-final-report", "visibility-publication-delays")
+async def test_paras_40_51_a_withheld_report_is_read_only_by_the_partners_panel_and_secretary_of_state(
+    api: Api, clock: FixedClock
+) -> None:
+    review = await reported(api, {**REPORT, "publicationText": "The full report."})
+    await api(SCHEDULE, {"r": review["id"], "d": "2027-01-05"}, as_=CAMDEN_LA)
+    await api(DELAY, {"r": review["id"], "i": {"reason": "A trial is due."}}, as_=CAMDEN_LA)
+    await api(WITHHOLD, {"r": review["id"], "i": {"justification": "Surviving siblings.",
+                                                  "improvementsInformation": "Improvements only.",
+                                                  "publishOn": "2027-01-05"}}, as_=CAMDEN_LA)
+    at(clock, 2027, 1, 5)
+    assert errors(await api(PUBLISH, {"r": review["id"], "i": {"publishedOn": "2027-01-05"}}, as_=CAMDEN_LA),
+                  "publishReport") == []
+    read = """query($c: ID!) { case(id: $c) { reviews { finalReport { publicationText }
+      recommendations { id } publicationDelays { reason } } } }"""
+    seen = {}
+    for who in (CAMDEN_LA, PANEL, ("DFE", "dfe"), ("OFSTED", "ofsted"), ("CQC", "recipient"),
+                ("HMICFRS", "recipient"), ("WWCSC", "recipient")):
+        body = await api(read, {"c": review["caseId"]}, as_=who)
+        shown = body["data"]["case"]["reviews"][0]
+        seen[who[0]] = (shown["finalReport"] is not None, len(shown["recommendations"]), len(shown["publicationDelays"]))
+    assert seen == {CAMDEN: (True, 2, 1), "PANEL": (True, 2, 1), "DFE": (True, 2, 1), "OFSTED": (False, 0, 0),
+                    "CQC": (False, 0, 0), "HMICFRS": (False, 0, 0), "WWCSC": (False, 0, 0)}
+
+
+@pytest.mark.rule("recommendation-follow-up", "visibility-recommendations")
+async def test_para_43_a_partner_of_another_area_named_in_a_recommendation_acts_on_it_but_reads_no_more(
+    api: Api, clock: FixedClock
+) -> None:
+    action = {"addresseeCode": BIRMINGHAM, "action": "Share the learning with Birmingham's front door.",
+              "dueOn": "2027-03-31"}
+    review = await reported(api, {**REPORT, "recommendations": [action]})
+    await api(SUPERVISE, {"r": review["id"], "i": {"kind": "PROGRESS_NOTE", "note": "Supervisors only."}},
+              as_=CAMDEN_LA)
+    birmingham = (BIRMINGHAM, "la")
+    assert await inbox(api, birmingham, "report.submitted") == [(BIRMINGHAM, "WT2018 ch4 paras 37, 43")]
+    listed = await api("""{ recommendations { nodes { id action review { id } } } }""", as_=birmingham)
+    nodes = listed["data"]["recommendations"]["nodes"]
+    assert [(n["action"], n["review"]) for n in nodes] == [(action["action"], None)]
+    assert (await api(CASE_REVIEWS, {"c": review["caseId"]}, as_=birmingham))["data"]["case"] is None
+    at(clock, 2027, 4, 1)
+    owed = await api(DEADLINES, {"f": {"kind": ["RECOMMENDATION"]}}, as_=birmingham)
+    assert [(d["dueOn"], d["overdue"], d["case"]) for d in owed["data"]["deadlines"]["nodes"]] == [
+        ("2027-03-31", True, None)]
+    back = await api(UPDATE, {"r": nodes[0]["id"], "i": {"status": "OPEN", "progress": "Not started."}}, as_=birmingham)
+    assert errors(back, "updateRecommendation") == ["STATUS_NOT_ALLOWED"]
+    done = await api(UPDATE, {"r": nodes[0]["id"], "i": {"status": "COMPLETED", "progress": "Shared in March.",
+                                                         "evidence": "Briefing notes."}}, as_=birmingham)
+    recommendation = done["data"]["updateRecommendation"]["recommendation"]
+    assert (recommendation["status"], recommendation["review"]) == ("COMPLETED", None)
+
+
+@pytest.mark.rule("review-supervision-by-commissioners", "case-handoff")
+async def test_para_30_a_local_review_stays_with_the_area_that_commissioned_it_after_a_hand_off(api: Api) -> None:
+    review = await local_review(api)
+    hand_off = """mutation($c: ID!) { handOffCase(caseId: $c, input: {toLocalAuthorityCode: "E08000025",
+      reason: "The child was placed in Birmingham."}) { handoff { id } errors { code } } }"""
+    handoff_id = (await api(hand_off, {"c": review["caseId"]}, as_=CAMDEN_LA))["data"]["handOffCase"]["handoff"]["id"]
+    accept = "mutation($h: ID!) { acceptCaseHandoff(handoffId: $h) { handoff { status } } }"
+    await api(accept, {"h": handoff_id}, as_=(BIRMINGHAM, "la"))
+    by_new_lead = await api(SUBMIT_REPORT, {"r": review["id"], "i": REPORT}, as_=(BIRMINGHAM, "la"))
+    assert [e["extensions"]["code"] for e in by_new_lead["errors"]] == ["FORBIDDEN"]
+    assert errors(await api(SUBMIT_REPORT, {"r": review["id"], "i": REPORT}, as_=(MET, "police")),
+                  "submitFinalReport") == []
+    assert await inbox(api, CAMDEN_LA, "report.submitted") == [(CAMDEN, "WT2018 ch4 paras 36-37")]
+    assert await inbox(api, (BIRMINGHAM, "la"), "report.submitted") == []
+
+
+@pytest.mark.rule("supervision-request-in-writing", "deadline-reminders")
+async def test_para_35_a_written_request_to_the_reviewer_is_a_deadline_for_whoever_asked(
+    api: Api, hub: Hub, clock: FixedClock
+) -> None:
+    review = await local_review(api)
+    ask = """mutation($i: RequestInformationInput!) { requestInformation(input: $i) { errors { code } } }"""
+    await api(ask, {"i": {"caseId": review["caseId"], "toReviewerId": review["reviewers"][0]["id"],
+                          "questions": ["Is the chronology complete?"], "dueOn": "2027-01-15"}}, as_=CAMDEN_LA)
+    owed = await api(DEADLINES, {"f": {"kind": ["INFORMATION_REQUEST"]}}, as_=CAMDEN_LA)
+    assert [(d["dueOn"], d["basis"], d["owedBy"]) for d in owed["data"]["deadlines"]["nodes"]] == [
+        ("2027-01-15", "WT2018 ch4 para 35", [{"code": CAMDEN}])]
+    at(clock, 2027, 1, 18)
+    assert await sweep(hub) == 1
+    assert await inbox(api, CAMDEN_LA, "deadline.missed") == [(CAMDEN, "WT2018 ch4 paras 24, 35")]

@@ -70,6 +70,12 @@ CHILD = Identity(first_name="Kofi", last_name="Exampleson", date_of_birth=date(2
     ("born March 4, 2019", "date of birth"),
     ("born 4 Mar 2019", "date of birth"),
     ("Kofi Exampleson", "first name and last name"),
+    ("born 04 March 2019", "date of birth"),
+    ("born 4th March, 2019", "date of birth"),
+    ("born March 4th 2019", "date of birth"),
+    ("born 4 Mar. 2019", "date of birth"),
+    ("DOB 4/3/19", "date of birth"),
+    ("DOB 4.3.19", "date of birth"),
 ])
 @pytest.mark.rule("report-names-child")
 def test_para_39_text_naming_the_child_is_found(text: str, found: str) -> None:
@@ -79,10 +85,19 @@ def test_para_39_text_naming_the_child_is_found(text: str, found: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["Kofiya is another child.", "The Examplesons' neighbour", "born 14 March 2019",
+                                  "14/3/19", "4/3/2020", "March 14, 2019", "aged 4 3 19",
                                   "04/03/2018", "Child K attended nursery.", "K. was seen on 4 March 2020."])
 @pytest.mark.rule("report-names-child")
 def test_para_39_other_words_and_dates_are_not_the_child(text: str) -> None:
     assert naming_problems([(("text",), text)], [CHILD], justification=None) == []
+
+
+@pytest.mark.rule("report-names-child")
+def test_para_39_a_name_written_without_its_accent_is_still_the_childs_name() -> None:
+    zoe = Identity(first_name="Zoë", last_name="O'Example", date_of_birth=None)
+    found = naming_problems([(("a",), "zoe was seen"), (("b",), "the O'EXAMPLE home"), (("c",), "Zoey")], [zoe],
+                            justification=None)
+    assert [p.field for p in found] == [("a",), ("b",)]
 
 
 def test_para_39_a_recorded_justification_lets_naming_through() -> None:
