@@ -118,6 +118,7 @@ class EventType(str, Enum):
     REVIEW_DECIDED = "review.decided"
     REVIEW_LEARNING_SHARED = "review.learning_shared"
     WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
+    CONNECTOR_FAILED = "connector.failed"  # not a statutory step: a request could not reach the organisation's system
 
 
 class RapidReviewStatus(str, Enum):

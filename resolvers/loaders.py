@@ -136,5 +136,6 @@ def build(
         family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
         proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
         webhook_attempts=DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),
+        connector_attempts=DataLoader(many_by(models.ConnectorAttempt, "call_id", models.ConnectorAttempt.attempted_at)),
         identity_reads=IdentityReads(sessions, principal),
     )

@@ -48,6 +48,7 @@ class Loaders:
     family_of_case: DataLoader[str, list[models.FamilyCommunication]]
     proceedings_of_case: DataLoader[str, list[models.ParallelProceeding]]
     webhook_attempts: DataLoader[str, list[models.WebhookAttempt]]
+    connector_attempts: DataLoader[str, list[models.ConnectorAttempt]]
     identity_reads: IdentityReads
 
 

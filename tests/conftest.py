@@ -32,7 +32,7 @@ from hub.store import transaction
 POSTGRES_URL = os.environ.get(
     "CSPR_HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test"
 )
-CASE_TABLES = ("case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_contribution", "information_addressee",
+CASE_TABLES = ("connector_receipt", "connector_attempt", "connector_call", "connector", "case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_contribution", "information_addressee",
                "panel_response", "information_request", "rapid_review", "family_communication",
                "parallel_proceeding", "idempotency_record", "case_event", "routed_message", "notification",
                "referral", "child", "case_partnership", '"case"')
