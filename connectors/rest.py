@@ -70,7 +70,7 @@ class RestConnector:
             headers={"content-type": INFORMATION_REQUEST, "accept": "application/json",
                      "idempotency-key": claimed.call.id})
         outcome = judged(response, started, datetime.now(UTC))
-        if not outcome.ok or response.status_code == 409:
+        if not outcome.ok:
             return outcome
         reference = _reference(response)
         if isinstance(reference, Malformed):
