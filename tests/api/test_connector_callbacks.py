@@ -10,7 +10,7 @@ import pytest
 
 from app.main import Hub
 from hub.clock import FixedClock
-from tests.api.test_connectors import Loop, add_council, add_fhir, loop, panel_asks  # noqa: F401  (the fixture)
+from tests.api.test_connectors import Loop, add_council, add_fhir, loop_fixture, panel_asks  # noqa: F401  (the fixture)
 from tests.api.test_notification import CAMDEN
 from tests.api.test_rapid_review import ANSWER, icb
 from tests.conftest import Api
@@ -51,7 +51,7 @@ async def test_a_notification_carrying_the_completed_task_is_taken_without_a_pol
 ) -> None:
     health = await icb(api)
     ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
-    _, request_id = await panel_asks(api, health)
+    await panel_asks(api, health)
     await loop.worker.run_once()
     callback = f"{loop.hub_url}/connectors/{ics.id}/callback"
     task = loop.fhir.complete(loop.fhir.only_task()["id"], "No contact with the family.")
@@ -68,7 +68,6 @@ async def test_a_callback_is_refused_clearly_and_never_with_a_500(api: Api, hub:
     _, request_id = await panel_asks(api, CAMDEN, health)
     await loop.worker.run_once()
     url = f"{loop.hub_url}/connectors/{council.id}/callback"
-    body = loop.council.only_request()
 
     def signed(payload: bytes, message_id: str = "msg_1") -> dict[str, str]:
         from standardwebhooks.webhooks import Webhook

@@ -18,8 +18,8 @@ from app.main import Hub
 from connectors.framework import ConnectorWorker
 from hub.clock import FixedClock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind
-from tests.api.test_connectors import CALLS, Loop, add, add_council, add_fhir, loop, panel_asks  # noqa: F401
 from tests.api.test_case_record import REQUEST
+from tests.api.test_connectors import CALLS, Loop, add, add_council, add_fhir, loop_fixture, panel_asks  # noqa: F401
 from tests.api.test_notification import CAMDEN, MET
 from tests.api.test_rapid_review import ANSWER, INBOX, icb
 from tests.conftest import Api, free_port

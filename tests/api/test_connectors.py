@@ -71,8 +71,8 @@ class Loop:
     worker: ConnectorWorker
 
 
-@pytest.fixture
-async def loop(hub: Hub) -> AsyncIterator[Loop]:
+@pytest.fixture(name="loop")
+async def loop_fixture(hub: Hub) -> AsyncIterator[Loop]:
     council, fhir = CouncilSystem(), FhirServer()
     async with serving(create_app(hub=hub)) as hub_url, serving(council.app()) as council_url, \
             serving(fhir.app()) as fhir_url:
