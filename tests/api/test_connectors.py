@@ -8,12 +8,16 @@ is back with the Panel.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from app.main import Hub, create_app
 from connectors.framework import ConnectorWorker
@@ -168,3 +172,45 @@ async def test_the_panel_asks_both_agency_systems_answer_in_their_own_formats_an
     assert listed["data"]["connectors"] == [{"id": council.id, "kind": "REST", "baseUrl": loop.council_url,
                                              "authMethod": "OAUTH2_CLIENT_CREDENTIALS", "active": True,
                                              "consecutiveFailures": 0}]
+
+
+async def test_connector_secrets_appear_in_no_log_graphql_response_attempt_or_audit_entry(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    health = await icb(api)
+    wrong = CouncilSystem(client_id=loop.council.client_id, client_secret="wrong-invented-secret-" + "9" * 8)
+    council = await add_council(hub, wrong, loop.council_url, CAMDEN)  # the council's IdP will refuse it
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    await panel_asks(api, CAMDEN, health)
+    await loop.worker.run_once()
+    await loop.fhir.notify(f"{loop.hub_url}/connectors/{ics.id}/callback", ics.secrets.callback_token,
+                           loop.fhir.complete(loop.fhir.only_task()["id"], "Seen twice."))
+    shown = [await api(CONNECTORS, as_=who) for who in ((CAMDEN, "la"), (health, "health"))]
+    shown += [await api(CALLS, {"c": c.id}, as_=who) for c, who in ((council, (CAMDEN, "la")), (ics, (health, "health")))]
+    refused = shown[2]["data"]["connectorCalls"]["nodes"][0]["attempts"][0]
+    assert (refused["statusCode"], refused["error"]) == (None, "token refused: invalid_client")
+    async with hub.sessions() as session:
+        stored = [str(row) for table in ("audit_entry", "connector_attempt", "routed_message", "case_event")
+                  for row in (await session.execute(text(f"SELECT * FROM {table}"))).all()]
+    assert any("connector:" + ics.id in row for row in stored)  # the answer is audited as the ICB, through its connector
+    secrets = [wrong.client_secret, loop.fhir.token, *(s for c in (council, ics)
+                                                       for s in (c.secrets.callback_secret, c.secrets.callback_token))]
+    for secret in secrets:
+        assert secret not in caplog.text
+        assert all(secret not in json.dumps(body) for body in shown)
+        assert all(secret not in row for row in stored)
+    assert "client_secret" not in caplog.text
+
+
+async def test_the_in_process_worker_pushes_a_request_within_two_seconds(api: Api, hub: Hub, loop: Loop) -> None:
+    from app.worker import running
+
+    await add_council(hub, loop.council, loop.council_url, CAMDEN)
+    async with running(hub):
+        await panel_asks(api, CAMDEN)
+        for _ in range(40):
+            if loop.council.received:
+                break
+            await asyncio.sleep(0.05)
+    assert len(loop.council.received) == 1
