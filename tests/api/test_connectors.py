@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from app.main import Hub, create_app
 from connectors.framework import ConnectorWorker
+from connectors.rest import RestConnector
 from hub import connector
 from hub.clock import FixedClock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets
@@ -214,3 +215,29 @@ async def test_the_in_process_worker_pushes_a_request_within_two_seconds(api: Ap
                 break
             await asyncio.sleep(0.05)
     assert len(loop.council.received) == 1
+
+
+async def test_the_rest_adapter_sends_a_routed_message_and_fetches_a_case_summary(hub: Hub, loop: Loop) -> None:
+    from connectors.framework import RoutedMessageOut, Target, build
+
+    loop.council.summaries["CSPR-2026-000001"] = "Open to children's social care since March (invented)."
+    target = Target("c1", ConnectorConfig(kind=ConnectorKind.REST, base_url=loop.council_url,
+                                          auth=AuthMethod.OAUTH2_CLIENT_CREDENTIALS,
+                                          token_url=f"{loop.council_url}/oauth/token", client_id=loop.council.client_id),
+                    ConnectorSecrets.new(client_secret=loop.council.client_secret))
+    adapter, client = build(target)
+    try:
+        assert isinstance(adapter, RestConnector)
+        sent = await adapter.send_routed_message(RoutedMessageOut(
+            id="m1", event_type="panel.responded", case_reference="CSPR-2026-000001", basis="WT2018 ch4 para 25",
+            due_on=None))
+        found = await adapter.fetch_case_summary("CSPR-2026-000001")
+        missing = await adapter.fetch_case_summary("CSPR-2026-999999")
+    finally:
+        await client.aclose()
+    assert (sent.ok, sent.status_code) == (True, 204)
+    assert loop.council.messages == [("application/vnd.cspr-hub.routed-message.v1+json", {
+        "id": "m1", "type": "panel.responded", "caseReference": "CSPR-2026-000001", "basis": "WT2018 ch4 para 25",
+        "dueOn": None})]
+    assert found is not None and found.summary.startswith("Open to children's social care")
+    assert missing is None and loop.council.token_requests == 1

@@ -40,6 +40,7 @@ class CouncilSystem:
     received: dict[str, dict[str, Any]] = field(default_factory=dict)  # by Idempotency-Key: each request once
     pushes: list[dict[str, str]] = field(default_factory=list)  # headers of every push, duplicates too
     summaries: dict[str, str] = field(default_factory=dict)
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (media type, body)
 
     def app(self) -> Starlette:
         return Starlette(routes=[
@@ -47,6 +48,7 @@ class CouncilSystem:
             Route("/", self.root, methods=["GET"]),
             Route("/information-requests", self.information_request, methods=["POST"]),
             Route("/case-summaries/{reference}", self.case_summary, methods=["GET"]),
+            Route("/messages", self.message, methods=["POST"]),
         ])
 
     async def token(self, request: Request) -> JSONResponse:
@@ -94,6 +96,12 @@ class CouncilSystem:
             return JSONResponse({"error": "not found"}, status_code=404)
         return JSONResponse({"caseReference": reference, "summary": self.summaries[reference]},
                             media_type="application/vnd.cspr-hub.case-summary.v1+json")
+
+    async def message(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        self.messages.append((request.headers["content-type"], json.loads(await request.body())))
+        return Response(status_code=204)
 
     def only_request(self) -> dict[str, Any]:
         (body,) = self.received.values()
