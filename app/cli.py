@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from app.connectors_cli import connectors_cli
 from app.settings import Settings, SettingsError
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Child safeguarding practice review hub.")
@@ -22,6 +23,7 @@ cli.add_typer(clients_cli, name="clients")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(schema_cli, name="schema")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(connectors_cli, name="connectors")
 
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
 

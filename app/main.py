@@ -16,14 +16,16 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 import migrations
+from app.callbacks import ConnectorCallbacks
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
 from auth.bearer import BearerGate
 from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
+from connectors.secrets import Sealer, SealError
 from hub import reference_data
 from hub.clock import Clock, SystemClock
 from hub.events import EVENTS_CHANNEL, Feed
@@ -66,6 +68,13 @@ class Hub:
             if self.settings.dev_issuer:
                 await keys.active_key(session, now=self.clock.now())
         self.ready = True
+
+    def sealer(self) -> Sealer:
+        """What seals and opens connector secrets (CSPR_HUB_SECRET_KEY); SealError when there is no key."""
+        try:
+            return Sealer(self.settings.sealing_keys())
+        except SettingsError as exc:
+            raise SealError(str(exc)) from exc
 
     def listening(self) -> contextlib.AbstractAsyncContextManager[bool]:
         """Hear case events committed by other processes (PostgreSQL LISTEN); in-process on SQLite."""
@@ -140,6 +149,9 @@ def create_app(
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock).handle,
                   methods=["POST"]),
             Route("/graphql", GraphQLOverHTTP(gated, path="/graphql"), methods=["GET", "POST"]),
+            Route("/connectors/{connector_id}/callback", ConnectorCallbacks(
+                sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer,
+                max_body=hub.settings.max_body_bytes).handle, methods=["POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,

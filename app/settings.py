@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from auth.issuers import SettingsProblem, TrustedIssuer
 from auth.issuers import parse as parse_issuers
+from connectors.secrets import SealError, check_key, development_key
 from hub.policy import Policy, RapidReviewClock
 from hub.store import DEFAULT_URL, normalise_url
 
@@ -62,6 +63,16 @@ def _choice(env: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
         raise SettingsError(f"{name} must be one of {[k.value for k in kind]}, not {raw!r}") from exc
 
 
+def _secret_keys(raw: str | None) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in (raw or "").split(",") if k.strip())
+    for key in keys:
+        try:
+            check_key(key)
+        except SealError as exc:
+            raise SettingsError(f"CSPR_HUB_SECRET_KEY: {exc}") from exc
+    return keys
+
+
 def _issuers(raw: str | None) -> tuple[TrustedIssuer, ...]:
     try:
         return parse_issuers(raw)
@@ -83,11 +94,15 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
     trusted_documents: str | None = None  # path of the JSON file of registered GraphQL documents
+    environment: Environment = Environment.DEVELOPMENT
+    secret_keys: tuple[str, ...] = ()  # CSPR_HUB_SECRET_KEY: Fernet keys sealing connector secrets, first seals
+    public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        development = _choice(env, "CSPR_HUB_ENV", Environment, Environment.DEVELOPMENT) is Environment.DEVELOPMENT
+        environment = _choice(env, "CSPR_HUB_ENV", Environment, Environment.DEVELOPMENT)
+        development = environment is Environment.DEVELOPMENT
         return cls(
             database_url=normalise_url(env.get("CSPR_HUB_DATABASE_URL") or DEFAULT_URL),
             issuer=env.get("CSPR_HUB_ISSUER") or cls.issuer,
@@ -100,11 +115,28 @@ class Settings:
             delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
             trusted_issuers=_issuers(env.get("CSPR_HUB_TRUSTED_ISSUERS")),
             trusted_documents=env.get("CSPR_HUB_TRUSTED_DOCUMENTS") or None,
+            environment=environment,
+            secret_keys=_secret_keys(env.get("CSPR_HUB_SECRET_KEY")),
+            public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),
                 webhook_allow_private=_flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False)),
         )
+
+    def sealing_keys(self) -> tuple[str, ...]:
+        """The keys that seal connector secrets: required in production, derived in development."""
+        if self.secret_keys:
+            return self.secret_keys
+        if self.environment is Environment.PRODUCTION:
+            raise SettingsError("CSPR_HUB_SECRET_KEY is required in production to seal connector secrets "
+                                "(make one with `cspr-hub connectors new-key`)")
+        return (development_key(self.database_url),)
+
+    @property
+    def hub_url(self) -> str:
+        """Where agency systems reach the hub: CSPR_HUB_PUBLIC_URL, else the issuer."""
+        return self.public_url or self.issuer.rstrip("/")
 
     def with_database(self, url: str | None) -> Settings:
         return self if not url else replace(self, database_url=normalise_url(url))

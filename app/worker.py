@@ -11,6 +11,8 @@ from datetime import timedelta
 import httpx2
 
 from app.main import Hub
+from connectors.framework import ConnectorWorker
+from connectors.secrets import SealError
 from connectors.webhooks import Sender, Worker
 from hub import reminders
 from hub.events import NOTIFY_CHANNEL
@@ -26,15 +28,36 @@ def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
                   lease=timedelta(seconds=hub.settings.delivery_lease_seconds))
 
 
+def build_connectors(hub: Hub, transport: httpx2.AsyncBaseTransport | None = None) -> ConnectorWorker | None:
+    """The connector loop; without a secret key (production without CSPR_HUB_SECRET_KEY) there is none."""
+    try:
+        sealer = hub.sealer()
+    except SealError as exc:
+        logger.error("connectors are not called: %s", exc)
+        return None
+    poll = 1.0 if hub.engine.dialect.name == "sqlite" else 2.0
+    return ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=sealer, hub_url=hub.settings.hub_url,
+                           transport=transport, poll_seconds=poll,
+                           lease=timedelta(seconds=hub.settings.delivery_lease_seconds))
+
+
 async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
     async with httpx2.AsyncClient(transport=transport) as client:
         worker = build(hub, client)
-        hub.feed.outbox_listeners.add(worker.wake.set)  # SQLite: woken in-process on commit
+        calls = build_connectors(hub, transport)
+        wakes = [worker.wake.set, *([calls.wake.set] if calls else [])]
+
+        def wake_all(_payload: str = "") -> None:
+            for wake in wakes:
+                wake()
+
+        hub.feed.outbox_listeners.add(wake_all)  # SQLite: woken in-process on commit
         try:
-            async with listening(hub.engine, NOTIFY_CHANNEL, lambda _payload: worker.wake.set()):
-                await asyncio.gather(worker.run(stop), remind(hub, stop, wake=worker.wake))
+            async with listening(hub.engine, NOTIFY_CHANNEL, wake_all):
+                loops = [worker.run(stop), remind(hub, stop, wake=worker.wake), *([calls.run(stop)] if calls else [])]
+                await asyncio.gather(*loops)
         finally:
-            hub.feed.outbox_listeners.discard(worker.wake.set)
+            hub.feed.outbox_listeners.discard(wake_all)
 
 
 async def remind(hub: Hub, stop: asyncio.Event, *, wake: asyncio.Event, every_seconds: float = 60.0) -> None:

@@ -1,4 +1,4 @@
-"""Everything that leaves the process over HTTP: webhook delivery now; agency systems later.
+"""Everything that leaves the process over HTTP: webhook delivery and connectors to agency systems.
 
-Calls leave only from the delivery worker, never inside a request.
+Calls leave only from the outbox worker, never inside a request.
 """

@@ -145,3 +145,20 @@ class Worker:
             await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for waiting in waits:
                 waiting.cancel()
+
+
+TOLERANCE = timedelta(minutes=5)
+
+
+def verify(secret: str, *, message_id: str | None, timestamp: str | None, signatures: str | None, body: bytes,
+           now: datetime, tolerance: timedelta = TOLERANCE) -> bool:
+    """A Standard Webhooks signature over ``id.timestamp.body``, made within the tolerance of now."""
+    if not message_id or not timestamp or not signatures or not timestamp.isdigit():
+        return False
+    if abs(now.timestamp() - int(timestamp)) > tolerance.total_seconds():
+        return False
+    try:
+        expected = sign(secret, message_id, int(timestamp), body.decode())
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return any(hmac.compare_digest(expected, given) for given in signatures.split(" ") if given.startswith("v1,"))

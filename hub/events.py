@@ -24,6 +24,7 @@ from sqlmodel import col
 from hub.models import (
     Case,
     CaseEvent,
+    ConnectorCall,
     Organisation,
     RoutedMessage,
     WebhookAttempt,
@@ -211,7 +212,7 @@ class Feed:
 
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[str]] = set()
-        self.outbox_listeners: set[Callable[[], None]] = set()  # in-process wake-ups for the delivery worker
+        self.outbox_listeners: set[Callable[[], None]] = set()  # in-process wake-ups for the outbox workers
 
     def publish(self, event_id: str) -> None:
         for queue in list(self._queues):
@@ -233,7 +234,7 @@ class Feed:
         event.listen(session_class, "after_rollback", self._after_rollback)
 
     def _after_flush(self, session: Session, _context: Any) -> None:
-        if any(isinstance(o, WebhookDelivery) for o in session.new):
+        if any(isinstance(o, WebhookDelivery | ConnectorCall) for o in session.new):
             session.info["outbox"] = True
         ids = [o.id for o in session.new if isinstance(o, CaseEvent)]
         if not ids:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import events, organisations, routing
+from hub import connector_outbox, events, organisations, routing
 from hub.case import MAX_SUMMARY, check_text, find_visible, partnership_ids
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, Refused, refuse_if
@@ -97,6 +97,7 @@ async def open_request(
     events.record(session, case_id=case.id, event=EventType.INFORMATION_REQUESTED, actor_id=requester_id, at=at,
                   data={"informationRequestId": request.id, "dueOn": ask.due_on.isoformat(),
                         **({"reviewerId": reviewer_id} if reviewer_id else {"addressed": [o.code for o in named]})})
+    await connector_outbox.push_request(session, request=request, named=[] if reviewer_id else named, at=at)
     return request
 
 

@@ -55,6 +55,8 @@ def cite(paragraph: str) -> str:
 
 def all_rules() -> list[Rule]:
     import hub.audit
+    import hub.connector
+    import hub.connector_outbox
     import hub.deadlines
     import hub.notification
     import hub.practice_review

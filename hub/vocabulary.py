@@ -119,6 +119,7 @@ class EventType(str, Enum):
     REVIEW_LEARNING_SHARED = "review.learning_shared"
     THEMATIC_REVIEW_INCLUDED = "thematic_review.case_included"  # para 28: not in CONTRACT's fixed list
     WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
+    CONNECTOR_FAILED = "connector.failed"  # not a statutory step: a request could not reach the organisation's system
 
 
 class RapidReviewStatus(str, Enum):

@@ -170,5 +170,6 @@ def build(
         thematic_reviews_of_case=DataLoader(thematic_of_case),
         cases_of_thematic_review=DataLoader(cases_of_thematic),
         review_notices=DataLoader(review_notices),
+        connector_attempts=DataLoader(many_by(models.ConnectorAttempt, "call_id", models.ConnectorAttempt.attempted_at)),
         identity_reads=IdentityReads(sessions, principal),
     )

@@ -17,6 +17,15 @@ from hub.visibility import visible_cases
 from resolvers import deadline as deadline_resolvers
 from resolvers import practice_review as review_resolvers
 from resolvers.audit import CASE_ACCESS_LOG_DESCRIPTION, LEAD, case_access_log
+from resolvers.connector import (
+    ATTEMPTS_DESCRIPTION,
+    CALLS_DESCRIPTION,
+    CONNECTORS_DESCRIPTION,
+    OWNERS,
+    connector_attempts,
+    connector_calls,
+    connectors,
+)
 from resolvers.information_request import INFORMATION_REQUESTS_DESCRIPTION, information_requests
 from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
@@ -37,6 +46,7 @@ from schema.common import (
     page_size,
     parse_id,
 )
+from schema.connector import Connector, ConnectorAttempt, ConnectorCall
 from schema.context import HubInfo
 from schema.deadline import Deadline
 from schema.enums import OrganisationKind
@@ -181,6 +191,12 @@ class Query:
         resolver=webhook_subscriptions, description=SUBSCRIPTIONS_DESCRIPTION, extensions=roles(*ANY_ROLE))
     webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(
         resolver=webhook_deliveries, description=DELIVERIES_DESCRIPTION, extensions=roles(*ANY_ROLE))
+    connectors: list[Connector] = strawberry.field(
+        resolver=connectors, description=CONNECTORS_DESCRIPTION, extensions=roles(*OWNERS))
+    connector_calls: Connection[ConnectorCall] = strawberry.field(
+        resolver=connector_calls, description=CALLS_DESCRIPTION, extensions=roles(*OWNERS))
+    connector_attempts: Connection[ConnectorAttempt] = strawberry.field(
+        resolver=connector_attempts, description=ATTEMPTS_DESCRIPTION, extensions=roles(*OWNERS))
     deadlines: Connection[Deadline] = strawberry.field(
         resolver=deadline_resolvers.deadlines, description=deadline_resolvers.DESCRIPTION,
         extensions=roles(*ANY_ROLE))

@@ -59,6 +59,7 @@ class Loaders:
     thematic_reviews_of_case: DataLoader[str, list[models.ThematicReview]]
     cases_of_thematic_review: DataLoader[str, list[str]]
     review_notices: DataLoader[str, frozenset[str]]
+    connector_attempts: DataLoader[str, list[models.ConnectorAttempt]]
     identity_reads: IdentityReads
 
 

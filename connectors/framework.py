@@ -1,0 +1,270 @@
+"""The connector framework: one Protocol per capability, a registry of kinds, and the worker that makes calls.
+
+Calls leave only from the worker, never inside a request: it leases due calls from the outbox
+(``hub.connector_outbox.claim``), builds each organisation's adapter from its typed configuration
+and its secrets (opened here, kept in memory only), makes the call with a timeout, and records
+the attempt (``complete``). Backoff, ``Retry-After`` and the circuit breaker are decided in the
+core on the rows, so that any number of worker processes share them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx2
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from connectors.secrets import Sealer, SealError
+from connectors.webhooks import retry_after
+from hub import connector_outbox
+from hub.clock import Clock
+from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, take_answer
+from hub.connector_outbox import CallStatus, Claimed, Outcome
+from hub.errors import Refused
+from hub.models import Connector
+from hub.store import transaction
+
+logger = logging.getLogger("cspr_hub.connectors")
+MAX_ERROR = 300
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What an agency's system holds about a case, in its own words (``application/vnd.cspr-hub.case-summary.v1+json``)."""
+
+    case_reference: str
+    summary: str
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutedMessageOut:
+    """A routed message as an agency's system receives it: identifiers and the duty, never a child's details."""
+
+    id: str
+    event_type: str
+    case_reference: str | None
+    basis: str
+    due_on: str | None
+
+
+class ReceivesInformationRequests(Protocol):
+    """Takes a further-information request into the agency's system (paras 24, 35)."""
+
+    async def send_information_request(self, claimed: Claimed, *, callback_url: str) -> Outcome: ...
+
+
+class ReturnsAnswers(Protocol):
+    """Is asked, now and then, whether the answer is ready (FHIR: the Task's status and output)."""
+
+    async def fetch_answer(self, claimed: Claimed) -> Outcome: ...
+
+
+class ReceivesRoutedMessages(Protocol):
+    """Takes a routed message (an event the guidance says the organisation must be told of)."""
+
+    async def send_routed_message(self, message: RoutedMessageOut) -> Outcome: ...
+
+
+class SummarisesCases(Protocol):
+    """Gives the agency's summary of a case, by the hub's case reference."""
+
+    async def fetch_case_summary(self, case_reference: str) -> CaseSummary | None: ...
+
+
+class Adapter(ReceivesInformationRequests, ReturnsAnswers, Protocol):
+    """What every kind of connector does; ``check`` is ``cspr-hub connectors test``."""
+
+    async def check(self) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """An organisation's system as an adapter sees it: configuration and opened secrets."""
+
+    connector_id: str
+    config: ConnectorConfig
+    secrets: ConnectorSecrets
+
+
+class AgencyClient:
+    """HTTP to one agency's system, authenticated as its configuration says; timeouts on every call.
+
+    OAuth2 client credentials use authlib's ``AsyncOAuth2Client``, which is an ``httpx2.AsyncClient``
+    (authlib's httpx integration speaks httpx2): it fetches a token from the agency's identity
+    provider, and a new one when it expires or the agency answers 401.
+    """
+
+    def __init__(self, target: Target, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+        config, secrets = target.config, target.secrets
+        self.timeout = httpx2.Timeout(config.timeout_seconds)
+        self.oauth: AsyncOAuth2Client | None = None
+        headers = {"user-agent": "cspr-hub-connectors/1"}
+        if config.auth is AuthMethod.OAUTH2_CLIENT_CREDENTIALS:
+            self.oauth = AsyncOAuth2Client(
+                client_id=config.client_id, client_secret=secrets.client_secret, scope=config.scope,
+                token_endpoint=config.token_url, grant_type="client_credentials",
+                token_endpoint_auth_method="client_secret_basic", transport=transport, timeout=self.timeout,
+                headers=headers)
+            self.http: httpx2.AsyncClient = self.oauth
+        else:
+            if config.auth is AuthMethod.BEARER:
+                headers["authorization"] = f"Bearer {secrets.bearer_token}"
+            self.http = httpx2.AsyncClient(transport=transport, timeout=self.timeout, headers=headers)
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
+        if self.oauth is not None and not self.oauth.token:
+            await self.oauth.fetch_token()
+        response = await self.http.request(method, url, follow_redirects=False, **kwargs)
+        if response.status_code == 401 and self.oauth is not None:
+            self.oauth.token = None  # the agency no longer takes it: a new one next time
+        return response
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def failed(started: float, error: str, *, status_code: int | None = None, permanent: bool = False) -> Outcome:
+    return Outcome(False, status_code, ms_since(started), error[:MAX_ERROR], permanent=permanent)
+
+
+def judged(response: httpx2.Response, started: float, now: datetime, **found: Any) -> Outcome:
+    """2xx (and 409, 'already received') succeed; 401, 408, 429 and 5xx are retried; other 4xx are not."""
+    code = response.status_code
+    if 200 <= code < 300 or code == 409:
+        return Outcome(True, code, ms_since(started), **found)
+    retryable = code >= 500 or code in (401, 408, 429)
+    return Outcome(False, code, ms_since(started), f"HTTP {code}", retry_after=retry_after(
+        response.headers.get("retry-after"), now), permanent=not retryable)
+
+
+def ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+Factory = Callable[[Target, AgencyClient], Adapter]
+REGISTRY: dict[ConnectorKind, Factory] = {}
+
+
+def register(kind: ConnectorKind) -> Callable[[Factory], Factory]:
+    def add(factory: Factory) -> Factory:
+        REGISTRY[kind] = factory
+        return factory
+    return add
+
+
+def target_of(connector: Connector, sealer: Sealer) -> Target:
+    secrets = ConnectorSecrets.from_json(sealer.open(connector.sealed_secrets))
+    return Target(connector.id, ConnectorConfig.from_json(connector.config), secrets)
+
+
+def build(target: Target, *, transport: httpx2.AsyncBaseTransport | None = None) -> tuple[Adapter, AgencyClient]:
+    import connectors.fhir
+    import connectors.rest  # noqa: F401  (each registers its kind)
+
+    client = AgencyClient(target, transport=transport)
+    return REGISTRY[target.config.kind](target, client), client
+
+
+async def guarded(call: Callable[[], Any], *, timeout: float) -> Outcome:
+    """Run one adapter call; the agency's faults (down, slow, refusing our token) become a failed Outcome."""
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(timeout * 2):  # httpx2's timeouts are per phase; a trickling peer is cut here
+            outcome: Outcome = await call()
+            return outcome
+    except (TimeoutError, httpx2.TimeoutException) as exc:
+        return failed(started, type(exc).__name__ if isinstance(exc, httpx2.TimeoutException) else "Timeout")
+    except httpx2.HTTPError as exc:
+        return failed(started, type(exc).__name__)
+    except OAuthError as exc:  # the agency's identity provider refused the client: its message, never our secret
+        return failed(started, f"token refused: {exc.error}")
+
+
+class ConnectorWorker:
+    """Claims due connector calls, makes them, records each attempt; loops until stopped."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, sealer: Sealer, hub_url: str,
+                 transport: httpx2.AsyncBaseTransport | None = None, batch: int = 20, poll_seconds: float = 1.0,
+                 lease: Any = connector_outbox.LEASE) -> None:
+        self.sessions, self.clock, self.sealer, self.hub_url = sessions, clock, sealer, hub_url.rstrip("/")
+        self.transport, self.batch, self.poll_seconds, self.lease = transport, batch, poll_seconds, lease
+        self.wake = asyncio.Event()
+        self._adapters: dict[str, tuple[str, Adapter, AgencyClient]] = {}  # by connector, with its sealed secrets
+
+    def _adapter(self, connector: Connector) -> Adapter:
+        cached = self._adapters.get(connector.id)
+        fingerprint = connector.sealed_secrets + repr(sorted(connector.config.items()))
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        adapter, client = build(target_of(connector, self.sealer), transport=self.transport)
+        self._adapters[connector.id] = (fingerprint, adapter, client)
+        return adapter
+
+    def callback_url(self, connector_id: str) -> str:
+        return f"{self.hub_url}/connectors/{connector_id}/callback"
+
+    async def _make(self, claimed: Claimed) -> Outcome:
+        try:
+            adapter = self._adapter(claimed.connector)
+        except SealError as exc:
+            return failed(time.monotonic(), f"secrets: {exc}")
+        timeout = float(claimed.connector.config.get("timeout_seconds", 10.0))
+        if claimed.call.status == CallStatus.SENT.value:
+            return await guarded(lambda: adapter.fetch_answer(claimed), timeout=timeout)
+        url = self.callback_url(claimed.connector.id)
+        return await guarded(lambda: adapter.send_information_request(claimed, callback_url=url), timeout=timeout)
+
+    async def run_once(self) -> int:
+        async with transaction(self.sessions) as session:
+            claimed = await connector_outbox.claim(session, now=self.clock.now(), limit=self.batch, lease=self.lease)
+        outcomes = await asyncio.gather(*(self._make(c) for c in claimed))
+        for item, outcome in zip(claimed, outcomes, strict=True):
+            async with transaction(self.sessions) as session:
+                await self._record(session, item, outcome)
+        return len(claimed)
+
+    async def _record(self, session: AsyncSession, claimed: Claimed, outcome: Outcome) -> None:
+        operation = "poll" if claimed.call.status == CallStatus.SENT.value else "push"
+        if outcome.answer is not None and outcome.answer_id is not None:
+            connector = await session.get(Connector, claimed.connector.id)
+            assert connector is not None
+            try:
+                await take_answer(session, clock=self.clock, connector=connector, request_id=claimed.request.id,
+                                  text=outcome.answer, external_id=outcome.answer_id)
+            except Refused as refused:  # checked before anything changed: only the attempt is recorded
+                codes = ", ".join(p.code for p in refused.problems)
+                outcome = replace(outcome, ok=False, answer=None, error=f"the answer was refused: {codes}")
+        await connector_outbox.complete(session, call_id=claimed.call.id, outcome=outcome, now=self.clock.now(),
+                                        operation=operation)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    done = await self.run_once()
+                except Exception:
+                    logger.exception("connector round failed; retrying after the poll interval")
+                    done = 0
+                if done:
+                    continue
+                self.wake.clear()
+                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+                await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                for waiting in waits:
+                    waiting.cancel()
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        for _, _, client in self._adapters.values():
+            await client.aclose()
+        self._adapters.clear()

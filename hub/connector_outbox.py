@@ -1,0 +1,244 @@
+"""The connectors' outbox: calls to agency systems, written with the change, made afterwards by the worker.
+
+When the Panel (or a partner) asks for further information, each organisation asked that has an
+active connector gets one ``ConnectorCall`` row in the same transaction as the request (paras 24,
+35). The worker leases due calls (``claim``), makes them from ``connectors/`` and records every
+attempt (``complete``): retried with backoff, honouring ``Retry-After``, and held back while the
+organisation's circuit breaker is open. A call that cannot be made is failed visibly: a row with
+its attempts, and a ``connector.failed`` message in the organisation's inbox, which still holds
+the request itself, answerable through GraphQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from hub.models import (
+    Case,
+    Connector,
+    ConnectorAttempt,
+    ConnectorCall,
+    InformationAddressee,
+    InformationRequest,
+    Organisation,
+    RoutedMessage,
+)
+from hub.statute import rule
+from hub.vocabulary import EventType, InformationRequestStatus
+
+NOTIFY_CHANNEL = "cspr_hub_outbox"  # the webhook outbox's channel: one wake-up for both loops
+LEASE = timedelta(seconds=60)
+# immediately, 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h; then the call has failed
+SCHEDULE = (timedelta(0), timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+            timedelta(hours=2), timedelta(hours=6), timedelta(hours=12), timedelta(hours=24))
+BREAKER_THRESHOLD = 5  # failed calls in a row that open an organisation's circuit
+BREAKER_BASE = timedelta(seconds=30)
+BREAKER_MAX = timedelta(minutes=30)
+MAX_ERROR = 500
+
+
+class CallStatus(str, Enum):
+    PENDING = "PENDING"  # to be pushed
+    SENT = "SENT"  # the agency's system has it; its answer is awaited (by callback, or by polling)
+    ANSWERED = "ANSWERED"
+    FAILED = "FAILED"  # could not be pushed: the organisation answers through the hub instead
+    CLOSED = "CLOSED"  # the request was answered or closed otherwise, or the connector was removed
+
+
+class Operation(str, Enum):
+    INFORMATION_REQUEST = "information_request"
+
+
+@rule("connector-push", "paras 24, 35",
+      "each organisation asked for further information that has a connector gets the request pushed to its "
+      "own system, from the outbox, never inside the request; the others answer through the hub")
+async def push_request(session: AsyncSession, *, request: InformationRequest, named: Sequence[Organisation],
+                       at: datetime) -> list[ConnectorCall]:
+    """Add one call per organisation asked that has an active connector, in the caller's transaction."""
+    ids = [o.id for o in named]
+    if not ids:
+        return []
+    connectors = (await session.execute(select(Connector).where(
+        col(Connector.organisation_id).in_(ids), col(Connector.active).is_(True)))).scalars().all()
+    calls = [ConnectorCall(connector_id=c.id, organisation_id=c.organisation_id, case_id=request.case_id,
+                           information_request_id=request.id, operation=Operation.INFORMATION_REQUEST.value,
+                           status=CallStatus.PENDING.value, next_attempt_at=at, created_at=at) for c in connectors]
+    session.add_all(calls)
+    if calls and session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # heard on commit
+    return calls
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A leased call with what an adapter needs to make it; no child's details."""
+
+    call: ConnectorCall
+    connector: Connector
+    request: InformationRequest
+    case: Case
+    requester: Organisation
+    owner: Organisation
+
+
+def _due(now: datetime) -> list[object]:
+    return [col(ConnectorCall.next_attempt_at) <= now,
+            or_(col(ConnectorCall.status) == CallStatus.PENDING.value,
+                (col(ConnectorCall.status) == CallStatus.SENT.value) & col(ConnectorCall.polls).is_(True)),
+            or_(col(ConnectorCall.lease_until).is_(None), col(ConnectorCall.lease_until) < now)]
+
+
+async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Claimed]:
+    """Lease due calls of connectors whose circuit is closed; another worker's rows are skipped."""
+    closed = select(col(Connector.id)).where(
+        col(Connector.active).is_(True),
+        or_(col(Connector.circuit_open_until).is_(None), col(Connector.circuit_open_until) <= now))
+    query = (select(ConnectorCall).where(*_due(now), col(ConnectorCall.connector_id).in_(closed))  # type: ignore[arg-type]
+             .order_by(col(ConnectorCall.next_attempt_at)).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for call in (await session.execute(query)).scalars().all():
+        taken = await session.execute(
+            update(ConnectorCall).where(col(ConnectorCall.id) == call.id, *_due(now))  # type: ignore[arg-type]
+            .values(lease_until=now + lease).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # SQLite has no SKIP LOCKED: the conditional update leases a row once
+        call.lease_until = now + lease
+        if await _overtaken(session, call, now):
+            continue
+        claimed.append(await _with_context(session, call))
+    return claimed
+
+
+async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) -> bool:
+    """A request answered or closed meanwhile (through GraphQL, say) is not pushed nor polled again."""
+    request = await session.get(InformationRequest, call.information_request_id)
+    mine = await session.get(InformationAddressee, (call.information_request_id, call.organisation_id))
+    if request is not None and request.status == InformationRequestStatus.OPEN.value and mine is not None \
+            and mine.answered_at is None:
+        return False
+    call.status, call.completed_at, call.lease_until = CallStatus.CLOSED.value, now, None
+    return True
+
+
+async def _with_context(session: AsyncSession, call: ConnectorCall) -> Claimed:
+    connector = await session.get(Connector, call.connector_id)
+    request = await session.get(InformationRequest, call.information_request_id)
+    case = await session.get(Case, call.case_id)
+    owner = await session.get(Organisation, call.organisation_id)
+    requester = await session.get(Organisation, request.requested_by_id) if request else None
+    assert connector and request and case and owner and requester
+    return Claimed(call, connector, request, case, requester, owner)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call to an agency system came to (made by an adapter in ``connectors/``)."""
+
+    ok: bool
+    status_code: int | None
+    duration_ms: int
+    error: str | None = None
+    retry_after: timedelta | None = None
+    permanent: bool = False  # e.g. a 400: the same call would fail the same way
+    external_ref: str | None = None  # the agency's id for what it received, e.g. Task/42
+    polls: bool = False  # the answer is to be fetched (FHIR Task) rather than called back
+    answer: str | None = None  # a poll found the answer
+    answer_id: str | None = None  # the agency's id for the answer: taken once
+    rejected: bool = False  # a poll found that the agency's system declined the request
+
+
+@rule("connector-retry", "CONTRACT: connectors",
+      "a failed call is retried on a backoff schedule (immediately, 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, "
+      "24 h), honouring Retry-After; other 4xx are not retried; every attempt is recorded")
+def next_attempt(attempts: int, now: datetime, *, retry_after: timedelta | None = None) -> datetime | None:
+    """When to try again after ``attempts`` failed tries; None when the schedule is spent."""
+    if attempts >= len(SCHEDULE):
+        return None
+    wait = SCHEDULE[attempts]
+    if retry_after is not None:
+        wait = max(wait, min(retry_after, SCHEDULE[-1]))
+    return now + wait
+
+
+@rule("connector-circuit-breaker", "CONTRACT: connectors",
+      "after 5 failed calls in a row an organisation's connector rests (30 s, doubling to 30 min) before it is "
+      "tried again; its calls wait, none is lost; one success closes the circuit")
+def trip(connector: Connector, *, ok: bool, now: datetime) -> None:
+    if ok:
+        connector.consecutive_failures, connector.circuit_open_until = 0, None
+        return
+    connector.consecutive_failures += 1
+    beyond = connector.consecutive_failures - BREAKER_THRESHOLD
+    if beyond >= 0:
+        connector.circuit_open_until = now + min(BREAKER_BASE * (2 ** min(beyond, 16)), BREAKER_MAX)
+
+
+async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now: datetime,
+                   operation: str) -> ConnectorCall:
+    """Record the attempt and move the call on; the caller takes a polled answer in the same transaction."""
+    call = await session.get(ConnectorCall, call_id)
+    connector = await session.get(Connector, call.connector_id) if call else None
+    assert call is not None and connector is not None
+    session.add(ConnectorAttempt(connector_id=connector.id, call_id=call.id, operation=operation, attempted_at=now,
+                                 status_code=outcome.status_code, duration_ms=outcome.duration_ms,
+                                 error=outcome.error[:MAX_ERROR] if outcome.error else None))
+    trip(connector, ok=outcome.ok, now=now)
+    call.lease_until = None
+    if call.status == CallStatus.SENT.value:
+        _polled(session, call, connector, outcome, now)
+    elif call.status != CallStatus.PENDING.value:
+        pass  # answered (a polled answer, taken just before) or closed meanwhile: only the attempt is recorded
+    elif outcome.ok:
+        call.status, call.sent_at, call.attempts = CallStatus.SENT.value, now, call.attempts + 1
+        call.external_ref, call.polls = outcome.external_ref, outcome.polls
+        call.next_attempt_at = now + _poll_interval(connector)
+    else:
+        call.attempts += 1
+        later = None if outcome.permanent else next_attempt(call.attempts, now, retry_after=outcome.retry_after)
+        if later is None:
+            fail(session, call, now, "the request could not be pushed to the organisation's system")
+        else:
+            call.next_attempt_at = later
+    await session.flush()
+    return call
+
+
+def _poll_interval(connector: Connector) -> timedelta:
+    return timedelta(seconds=int(connector.config.get("poll_seconds", 300)))
+
+
+def _polled(session: AsyncSession, call: ConnectorCall, connector: Connector, outcome: Outcome, now: datetime) -> None:
+    """A poll that found no answer: a declined Task stops polling; otherwise look again later."""
+    if outcome.rejected:
+        fail(session, call, now, "the organisation's system declined the request")
+        return
+    wait = _poll_interval(connector)
+    if not outcome.ok and outcome.retry_after is not None:
+        wait = max(wait, min(outcome.retry_after, SCHEDULE[-1]))
+    call.next_attempt_at = now + wait
+
+
+def fail(session: AsyncSession, call: ConnectorCall, now: datetime, reason: str) -> None:
+    """Stop trying and tell the organisation, in its inbox, that the request awaits its answer in the hub."""
+    call.status, call.completed_at = CallStatus.FAILED.value, now
+    session.add(RoutedMessage(
+        case_id=call.case_id, recipient_id=call.organisation_id, sender_id=None,
+        event_type=EventType.CONNECTOR_FAILED.value, basis="CONTRACT: connectors (" + reason + ")",
+        subject_id=call.information_request_id, due_on=None, created_at=now))
+
+
+async def record_test(session: AsyncSession, *, connector_id: str, outcome: Outcome, now: datetime) -> None:
+    """An operator's ``cspr-hub connectors test``: an attempt like any other, with no call behind it."""
+    session.add(ConnectorAttempt(connector_id=connector_id, call_id=None, operation="test", attempted_at=now,
+                                 status_code=outcome.status_code, duration_ms=outcome.duration_ms,
+                                 error=outcome.error[:MAX_ERROR] if outcome.error else None))
+    await session.flush()

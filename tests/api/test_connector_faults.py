@@ -1,0 +1,221 @@
+"""Agency systems misbehave: down, slow, 429, 500, malformed JSON, the wrong FHIR resource.
+
+Each call is retried or failed visibly, every attempt recorded; nothing is lost, and nothing
+reaches the hub's state twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx2
+import pytest
+
+from app.main import Hub
+from connectors.framework import ConnectorWorker
+from hub.clock import FixedClock
+from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind
+from tests.api.test_case_record import REQUEST
+from tests.api.test_connectors import CALLS, Loop, add, add_council, add_fhir, loop_fixture, panel_asks  # noqa: F401
+from tests.api.test_notification import CAMDEN, MET
+from tests.api.test_rapid_review import ANSWER, INBOX, icb
+from tests.conftest import Api, free_port
+
+CONNECTOR = "{ connectors { consecutiveFailures circuitOpenUntil } }"
+NEXT = """query($c: ID!) { connectorCalls(connectorId: $c) { nodes { status nextAttemptAt attemptCount } } }"""
+
+
+async def calls(api: Api, connector_id: str, who: tuple[str, str] = (CAMDEN, "la")) -> dict[str, Any]:
+    body = await api(CALLS, {"c": connector_id}, as_=who)
+    node: dict[str, Any] = body["data"]["connectorCalls"]["nodes"][0]
+    return node
+
+
+def bearer_rest(base: str, **config: Any) -> ConnectorConfig:
+    return ConnectorConfig(kind=ConnectorKind.REST, base_url=base, auth=AuthMethod.BEARER, **config)
+
+
+def mocked(hub: Hub, handler: Callable[[httpx2.Request], httpx2.Response]) -> ConnectorWorker:
+    return ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url="http://hub.invalid",
+                           transport=httpx2.MockTransport(handler))
+
+
+@pytest.mark.rule("connector-retry")
+async def test_an_agency_system_that_is_down_is_retried_on_the_schedule(api: Api, hub: Hub, clock: FixedClock) -> None:
+    down = await add(hub, CAMDEN, bearer_rest(f"http://127.0.0.1:{free_port()}"), bearer_token="invented-token")
+    await panel_asks(api, CAMDEN)
+    worker = ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url="http://hub.invalid")
+    try:
+        assert await worker.run_once() == 1
+        clock.set(clock.now() + timedelta(seconds=5))
+        assert await worker.run_once() == 0  # the second try is due 10 s after the first
+        clock.set(clock.now() + timedelta(seconds=6))
+        assert await worker.run_once() == 1
+    finally:
+        await worker.aclose()
+    call = await calls(api, down.id)
+    assert (call["status"], call["attemptCount"]) == ("PENDING", 2)
+    assert [(a["statusCode"], a["error"]) for a in call["attempts"]] == [(None, "ConnectError")] * 2
+
+
+async def test_a_slow_system_times_out_and_the_retry_carries_the_same_idempotency_key(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    council = await add_council(hub, loop.council, loop.council_url, timeout_seconds=0.3)
+    await panel_asks(api, CAMDEN)
+    loop.council.delay = 1.0
+    await loop.worker.run_once()
+    loop.council.delay = 0.0
+    clock.set(clock.now() + timedelta(seconds=11))
+    await loop.worker.run_once()
+    call = await calls(api, council.id)
+    assert call["attempts"][0]["error"] in ("ReadTimeout", "Timeout")
+    assert (call["status"], call["attempts"][1]["statusCode"] in (202, 409)) == ("SENT", True)
+    keys = {p["idempotency-key"] for p in loop.council.pushes}
+    assert len(loop.council.pushes) == 2 and len(keys) == 1 and len(loop.council.received) == 1
+
+
+async def test_a_429_waits_as_long_as_retry_after_says(api: Api, hub: Hub, loop: Loop, clock: FixedClock) -> None:
+    council = await add_council(hub, loop.council, loop.council_url)
+    await panel_asks(api, CAMDEN)
+    loop.council.statuses = [429]
+    asked_at = clock.now()
+    await loop.worker.run_once()
+    waiting = (await api(NEXT, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"][0]
+    assert waiting["nextAttemptAt"] == (asked_at + timedelta(seconds=120)).isoformat()
+    clock.set(asked_at + timedelta(seconds=60))
+    assert await loop.worker.run_once() == 0
+    clock.set(asked_at + timedelta(seconds=121))
+    assert await loop.worker.run_once() == 1
+    call = await calls(api, council.id)
+    assert [(a["statusCode"], a["error"]) for a in call["attempts"]] == [(429, "HTTP 429"), (202, None)]
+
+
+@pytest.mark.rule("connector-retry", "connector-circuit-breaker")
+async def test_a_system_answering_500_rests_behind_its_circuit_breaker_then_fails_visibly(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    council = await add_council(hub, loop.council, loop.council_url)
+    _, request_id = await panel_asks(api, CAMDEN)
+    loop.council.statuses = [500] * 20
+    for _ in range(5):
+        assert await loop.worker.run_once() == 1
+        clock.set(clock.now() + timedelta(minutes=31))  # beyond each wait so far
+    breaker = (await api(CONNECTOR, as_=(CAMDEN, "la")))["data"]["connectors"][0]
+    assert breaker["consecutiveFailures"] == 5 and breaker["circuitOpenUntil"] is not None
+    for _ in range(4):
+        clock.set(clock.now() + timedelta(hours=25))
+        assert await loop.worker.run_once() == 1
+    call = await calls(api, council.id)
+    assert (call["status"], call["attemptCount"]) == ("FAILED", 9)
+    assert {a["error"] for a in call["attempts"]} == {"HTTP 500"}
+    told = (await api(INBOX, {"f": {"eventTypes": ["connector.failed"]}}, as_=(CAMDEN, "la")))["data"]["inbox"]
+    assert [m["basis"] for m in told["nodes"]] == [
+        "CONTRACT: connectors (the request could not be pushed to the organisation's system)"]
+    answered = await api(ANSWER, {"q": request_id, "a": "Sent through the hub instead."}, as_=(CAMDEN, "la"))
+    assert answered["data"]["respondToInformationRequest"]["errors"] == []
+
+
+async def test_the_circuit_holds_calls_back_until_it_half_opens(api: Api, hub: Hub, clock: FixedClock) -> None:
+    statuses = iter([503] * 5 + [202] * 5)
+    mine = await add(hub, CAMDEN, bearer_rest("https://council.invalid"), bearer_token="invented-token")
+    review, _ = await panel_asks(api, CAMDEN)
+    worker = mocked(hub, lambda request: httpx2.Response(next(statuses), json={}))
+    try:
+        for wait in (10, 60, 300, 1800):  # the first four tries, each as soon as it is due
+            await worker.run_once()
+            clock.set(clock.now() + timedelta(seconds=wait))
+        await worker.run_once()  # the fifth failure in a row opens the circuit for 30 s
+        breaker = (await api(CONNECTOR, as_=(CAMDEN, "la")))["data"]["connectors"][0]
+        assert breaker == {"consecutiveFailures": 5, "circuitOpenUntil": (clock.now() + timedelta(seconds=30)).isoformat()}
+        # a new request, due at once, waits while the circuit is open
+        asked = await api(REQUEST, {"i": {"caseId": review["caseId"], "fromOrganisationCodes": [CAMDEN],
+                                          "questions": ["Any missed visits?"], "dueOn": "2027-01-08"}}, as_=(MET, "police"))
+        assert asked["data"]["requestInformation"]["errors"] == []
+        assert await worker.run_once() == 0
+        clock.set(clock.now() + timedelta(seconds=31))
+        assert await worker.run_once() == 1  # half-open: the call goes, succeeds, and closes the circuit
+    finally:
+        await worker.aclose()
+    assert (await api(CONNECTOR, as_=(CAMDEN, "la")))["data"]["connectors"][0] == {
+        "consecutiveFailures": 0, "circuitOpenUntil": None}
+    nodes = (await api(CALLS, {"c": mine.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"]
+    assert sorted(n["status"] for n in nodes) == ["PENDING", "SENT"]  # the first still waits for its 2-hour retry
+
+
+async def test_a_400_is_not_retried(api: Api, hub: Hub, clock: FixedClock) -> None:
+    mine = await add(hub, CAMDEN, bearer_rest("https://council.invalid"), bearer_token="invented-token")
+    await panel_asks(api, CAMDEN)
+    worker = mocked(hub, lambda request: httpx2.Response(400, json={"error": "bad"}))
+    try:
+        await worker.run_once()
+        clock.set(clock.now() + timedelta(days=2))
+        assert await worker.run_once() == 0
+    finally:
+        await worker.aclose()
+    call = await calls(api, mine.id)
+    assert (call["status"], [a["statusCode"] for a in call["attempts"]]) == ("FAILED", [400])
+
+
+async def test_malformed_json_from_the_system_is_an_attempt_that_failed_and_is_retried(
+    api: Api, hub: Hub, clock: FixedClock
+) -> None:
+    bodies = iter([b"{not json", b'{"reference": "MOS-77"}'])
+    seen: list[str] = []
+
+    def agency(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers["idempotency-key"])
+        assert json.loads(request.content)["questions"]
+        return httpx2.Response(202, content=next(bodies), headers={"content-type": "application/json"})
+
+    mine = await add(hub, CAMDEN, bearer_rest("https://council.invalid"), bearer_token="invented-token")
+    await panel_asks(api, CAMDEN)
+    worker = mocked(hub, agency)
+    try:
+        await worker.run_once()
+        clock.set(clock.now() + timedelta(seconds=11))
+        await worker.run_once()
+    finally:
+        await worker.aclose()
+    call = await calls(api, mine.id)
+    assert [(a["statusCode"], a["error"]) for a in call["attempts"]] == [
+        (202, "malformed JSON in the response"), (202, None)]
+    assert (call["status"], call["externalReference"], len(set(seen))) == ("SENT", "MOS-77", 1)
+
+
+async def test_the_wrong_fhir_resource_is_recorded_and_the_task_is_made_once(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    health = await icb(api)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    await panel_asks(api, health)
+    loop.fhir.wrong_resource = True  # the server made the Task but answered with an OperationOutcome
+    await loop.worker.run_once()
+    loop.fhir.wrong_resource = False
+    clock.set(clock.now() + timedelta(seconds=11))
+    await loop.worker.run_once()  # the conditional create (If-None-Exist) finds the Task made before
+    loop.fhir.wrong_resource = True
+    clock.set(clock.now() + timedelta(seconds=61))
+    await loop.worker.run_once()  # a poll that gets the wrong resource: recorded, polling goes on
+    call = await calls(api, ics.id, (health, "health"))
+    assert [(a["operation"], a["error"]) for a in call["attempts"]] == [
+        ("push", "expected a FHIR Task, got OperationOutcome"), ("push", None),
+        ("poll", "expected a FHIR Task, got OperationOutcome")]
+    assert (call["status"], call["externalReference"], len(loop.fhir.tasks)) == ("SENT", "Task/1", 1)
+
+
+async def test_a_task_the_icb_declines_fails_visibly(api: Api, hub: Hub, loop: Loop, clock: FixedClock) -> None:
+    health = await icb(api)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    await panel_asks(api, health)
+    await loop.worker.run_once()
+    loop.fhir.reject(loop.fhir.only_task()["id"])
+    clock.set(clock.now() + timedelta(seconds=61))
+    await loop.worker.run_once()
+    assert (await calls(api, ics.id, (health, "health")))["status"] == "FAILED"
+    told = (await api(INBOX, {"f": {"eventTypes": ["connector.failed"]}}, as_=(health, "health")))["data"]["inbox"]
+    assert [m["basis"] for m in told["nodes"]] == [
+        "CONTRACT: connectors (the organisation's system declined the request)"]

@@ -1,0 +1,102 @@
+"""Connector rules without HTTP: who may own one, the retry schedule, the circuit breaker, sealed secrets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.main import Hub
+from app.settings import Settings, SettingsError
+from connectors.secrets import Sealer, SealError, new_key
+from hub import connector, connector_outbox
+from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets
+from hub.errors import Refused
+from hub.models import Connector
+from hub.store import transaction
+
+NOW = datetime(2026, 12, 22, 11, 0, tzinfo=UTC)
+CAMDEN, MET, NCL_ICB, OFSTED = "E09000007", "E23000001", "E54000028", "OFSTED"
+
+
+def rest(base: str = "https://council.example.org/api") -> ConnectorConfig:
+    return ConnectorConfig(kind=ConnectorKind.REST, base_url=base, auth=AuthMethod.BEARER)
+
+
+async def refused_codes(hub: Hub, org: str, config: ConnectorConfig, secrets: ConnectorSecrets) -> list[str]:
+    try:
+        async with transaction(hub.sessions) as session:
+            await connector.add(session, clock=hub.clock, org_code=org, config=config, secrets_=secrets,
+                                seal=hub.sealer().seal)
+    except Refused as refused:
+        return [p.code for p in refused.problems]
+    return []
+
+
+@pytest.mark.rule("connector-owner")
+async def test_a_connector_belongs_to_one_partner_and_fhir_to_health(hub: Hub) -> None:
+    token = ConnectorSecrets.new(bearer_token="invented-token")
+    assert await refused_codes(hub, MET, rest(), token) == []  # police are asked too (para 24)
+    assert await refused_codes(hub, MET, rest(), token) == ["ALREADY_CONNECTED"]
+    assert await refused_codes(hub, OFSTED, rest(), token) == ["NOT_AN_OWNER"]  # Ofsted is never asked
+    fhir = ConnectorConfig(kind=ConnectorKind.FHIR, base_url="https://fhir.icb.example.org/R4", auth=AuthMethod.BEARER)
+    assert await refused_codes(hub, CAMDEN, fhir, token) == ["NOT_AN_OWNER"]
+    assert await refused_codes(hub, NCL_ICB, fhir, token) == []
+    assert await refused_codes(hub, "NOPE", rest(), token) == ["UNKNOWN_ORGANISATION"]
+    plain = ConnectorConfig(kind=ConnectorKind.REST, base_url="http://council.example.org", auth=AuthMethod.NONE)
+    oauth = ConnectorConfig(kind=ConnectorKind.REST, base_url="https://council.example.org",
+                            auth=AuthMethod.OAUTH2_CLIENT_CREDENTIALS, token_url="https://idp.example.org/token")
+    assert sorted(await refused_codes(hub, CAMDEN, plain, token)) == ["AUTH_REQUIRED", "INVALID_URL"]
+    assert await refused_codes(hub, CAMDEN, oauth, ConnectorSecrets.new()) == ["REQUIRED"]
+
+
+@pytest.mark.rule("connector-retry")
+def test_a_failed_call_is_retried_with_backoff_honouring_retry_after_until_the_schedule_is_spent() -> None:
+    waits = [connector_outbox.next_attempt(n, NOW) for n in range(1, 10)]
+    assert [w - NOW for w in waits if w] == [timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5),
+                                              timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6),
+                                              timedelta(hours=12), timedelta(hours=24)]
+    assert waits[-1] is None
+    assert connector_outbox.next_attempt(1, NOW, retry_after=timedelta(minutes=2)) == NOW + timedelta(minutes=2)
+    assert connector_outbox.next_attempt(1, NOW, retry_after=timedelta(days=9)) == NOW + timedelta(hours=24)
+
+
+@pytest.mark.rule("connector-circuit-breaker")
+def test_five_failures_in_a_row_open_the_circuit_longer_each_time_and_one_success_closes_it() -> None:
+    row = Connector(organisation_id="o", kind="rest", config={}, sealed_secrets="x", created_at=NOW)
+    for _ in range(4):
+        connector_outbox.trip(row, ok=False, now=NOW)
+    assert row.circuit_open_until is None
+    opened = []
+    for _ in range(8):
+        connector_outbox.trip(row, ok=False, now=NOW)
+        assert row.circuit_open_until is not None
+        opened.append(row.circuit_open_until - NOW)
+    assert opened[:3] == [timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2)]
+    assert opened[-1] == timedelta(minutes=30)
+    connector_outbox.trip(row, ok=True, now=NOW)
+    assert (row.consecutive_failures, row.circuit_open_until) == (0, None)
+
+
+def test_secrets_are_sealed_opened_only_with_the_key_and_never_shown_by_repr() -> None:
+    made = ConnectorSecrets.new(client_secret="invented-client-secret")
+    old_key, next_key = new_key(), new_key()
+    sealed = Sealer([old_key]).seal(made.to_json())
+    assert "invented-client-secret" not in sealed and "invented-client-secret" not in repr(made)
+    assert ConnectorSecrets.from_json(Sealer([old_key]).open(sealed)) == made
+    with pytest.raises(SealError):
+        Sealer([next_key]).open(sealed)
+    resealed = Sealer([next_key, old_key]).reseal(sealed)  # rotation: the new key first, the old one still opens
+    assert ConnectorSecrets.from_json(Sealer([next_key]).open(resealed)) == made
+
+
+def test_production_needs_a_secret_key_and_development_derives_one() -> None:
+    production = Settings.from_env({"CSPR_HUB_ENV": "production"})
+    with pytest.raises(SettingsError, match="CSPR_HUB_SECRET_KEY is required in production"):
+        production.sealing_keys()
+    key = new_key()
+    assert Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_SECRET_KEY": key}).sealing_keys() == (key,)
+    with pytest.raises(SettingsError, match="CSPR_HUB_SECRET_KEY"):
+        Settings.from_env({"CSPR_HUB_SECRET_KEY": "not-a-key"})
+    one, two = Settings(database_url="sqlite:///a.db"), Settings(database_url="sqlite:///a.db")
+    assert one.sealing_keys() == two.sealing_keys() != Settings(database_url="sqlite:///b.db").sealing_keys()
