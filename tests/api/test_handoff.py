@@ -57,3 +57,51 @@ async def test_a_hand_off_needs_another_area_and_a_reason(api: Api) -> None:
     assert sorted(e["code"] for e in same["data"]["handOffCase"]["errors"]) == ["REQUIRED", "SAME_AREA"]
     police = await api(HAND_OFF, {"c": case_id, "i": {"toLocalAuthorityCode": MET, "reason": "x"}}, as_=(CAMDEN, "la"))
     assert [e["code"] for e in police["data"]["handOffCase"]["errors"]] == ["NOT_A_LOCAL_AUTHORITY"]
+
+
+@pytest.mark.rule("case-handoff", "visibility-cases", "visibility-child-identity")
+async def test_a_looked_after_childs_case_moves_from_the_placing_authority_to_the_host_and_visibility_follows(
+    api: Api,
+) -> None:
+    from tests.api.test_notification import LOOKED_AFTER
+    from tests.api.test_rapid_review import START
+
+    placed = {"child": {"firstName": "Nia", "lastName": "Placedchild", "dateOfBirth": "2014-05-02", "sex": "FEMALE",
+                        "lookedAfter": True, "onChildProtectionPlan": False},
+              "diedOn": "2026-12-21", "awareOn": "2026-12-22", "abuseOrNeglect": "SUSPECTED",
+              "summary": "Died at a foster placement outside the placing authority's area."}
+    made = await api(LOOKED_AFTER, {"input": placed}, as_=(CAMDEN, "la"))
+    case_id = made["data"]["notifyLookedAfterChildDeath"]["case"]["id"]
+    started = await api(START, {"c": case_id}, as_=(CAMDEN, "la"))
+    due_on = started["data"]["startRapidReview"]["rapidReview"]["dueOn"]
+    read = """query($c: ID!) { case(id: $c) { leadPartnership { code } child { firstName pseudonym }
+      rapidReview { dueOn } } }"""
+    west_midlands_police = ("E23000014", "police")
+
+    async def seen(who: tuple[str, str]) -> tuple[str, str | None, bool] | None:
+        case = (await api(read, {"c": case_id}, as_=who))["data"]["case"]
+        if case is None:
+            return None
+        return case["leadPartnership"]["code"], case["child"]["firstName"], case["rapidReview"] is not None
+
+    before = {who: await seen(who) for who in ((CAMDEN, "la"), (MET, "police"), (BIRMINGHAM, "la"),
+                                               west_midlands_police, ("OFSTED", "ofsted"))}
+    assert before == {(CAMDEN, "la"): ("SCP-E09000007", "Nia", True), (MET, "police"): ("SCP-E09000007", "Nia", True),
+                      (BIRMINGHAM, "la"): None, west_midlands_police: None,
+                      ("OFSTED", "ofsted"): ("SCP-E09000007", None, False)}
+    proposed = await api(HAND_OFF, {"c": case_id, "i": {"toLocalAuthorityCode": BIRMINGHAM,
+                                                      "reason": "Placed with foster carers in Birmingham."}},
+                         as_=(CAMDEN, "la"))
+    handoff_id = proposed["data"]["handOffCase"]["handoff"]["id"]
+    assert await seen((BIRMINGHAM, "la")) is None  # proposing shares nothing until the host accepts
+    assert (await api(ACCEPT, {"h": handoff_id}, as_=(BIRMINGHAM, "la")))["data"]["acceptCaseHandoff"]["errors"] == []
+    after = {who: await seen(who) for who in before}
+    assert after == {(CAMDEN, "la"): ("SCP-E08000025", "Nia", True), (MET, "police"): ("SCP-E08000025", "Nia", True),
+                     (BIRMINGHAM, "la"): ("SCP-E08000025", "Nia", True),
+                     west_midlands_police: ("SCP-E08000025", "Nia", True),
+                     ("OFSTED", "ofsted"): ("SCP-E08000025", None, False)}
+    assert (await api(read, {"c": case_id}, as_=(ISLINGTON, "la")))["data"]["case"] is None
+    kept = (await api(read, {"c": case_id}, as_=(BIRMINGHAM, "la")))["data"]["case"]["rapidReview"]["dueOn"]
+    assert kept == due_on  # the deadline already running keeps running
+    told = await api(INBOX, {"f": {"eventTypes": ["case.handoff_accepted"]}}, as_=(MET, "police"))
+    assert [m["basis"] for m in told["data"]["inbox"]["nodes"]] == ["WT2018 ch4 para 12, footnote 77"]
