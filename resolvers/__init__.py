@@ -35,6 +35,7 @@ from resolvers.webhook import WebhookMutations
 from schema.case import Case
 from schema.descriptions import describe
 from schema.organisation import Organisation, SafeguardingPartnership
+from schema.practice_review import PracticeReview
 from schema.rapid_review import RapidReview
 from schema.scalars import SCALAR_OVERRIDES
 
@@ -61,7 +62,7 @@ def build_schema(*, introspection: bool = True) -> HubSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Case, Organisation, SafeguardingPartnership, RapidReview],
+        types=[Case, Organisation, SafeguardingPartnership, RapidReview, PracticeReview],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=True),
         extensions=[

@@ -150,7 +150,8 @@ class PublicationDelay:
     recorded_at: datetime = strawberry.field(description="When it was reported.")
 
 
-@strawberry.type(description="A local or national child safeguarding practice review (paras 30-51).")
+@strawberry.federation.type(keys=["id"], description="A local or national child safeguarding practice review "
+                            "(paras 30-51).")
 class PracticeReview:
     id: strawberry.ID = strawberry.field(description="Stable identifier.")
     kind: ReviewKind = strawberry.field(description="LOCAL or NATIONAL.")
@@ -180,6 +181,13 @@ class PracticeReview:
                    available_until=row.available_until, outside_pool_reason=row.outside_pool_reason,
                    overdue=unpublished and today is not None and today > row.publication_due_on,
                    created_at=row.created_at, row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> PracticeReview | None:
+        row = await info.context.loaders.practice_review.load(str(id))
+        if row is None or await info.context.loaders.visible_case.load(row.case_id) is None:
+            return None
+        return cls.from_model(row, today=today_in_england(info.context.clock))
 
     @strawberry.field(description="The reviewers, in the order named.")
     async def reviewers(self, info: HubInfo) -> list[Reviewer]:

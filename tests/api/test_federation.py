@@ -25,10 +25,23 @@ async def test_the_sdl_is_public_and_declares_the_entity_keys(api: Api) -> None:
     response = await api.post("{ _service { sdl } }")
     assert response.status_code == 200
     sdl = response.json()["data"]["_service"]["sdl"]
-    for entity in ("Case", "Organisation", "SafeguardingPartnership"):
+    for entity in ("Case", "Organisation", "SafeguardingPartnership", "RapidReview", "PracticeReview"):
         assert f'type {entity} @key(fields: "id")' in sdl
 
 
 async def test_entities_need_a_token(api: Api) -> None:
     response = await api.post(ENTITIES, {"reps": [{"__typename": "Organisation", "id": "x"}]})
     assert response.status_code == 401
+
+
+async def test_a_practice_review_entity_resolves_only_for_those_who_see_its_case(api: Api) -> None:
+    from tests.api.test_practice_review import local_review
+
+    review = await local_review(api)
+    query = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+      ... on PracticeReview { kind publicationDueOn reviewers { name } } } }"""
+    reps = [{"__typename": "PracticeReview", "id": review["id"]}]
+    mine = await api(query, {"reps": reps}, as_=(CAMDEN, "la"))
+    assert mine["data"]["_entities"] == [{"kind": "LOCAL", "publicationDueOn": "2027-06-22",
+                                          "reviewers": [{"name": "Dr Imogen Example"}]}]
+    assert (await api(query, {"reps": reps}, as_=(ISLINGTON, "la")))["data"]["_entities"] == [None]
