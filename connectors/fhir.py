@@ -11,6 +11,7 @@ answer is taken (``answer_in_task``) or the Task polled at once.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,14 +21,32 @@ import httpx2
 
 from connectors.framework import AgencyClient, Target, failed, judged, register
 from hub.connector import ConnectorKind
-from hub.connector_outbox import Claimed, Outcome
+from hub.connector_outbox import DECLINED_TASK_STATUSES, Claimed, Outcome
 from hub.statute import cite
 
 FHIR_JSON = "application/fhir+json"
 REQUEST_SYSTEM = "urn:cspr-hub:information-request"  # the hub's request id
 CASE_SYSTEM = "urn:cspr-hub:case-reference"
 ORGANISATION_SYSTEM = "urn:cspr-hub:organisation-code"  # ONS GSS codes, or PANEL
-DECLINED = frozenset({"rejected", "cancelled", "failed", "entered-in-error"})
+FHIR_ID = r"[A-Za-z0-9\-.]{1,64}"  # FHIR R4's id datatype
+TASK_REFERENCE = re.compile(f"Task/({FHIR_ID})")
+RESPONSE_REFERENCE = re.compile(f"QuestionnaireResponse/{FHIR_ID}")
+LOCATION = re.compile(f"(?:.*/)?Task/({FHIR_ID})(?:/_history/{FHIR_ID})?/?")
+
+
+def is_fhir_id(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(FHIR_ID, value) is not None
+
+
+def task_reference(value: Any) -> str | None:
+    """``Task/{id}``, as the hub reads it back; anything else (a path, a URL, a query) is not used."""
+    return value if isinstance(value, str) and TASK_REFERENCE.fullmatch(value) else None
+
+
+def task_of_location(location: str | None) -> str | None:
+    """The Task's reference from a ``Location`` header (``{base}/Task/{id}/_history/{vid}``)."""
+    found = LOCATION.fullmatch(location.strip()) if location else None
+    return f"Task/{found.group(1)}" if found else None
 
 
 def task_for(claimed: Claimed) -> dict[str, Any]:
@@ -66,7 +85,9 @@ def read_task(task: Any) -> TaskState | str:
     if not isinstance(task, dict) or task.get("resourceType") != "Task":
         kind = task.get("resourceType") if isinstance(task, dict) else None
         return f"expected a FHIR Task, got {kind if isinstance(kind, str) else 'something else'}"[:120]
-    reference = f"Task/{task['id']}" if isinstance(task.get("id"), str) else None
+    if "id" in task and not is_fhir_id(task["id"]):
+        return "the Task's id is not a FHIR id (1 to 64 letters, digits, '-' or '.')"
+    reference = f"Task/{task['id']}" if "id" in task else None
     request_id = next((i.get("value") for i in task.get("identifier") or []
                        if isinstance(i, dict) and i.get("system") == REQUEST_SYSTEM), None)
     texts, questionnaire = [], None
@@ -76,12 +97,15 @@ def read_task(task: Any) -> TaskState | str:
         elif isinstance(output, dict) and isinstance(output.get("valueReference"), dict):
             questionnaire = output["valueReference"].get("reference")
     completed = task.get("status") == "completed"
+    if completed and not texts and questionnaire is not None and not (
+            isinstance(questionnaire, str) and RESPONSE_REFERENCE.fullmatch(questionnaire)):
+        return "the Task's output is not a QuestionnaireResponse/{id} reference"
     return TaskState(
         request_id=request_id if isinstance(request_id, str) else None, reference=reference,
         answer="\n\n".join(texts) if completed and texts else None,
         answer_id=reference if completed and texts else None,
         questionnaire_response=questionnaire if completed and not texts and isinstance(questionnaire, str) else None,
-        declined=task.get("status") in DECLINED)
+        declined=task.get("status") in DECLINED_TASK_STATUSES)
 
 
 def answers_in(questionnaire_response: Any) -> str | None:
@@ -127,6 +151,12 @@ class FhirConnector:
         outcome = judged(response, started, datetime.now(UTC))
         if not outcome.ok:
             return outcome
+        if not response.content.strip():  # a server that ignores Prefer: return=representation says where it is
+            reference = task_of_location(response.headers.get("location"))
+            if reference is None:
+                return failed(started, "the Task came back without a body or a Location of Task/{id}",
+                              status_code=response.status_code)
+            return Outcome(True, response.status_code, outcome.duration_ms, external_ref=reference, polls=True)
         try:
             state = read_task(response.json())
         except ValueError:
@@ -138,13 +168,18 @@ class FhirConnector:
 
     async def fetch_answer(self, claimed: Claimed) -> Outcome:
         started = time.monotonic()
-        response, task = await self._read(claimed.call.external_ref or "")
+        reference = task_reference(claimed.call.external_ref)
+        if reference is None:
+            return failed(started, "the call's reference is not Task/{id}", permanent=True)
+        response, task = await self._read(reference)
         outcome = judged(response, started, datetime.now(UTC))
         if not outcome.ok:
             return outcome
         state = read_task(task) if task is not ValueError else "malformed JSON in the response"
         if isinstance(state, str):
             return failed(started, state, status_code=response.status_code)
+        if state.request_id != claimed.request.id:
+            return failed(started, "the Task's identifier does not name this request", status_code=response.status_code)
         if state.questionnaire_response is not None:
             return await self._questionnaire(state, started)
         return Outcome(True, response.status_code, outcome.duration_ms, answer=state.answer, answer_id=state.answer_id,

@@ -13,22 +13,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import httpx2
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.secrets import Sealer, SealError
 from connectors.webhooks import retry_after
 from hub import connector_outbox
 from hub.clock import Clock
-from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, take_answer
+from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, record_outcome
 from hub.connector_outbox import CallStatus, Claimed, Outcome
-from hub.errors import Refused
 from hub.models import Connector
 from hub.store import transaction
 
@@ -122,7 +122,12 @@ class AgencyClient:
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
         if self.oauth is not None and not self.oauth.token:
-            await self.oauth.fetch_token()
+            try:
+                await self.oauth.fetch_token()
+            except (OAuthError, httpx2.HTTPError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. HTML where the token's JSON belongs: its type, never its text
+                raise AgencyFault(f"token response unreadable: {type(exc).__name__}") from None
         response = await self.http.request(method, url, follow_redirects=False, **kwargs)
         if response.status_code == 401 and self.oauth is not None:
             self.oauth.token = None  # the agency no longer takes it: a new one next time
@@ -132,18 +137,22 @@ class AgencyClient:
         await self.http.aclose()
 
 
+class AgencyFault(Exception):
+    """Something the agency's system did that the hub cannot use; the message is safe to record."""
+
+
 def failed(started: float, error: str, *, status_code: int | None = None, permanent: bool = False) -> Outcome:
     return Outcome(False, status_code, ms_since(started), error[:MAX_ERROR], permanent=permanent)
 
 
 def judged(response: httpx2.Response, started: float, now: datetime, **found: Any) -> Outcome:
-    """2xx (and 409, 'already received') succeed; 401, 408, 429 and 5xx are retried; other 4xx are not."""
+    """The response's status as the core judges it (``connector_outbox.judge_status``)."""
     code = response.status_code
-    if 200 <= code < 300 or code == 409:
+    judgement = connector_outbox.judge_status(code)
+    if judgement.ok:
         return Outcome(True, code, ms_since(started), **found)
-    retryable = code >= 500 or code in (401, 408, 429)
     return Outcome(False, code, ms_since(started), f"HTTP {code}", retry_after=retry_after(
-        response.headers.get("retry-after"), now), permanent=not retryable)
+        response.headers.get("retry-after"), now), permanent=not judgement.retry)
 
 
 def ms_since(started: float) -> int:
@@ -187,6 +196,10 @@ async def guarded(call: Callable[[], Any], *, timeout: float) -> Outcome:
         return failed(started, type(exc).__name__)
     except OAuthError as exc:  # the agency's identity provider refused the client: its message, never our secret
         return failed(started, f"token refused: {exc.error}")
+    except AgencyFault as exc:
+        return failed(started, str(exc))
+    except Exception as exc:  # noqa: BLE001 - whatever else a reply provoked (a bad URL): its type, not its text
+        return failed(started, type(exc).__name__)
 
 
 class ConnectorWorker:
@@ -226,25 +239,39 @@ class ConnectorWorker:
     async def run_once(self) -> int:
         async with transaction(self.sessions) as session:
             claimed = await connector_outbox.claim(session, now=self.clock.now(), limit=self.batch, lease=self.lease)
-        outcomes = await asyncio.gather(*(self._make(c) for c in claimed))
-        for item, outcome in zip(claimed, outcomes, strict=True):
-            async with transaction(self.sessions) as session:
-                await self._record(session, item, outcome)
+        made = await asyncio.gather(*(self._make(c) for c in claimed), return_exceptions=True)
+        for item, outcome in zip(claimed, made, strict=True):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                outcome = failed(time.monotonic(), type(outcome).__name__)
+            await self._settle(item, outcome)
         return len(claimed)
 
-    async def _record(self, session: AsyncSession, claimed: Claimed, outcome: Outcome) -> None:
+    async def _settle(self, claimed: Claimed, outcome: Outcome) -> None:
+        """Record one call's outcome in a transaction of its own: one bad reply never holds up the others."""
         operation = "poll" if claimed.call.status == CallStatus.SENT.value else "push"
-        if outcome.answer is not None and outcome.answer_id is not None:
-            connector = await session.get(Connector, claimed.connector.id)
-            assert connector is not None
+        for attempt in (1, 2):
             try:
-                await take_answer(session, clock=self.clock, connector=connector, request_id=claimed.request.id,
-                                  text=outcome.answer, external_id=outcome.answer_id)
-            except Refused as refused:  # checked before anything changed: only the attempt is recorded
-                codes = ", ".join(p.code for p in refused.problems)
-                outcome = replace(outcome, ok=False, answer=None, error=f"the answer was refused: {codes}")
-        await connector_outbox.complete(session, call_id=claimed.call.id, outcome=outcome, now=self.clock.now(),
-                                        operation=operation)
+                async with transaction(self.sessions) as session:
+                    await record_outcome(session, clock=self.clock, call_id=claimed.call.id, outcome=outcome,
+                                         operation=operation)
+                return
+            except IntegrityError:  # the same answer taken meanwhile (a callback): the next try sees it taken
+                if attempt == 2:
+                    break
+            except Exception as exc:  # noqa: BLE001 - logged by type: its text may quote the answer
+                logger.warning("connector call %s: its outcome could not be recorded (%s)", claimed.call.id,
+                               type(exc).__name__)
+                break
+        fallback = failed(time.monotonic(), "the outcome could not be recorded")
+        try:
+            async with transaction(self.sessions) as session:
+                await connector_outbox.complete(session, call_id=claimed.call.id, outcome=fallback,
+                                                now=self.clock.now(), operation=operation)
+        except Exception as exc:  # noqa: BLE001 - the lease runs out and the call is made again
+            logger.warning("connector call %s: not even the attempt could be recorded (%s)", claimed.call.id,
+                           type(exc).__name__)
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

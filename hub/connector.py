@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import audit, information_request, organisations
+from hub import audit, connector_outbox, information_request, organisations
 from hub.clock import Clock
-from hub.connector_outbox import CallStatus
+from hub.connector_outbox import SETTLED, CallStatus, Outcome
 from hub.errors import Problem, Refused, refuse_if
 from hub.models import Connector, ConnectorCall, ConnectorReceipt, InformationAddressee, Organisation
 from hub.principal import Principal
@@ -232,6 +232,33 @@ async def _calls_answered(session: AsyncSession, connector: Connector, request_i
         col(ConnectorCall.organisation_id) == connector.organisation_id))).scalars().all()
     for call in calls:
         call.status, call.completed_at, call.lease_until = CallStatus.ANSWERED.value, at, None
+
+
+@rule("connector-refused-answer", "para 24; CONTRACT: connectors",
+      "an answer the hub refuses from an organisation's system (too long, naming the child) fails the call "
+      "visibly: the organisation is told in its inbox and answers through the hub; the refusal is not the "
+      "system's failure and does not count towards its circuit breaker")
+async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, outcome: Outcome,
+                         operation: str) -> ConnectorCall:
+    """The worker's result for one call: a polled answer taken (once), then the attempt recorded."""
+    call = await session.get(ConnectorCall, call_id)
+    assert call is not None
+    if outcome.answer is not None and outcome.answer_id is not None:
+        connector = await session.get(Connector, call.connector_id)
+        assert connector is not None
+        try:
+            await take_answer(session, clock=clock, connector=connector, request_id=call.information_request_id,
+                              text=outcome.answer, external_id=outcome.answer_id)
+        except Refused as refused:  # checked before anything changed: only the attempt is recorded
+            codes = ", ".join(dict.fromkeys(p.code for p in refused.problems))
+            if set(codes.split(", ")) <= SETTLED:  # answered or closed meanwhile: the call is overtaken
+                call.status, call.completed_at = CallStatus.CLOSED.value, clock.now()
+                outcome = replace(outcome, answer=None)
+            else:
+                outcome = replace(outcome, ok=False, answer=None, refused=codes,
+                                  error=f"the answer was refused: {codes}")
+    return await connector_outbox.complete(session, call_id=call.id, outcome=outcome, now=clock.now(),
+                                           operation=operation)
 
 
 async def call_for(session: AsyncSession, *, connector: Connector, request_id: str | None = None,

@@ -56,6 +56,29 @@ class Operation(str, Enum):
     INFORMATION_REQUEST = "information_request"
 
 
+# a FHIR Task in one of these states will not be completed: the organisation's system declined the request
+DECLINED_TASK_STATUSES = frozenset({"rejected", "cancelled", "failed", "entered-in-error"})
+# an answer the hub refused because the organisation's part is settled already: the call is overtaken, not failed
+SETTLED = frozenset({"ALREADY_ANSWERED", "REQUEST_NOT_OPEN"})
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What an agency system's HTTP status means for the call."""
+
+    ok: bool
+    retry: bool  # a failure worth trying again (on the schedule, honouring Retry-After)
+
+
+@rule("connector-http-status", "CONTRACT: connectors",
+      "an agency system's 2xx, or 409 (already received), takes the call; 401, 408, 429 and 5xx are retried; "
+      "any other status fails the call without retrying")
+def judge_status(code: int) -> Judgement:
+    if 200 <= code < 300 or code == 409:
+        return Judgement(ok=True, retry=False)
+    return Judgement(ok=False, retry=code >= 500 or code in (401, 408, 429))
+
+
 @rule("connector-push", "paras 24, 35",
       "each organisation asked for further information that has a connector gets the request pushed to its "
       "own system, from the outbox, never inside the request; the others answer through the hub")
@@ -154,6 +177,7 @@ class Outcome:
     answer: str | None = None  # a poll found the answer
     answer_id: str | None = None  # the agency's id for the answer: taken once
     rejected: bool = False  # a poll found that the agency's system declined the request
+    refused: str | None = None  # the codes of a polled answer the hub refused: not the agency system's failure
 
 
 @rule("connector-retry", "CONTRACT: connectors",
@@ -191,7 +215,8 @@ async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now
     session.add(ConnectorAttempt(connector_id=connector.id, call_id=call.id, operation=operation, attempted_at=now,
                                  status_code=outcome.status_code, duration_ms=outcome.duration_ms,
                                  error=outcome.error[:MAX_ERROR] if outcome.error else None))
-    trip(connector, ok=outcome.ok, now=now)
+    if outcome.refused is None:  # the system answered as asked; what it said is the organisation's to mend
+        trip(connector, ok=outcome.ok, now=now)
     call.lease_until = None
     if call.status == CallStatus.SENT.value:
         _polled(session, call, connector, outcome, now)
@@ -217,9 +242,13 @@ def _poll_interval(connector: Connector) -> timedelta:
 
 
 def _polled(session: AsyncSession, call: ConnectorCall, connector: Connector, outcome: Outcome, now: datetime) -> None:
-    """A poll that found no answer: a declined Task stops polling; otherwise look again later."""
+    """A poll that found no answer: a declined Task or a refused answer stops polling; otherwise look again later."""
     if outcome.rejected:
         fail(session, call, now, "the organisation's system declined the request")
+        return
+    if outcome.refused is not None:
+        fail(session, call, now, f"the hub refused the answer from the organisation's system ({outcome.refused}); "
+                                 "answer through the hub")
         return
     wait = _poll_interval(connector)
     if not outcome.ok and outcome.retry_after is not None:

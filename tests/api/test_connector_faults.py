@@ -219,3 +219,84 @@ async def test_a_task_the_icb_declines_fails_visibly(api: Api, hub: Hub, loop: L
     told = (await api(INBOX, {"f": {"eventTypes": ["connector.failed"]}}, as_=(health, "health")))["data"]["inbox"]
     assert [m["basis"] for m in told["nodes"]] == [
         "CONTRACT: connectors (the organisation's system declined the request)"]
+
+
+async def test_a_task_id_that_is_not_a_fhir_id_fails_only_its_own_call_and_the_council_is_pushed_once(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    health = await icb(api)
+    council = await add_council(hub, loop.council, loop.council_url)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    await panel_asks(api, CAMDEN, health)
+    loop.fhir.next_id = "1\n"  # would make every later GET an invalid URL
+    assert await loop.worker.run_once() == 2
+    for _ in range(3):
+        clock.set(clock.now() + timedelta(minutes=2))
+        await loop.worker.run_once()
+    assert (len(loop.council.pushes), len(loop.council.received)) == (1, 1)  # the council's call went once
+    assert (await calls(api, council.id))["status"] == "SENT"
+    broken = await calls(api, ics.id, (health, "health"))
+    assert broken["status"] == "PENDING" and broken["externalReference"] is None
+    assert {a["error"] for a in broken["attempts"]} == {"the Task's id is not a FHIR id (1 to 64 letters, digits, '-' or '.')"}
+    assert len(broken["attempts"]) == broken["attemptCount"] >= 2  # every attempt recorded, retried on the schedule
+
+
+async def test_a_token_endpoint_answering_html_fails_only_its_own_call(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    health = await icb(api)
+    council = await add_council(hub, loop.council, loop.council_url)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    await panel_asks(api, CAMDEN, health)
+    loop.council.token_html = True
+    assert await loop.worker.run_once() == 2
+    clock.set(clock.now() + timedelta(seconds=11))
+    assert await loop.worker.run_once() == 1  # the council's retry; the ICB's Task is polled in a minute
+    assert (loop.fhir.posts, len(loop.fhir.tasks)) == (1, 1)
+    assert (await calls(api, ics.id, (health, "health")))["status"] == "SENT"
+    refused = await calls(api, council.id)
+    assert (refused["status"], refused["attemptCount"]) == ("PENDING", 2)
+    assert [(a["statusCode"], a["error"]) for a in refused["attempts"]] == [
+        (None, "token response unreadable: ValueError")] * 2
+    assert loop.council.received == {}
+
+
+async def test_whatever_an_adapter_raises_is_a_failed_outcome_naming_only_its_type() -> None:
+    from connectors.framework import guarded
+
+    async def invalid() -> Any:
+        raise httpx2.InvalidURL("Invalid non-printable ASCII character in URL, '\\n' at position 30.")
+
+    async def broken() -> Any:
+        raise KeyError("a secret-looking detail")
+
+    for call, name in ((invalid, "InvalidURL"), (broken, "KeyError")):
+        outcome = await guarded(call, timeout=1.0)
+        assert (outcome.ok, outcome.error) == (False, name)
+
+
+@pytest.mark.rule("connector-refused-answer")
+async def test_a_polled_answer_the_hub_refuses_fails_the_call_visibly_without_tripping_the_breaker(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    health = await icb(api)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    _, request_id = await panel_asks(api, health)
+    await loop.worker.run_once()
+    loop.fhir.complete(loop.fhir.only_task()["id"], "x" * 200_000)  # longer than any answer the hub takes
+    clock.set(clock.now() + timedelta(seconds=61))
+    assert await loop.worker.run_once() == 1
+    clock.set(clock.now() + timedelta(days=1))
+    assert await loop.worker.run_once() == 0  # not polled again
+    call = await calls(api, ics.id, (health, "health"))
+    assert call["status"] == "FAILED"
+    assert [(a["operation"], a["error"]) for a in call["attempts"]] == [
+        ("push", None), ("poll", "the answer was refused: TOO_LONG")]
+    breaker = (await api(CONNECTOR, as_=(health, "health")))["data"]["connectors"][0]
+    assert breaker == {"consecutiveFailures": 0, "circuitOpenUntil": None}
+    told = (await api(INBOX, {"f": {"eventTypes": ["connector.failed"]}}, as_=(health, "health")))["data"]["inbox"]
+    assert [m["basis"] for m in told["nodes"]] == [
+        ("CONTRACT: connectors (the hub refused the answer from the organisation's system (TOO_LONG); "
+         "answer through the hub)")]
+    answered = await api(ANSWER, {"q": request_id, "a": "Seen twice; summarised."}, as_=(health, "health"))
+    assert answered["data"]["respondToInformationRequest"]["errors"] == []

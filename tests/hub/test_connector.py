@@ -100,3 +100,11 @@ def test_production_needs_a_secret_key_and_development_derives_one() -> None:
         Settings.from_env({"CSPR_HUB_SECRET_KEY": "not-a-key"})
     one, two = Settings(database_url="sqlite:///a.db"), Settings(database_url="sqlite:///a.db")
     assert one.sealing_keys() == two.sealing_keys() != Settings(database_url="sqlite:///b.db").sealing_keys()
+
+
+@pytest.mark.rule("connector-http-status")
+def test_an_agency_systems_status_is_judged_in_the_core() -> None:
+    judge = connector_outbox.judge_status
+    assert all(judge(code).ok for code in (200, 201, 202, 204, 409))  # 409: it has the request already
+    assert all(not judge(code).ok and judge(code).retry for code in (401, 408, 429, 500, 502, 503))
+    assert all(not judge(code).ok and not judge(code).retry for code in (301, 400, 403, 404, 410, 415, 422))

@@ -22,7 +22,7 @@ import httpx2
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 REQUEST_MEDIA_TYPE = "application/vnd.cspr-hub.information-request.v1+json"
@@ -35,6 +35,7 @@ class CouncilSystem:
     client_secret: str = field(default_factory=lambda: "invented-secret-" + secrets.token_hex(8))
     statuses: list[int] = field(default_factory=list)  # scripted answers to the next pushes
     delay: float = 0.0  # seconds before answering a push
+    token_html: bool = False  # the identity provider answers with a sign-in page where the token's JSON belongs
     issued: set[str] = field(default_factory=set)
     token_requests: int = 0
     received: dict[str, dict[str, Any]] = field(default_factory=dict)  # by Idempotency-Key: each request once
@@ -53,6 +54,8 @@ class CouncilSystem:
 
     async def token(self, request: Request) -> JSONResponse:
         self.token_requests += 1
+        if self.token_html:
+            return HTMLResponse("<html><body>Sign in to continue</body></html>")
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
         given = base64.b64decode(encoded).decode() if scheme.lower() == "basic" else ""
         form = parse_qs((await request.body()).decode())

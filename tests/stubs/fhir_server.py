@@ -28,6 +28,8 @@ class FhirServer:
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
     wrong_resource: bool = False  # answer with an OperationOutcome where a Task belongs
     posts: int = 0
+    next_id: str | None = None  # the id the next Task is given (a broken server's, say)
+    minimal: bool = False  # ignore Prefer: return=representation, answering 201 with a Location only
     url: str = ""
 
     def app(self) -> Starlette:
@@ -61,10 +63,13 @@ class FhirServer:
         existing = next((t for t in self.tasks.values() if t["identifier"][0]["value"] == wanted), None)
         if existing is not None:
             return self._resource(existing, 200)
-        task_id = str(len(self.tasks) + 1)
+        task_id, self.next_id = self.next_id or str(len(self.tasks) + 1), None
         task = {**task, "id": task_id, "meta": {"versionId": "1"}}
         self.tasks[task_id] = task
-        return self._resource(task, 201, location=f"{self.url}/Task/{task_id}/_history/1")
+        if self.minimal:
+            return Response(status_code=201, headers={"location": f"{self.url}/Task/{task_id}/_history/1"})
+        where = {"location": f"{self.url}/Task/{task_id}/_history/1"} if task_id.isprintable() else {}
+        return self._resource(task, 201, **where)
 
     async def read_task(self, request: Request) -> Response:
         if not self._authorised(request):
