@@ -255,7 +255,7 @@ class ConnectorWorker:
             try:
                 async with transaction(self.sessions) as session:
                     await record_outcome(session, clock=self.clock, call_id=claimed.call.id, outcome=outcome,
-                                         operation=operation)
+                                         operation=operation, lease_token=claimed.call.lease_token)
                 return
             except IntegrityError:  # the same answer taken meanwhile (a callback): the next try sees it taken
                 if attempt == 2:
@@ -268,7 +268,8 @@ class ConnectorWorker:
         try:
             async with transaction(self.sessions) as session:
                 await connector_outbox.complete(session, call_id=claimed.call.id, outcome=fallback,
-                                                now=self.clock.now(), operation=operation)
+                                                now=self.clock.now(), operation=operation,
+                                                lease_token=claimed.call.lease_token)
         except Exception as exc:  # noqa: BLE001 - the lease runs out and the call is made again
             logger.warning("connector call %s: not even the attempt could be recorded (%s)", claimed.call.id,
                            type(exc).__name__)

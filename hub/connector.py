@@ -203,10 +203,14 @@ class Taken(str, Enum):
       "respondToInformationRequest would; the same answer taken again changes nothing")
 async def take_answer(session: AsyncSession, *, clock: Clock, connector: Connector, request_id: str, text: str,
                       external_id: str) -> Taken:
-    """Answer the request for the connector's organisation, once per ``external_id`` (the agency's answer id)."""
+    """Answer the request for the connector's organisation, once per ``external_id`` (the agency's answer id).
+
+    The answer id is the agency's within the request: the same id for another request is another answer.
+    """
     if not external_id or len(external_id) > MAX_EXTERNAL_ID:
         raise Refused([Problem("INVALID_ANSWER_ID", ("answerId",), f"1 to {MAX_EXTERNAL_ID} characters")])
-    if await session.get(ConnectorReceipt, (connector.id, external_id)) is not None:
+    key = {"connector_id": connector.id, "information_request_id": request_id, "external_id": external_id}
+    if await session.get(ConnectorReceipt, key) is not None:
         return Taken.DUPLICATE
     owner = await session.get(Organisation, connector.organisation_id)
     mine = await session.get(InformationAddressee, (request_id, connector.organisation_id))
@@ -231,19 +235,23 @@ async def _calls_answered(session: AsyncSession, connector: Connector, request_i
         col(ConnectorCall.information_request_id) == request_id,
         col(ConnectorCall.organisation_id) == connector.organisation_id))).scalars().all()
     for call in calls:
-        call.status, call.completed_at, call.lease_until = CallStatus.ANSWERED.value, at, None
+        call.status, call.completed_at = CallStatus.ANSWERED.value, at
+        call.lease_until = call.lease_token = None
 
 
 @rule("connector-refused-answer", "para 24; CONTRACT: connectors",
       "an answer the hub refuses from an organisation's system (too long, naming the child) fails the call "
       "visibly: the organisation is told in its inbox and answers through the hub; the refusal is not the "
       "system's failure and does not count towards its circuit breaker")
-async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, outcome: Outcome,
-                         operation: str) -> ConnectorCall:
-    """The worker's result for one call: a polled answer taken (once), then the attempt recorded."""
+async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, outcome: Outcome, operation: str,
+                         lease_token: str | None) -> ConnectorCall:
+    """The worker's result for one call: a polled answer taken (once), then the attempt recorded.
+
+    A worker that no longer holds the call's lease (``lease_token``) records its attempt and changes nothing.
+    """
     call = await session.get(ConnectorCall, call_id)
     assert call is not None
-    if outcome.answer is not None and outcome.answer_id is not None:
+    if outcome.answer is not None and outcome.answer_id is not None and call.lease_token == lease_token:
         connector = await session.get(Connector, call.connector_id)
         assert connector is not None
         try:
@@ -258,7 +266,7 @@ async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, o
                 outcome = replace(outcome, ok=False, answer=None, refused=codes,
                                   error=f"the answer was refused: {codes}")
     return await connector_outbox.complete(session, call_id=call.id, outcome=outcome, now=clock.now(),
-                                           operation=operation)
+                                           operation=operation, lease_token=lease_token)
 
 
 async def call_for(session: AsyncSession, *, connector: Connector, request_id: str | None = None,

@@ -11,6 +11,7 @@ the request itself, answerable through GraphQL.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from hub.vocabulary import EventType, InformationRequestStatus
 
 NOTIFY_CHANNEL = "cspr_hub_outbox"  # the webhook outbox's channel: one wake-up for both loops
 LEASE = timedelta(seconds=60)
+LEASE_MARGIN = timedelta(seconds=30)  # beyond the longest a call may take (twice its timeout)
 # immediately, 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h; then the call has failed
 SCHEDULE = (timedelta(0), timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
             timedelta(hours=2), timedelta(hours=6), timedelta(hours=12), timedelta(hours=24))
@@ -129,16 +131,26 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: time
         query = query.with_for_update(skip_locked=True)
     claimed = []
     for call in (await session.execute(query)).scalars().all():
+        connector = await session.get(Connector, call.connector_id)
+        until, token = now + call_lease(connector, lease), str(uuid.uuid4())
         taken = await session.execute(
             update(ConnectorCall).where(col(ConnectorCall.id) == call.id, *_due(now))  # type: ignore[arg-type]
-            .values(lease_until=now + lease).execution_options(synchronize_session=False))
+            .values(lease_until=until, lease_token=token).execution_options(synchronize_session=False))
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             continue  # SQLite has no SKIP LOCKED: the conditional update leases a row once
-        call.lease_until = now + lease
+        call.lease_until, call.lease_token = until, token
         if await _overtaken(session, call, now):
             continue
         claimed.append(await _with_context(session, call))
     return claimed
+
+
+@rule("connector-lease", "CONTRACT: connectors",
+      "a worker leases a call for longer than the call can take (twice its timeout, and a margin), and only the "
+      "worker still holding the lease moves the call on: a slower one's result is recorded as an attempt only")
+def call_lease(connector: Connector | None, lease: timedelta = LEASE) -> timedelta:
+    timeout = float((connector.config if connector else {}).get("timeout_seconds", 10.0))
+    return max(lease, timedelta(seconds=2 * timeout) + LEASE_MARGIN)
 
 
 async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) -> bool:
@@ -148,7 +160,8 @@ async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) 
     if request is not None and request.status == InformationRequestStatus.OPEN.value and mine is not None \
             and mine.answered_at is None:
         return False
-    call.status, call.completed_at, call.lease_until = CallStatus.CLOSED.value, now, None
+    call.status, call.completed_at = CallStatus.CLOSED.value, now
+    call.lease_until = call.lease_token = None
     return True
 
 
@@ -206,18 +219,24 @@ def trip(connector: Connector, *, ok: bool, now: datetime) -> None:
         connector.circuit_open_until = now + min(BREAKER_BASE * (2 ** min(beyond, 16)), BREAKER_MAX)
 
 
-async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now: datetime,
-                   operation: str) -> ConnectorCall:
-    """Record the attempt and move the call on; the caller takes a polled answer in the same transaction."""
+async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now: datetime, operation: str,
+                   lease_token: str | None) -> ConnectorCall:
+    """Record the attempt and move the call on, if the caller still holds its lease (``claim``'s token).
+
+    The caller takes a polled answer in the same transaction, before this.
+    """
     call = await session.get(ConnectorCall, call_id)
     connector = await session.get(Connector, call.connector_id) if call else None
     assert call is not None and connector is not None
     session.add(ConnectorAttempt(connector_id=connector.id, call_id=call.id, operation=operation, attempted_at=now,
                                  status_code=outcome.status_code, duration_ms=outcome.duration_ms,
                                  error=outcome.error[:MAX_ERROR] if outcome.error else None))
+    if call.lease_token != lease_token:  # leased again since, or settled otherwise: the newer word stands
+        await session.flush()
+        return call
     if outcome.refused is None:  # the system answered as asked; what it said is the organisation's to mend
         trip(connector, ok=outcome.ok, now=now)
-    call.lease_until = None
+    call.lease_until = call.lease_token = None
     if call.status == CallStatus.SENT.value:
         _polled(session, call, connector, outcome, now)
     elif call.status != CallStatus.PENDING.value:

@@ -627,6 +627,7 @@ class ConnectorCall(SQLModel, table=True):
     polls: bool = False  # SENT and the answer is fetched by polling (FHIR Task)
     next_attempt_at: datetime = _when()
     lease_until: datetime | None = _when(default=None)
+    lease_token: str | None = Field(default=None, max_length=36)  # who holds the lease: only they complete it
     external_ref: str | None = Field(default=None, max_length=200)  # the agency's id for it, e.g. Task/123
     created_at: datetime = _when()
     sent_at: datetime | None = _when(default=None)
@@ -654,6 +655,7 @@ class ConnectorReceipt(SQLModel, table=True):
     __tablename__ = "connector_receipt"
 
     connector_id: str = Field(foreign_key="connector.id", primary_key=True, max_length=36)
-    external_id: str = Field(primary_key=True, max_length=200)
-    information_request_id: str = Field(foreign_key="information_request.id", max_length=36, index=True)
+    external_id: str = Field(primary_key=True, max_length=200)  # the agency's answer id, within the request
+    information_request_id: str = Field(foreign_key="information_request.id", primary_key=True, max_length=36,
+                                        index=True)
     received_at: datetime = _when()

@@ -114,3 +114,28 @@ async def test_a_callback_is_refused_clearly_and_never_with_a_500(api: Api, hub:
     assert (wrong.status_code, wrong.json()["error"]) == (422, "WRONG_RESOURCE")
     for response in (unsigned, refused, conflict, wrong):
         assert council.secrets.callback_secret not in response.text and "cbt_" not in response.text
+
+
+async def test_an_answer_id_reused_for_another_request_is_another_answer(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    from tests.api.test_case_record import REQUEST
+    from tests.api.test_notification import MET
+
+    council = await add_council(hub, loop.council, loop.council_url)
+    review, first_id = await panel_asks(api, CAMDEN)
+    asked = await api(REQUEST, {"i": {"caseId": review["caseId"], "fromOrganisationCodes": [CAMDEN],
+                                      "questions": ["Any missed visits?"], "dueOn": "2027-01-08"}}, as_=(MET, "police"))
+    second_id = asked["data"]["requestInformation"]["informationRequest"]["id"]
+    await loop.worker.run_once()
+    bodies = {b["id"]: b for b in loop.council.received.values()}
+    secret = council.secrets.callback_secret
+    taken = [await loop.council.answer(bodies[r], f"Answer to {r}.", callback_secret=secret, now=clock.now,
+                                       answer_id="1") for r in (first_id, second_id)]
+    assert [(r.status_code, r.json()["status"]) for r in taken] == [(200, "taken"), (200, "taken")]
+    again = await loop.council.answer(bodies[second_id], f"Answer to {second_id}.", callback_secret=secret,
+                                      now=clock.now, answer_id="1")
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    for request_id in (first_id, second_id):
+        refused = await api(ANSWER, {"q": request_id, "a": "again"}, as_=(CAMDEN, "la"))
+        assert [e["code"] for e in refused["data"]["respondToInformationRequest"]["errors"]] == ["REQUEST_NOT_OPEN"]

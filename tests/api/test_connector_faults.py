@@ -300,3 +300,39 @@ async def test_a_polled_answer_the_hub_refuses_fails_the_call_visibly_without_tr
          "answer through the hub)")]
     answered = await api(ANSWER, {"q": request_id, "a": "Seen twice; summarised."}, as_=(health, "health"))
     assert answered["data"]["respondToInformationRequest"]["errors"] == []
+
+
+@pytest.mark.rule("connector-lease")
+async def test_a_worker_that_lost_its_lease_changes_nothing_when_it_finally_completes(
+    api: Api, hub: Hub, clock: FixedClock
+) -> None:
+    from hub import connector_outbox
+    from hub.connector_outbox import Outcome
+    from hub.models import ConnectorCall
+    from hub.store import transaction
+
+    mine = await add(hub, CAMDEN, bearer_rest("https://council.invalid", timeout_seconds=120),
+                     bearer_token="invented-token")
+    await panel_asks(api, CAMDEN)
+    asked_at = clock.now()
+    async with transaction(hub.sessions) as session:
+        (slow,) = await connector_outbox.claim(session, now=asked_at, limit=5)
+    assert slow.call.lease_until == asked_at + timedelta(seconds=270)  # twice the timeout, and a margin
+    async with transaction(hub.sessions) as session:
+        assert await connector_outbox.claim(session, now=asked_at + timedelta(seconds=269), limit=5) == []
+    async with transaction(hub.sessions) as session:  # the slow worker is presumed dead: another takes the call
+        (fresh,) = await connector_outbox.claim(session, now=asked_at + timedelta(seconds=271), limit=5)
+    assert fresh.call.lease_token != slow.call.lease_token
+    async with transaction(hub.sessions) as session:
+        await connector_outbox.complete(session, call_id=fresh.call.id, now=clock.now(), operation="push",
+                                        outcome=Outcome(True, 202, 40, external_ref="MOS-2"),
+                                        lease_token=fresh.call.lease_token)
+    async with transaction(hub.sessions) as session:  # the slow worker's 500 arrives last, and changes nothing
+        await connector_outbox.complete(session, call_id=slow.call.id, now=clock.now(), operation="push",
+                                        outcome=Outcome(False, 500, 250_000, "HTTP 500"),
+                                        lease_token=slow.call.lease_token)
+        row = await session.get(ConnectorCall, slow.call.id)
+        assert row is not None and (row.status, row.external_ref, row.attempts) == ("SENT", "MOS-2", 1)
+    call = await calls(api, mine.id)
+    assert [(a["statusCode"], a["error"]) for a in call["attempts"]] == [(202, None), (500, "HTTP 500")]
+    assert (await api(CONNECTOR, as_=(CAMDEN, "la")))["data"]["connectors"][0]["consecutiveFailures"] == 0
