@@ -165,6 +165,21 @@ async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) 
     return True
 
 
+async def close_calls(session: AsyncSession, *, request_id: str, at: datetime,
+                      organisation_id: str | None = None) -> list[ConnectorCall]:
+    """A request answered (by one organisation) or closed: its open calls close in the same transaction."""
+    query = select(ConnectorCall).where(
+        col(ConnectorCall.information_request_id) == request_id,
+        col(ConnectorCall.status).in_([CallStatus.PENDING.value, CallStatus.SENT.value]))
+    if organisation_id is not None:
+        query = query.where(col(ConnectorCall.organisation_id) == organisation_id)
+    calls = list((await session.execute(query)).scalars().all())
+    for call in calls:
+        call.status, call.completed_at = CallStatus.CLOSED.value, at
+        call.lease_until = call.lease_token = None
+    return calls
+
+
 async def _with_context(session: AsyncSession, call: ConnectorCall) -> Claimed:
     connector = await session.get(Connector, call.connector_id)
     request = await session.get(InformationRequest, call.information_request_id)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from hub import connector_outbox, events, organisations, routing
@@ -109,9 +110,11 @@ async def open_round(session: AsyncSession, review: RapidReview) -> InformationR
 
 
 async def close_open_round(session: AsyncSession, review: RapidReview, at: datetime) -> None:
+    """The Panel moved on: the round closes, and so do its calls to the partners' own systems."""
     found = await open_round(session, review)
     if found is not None:
         found.status, found.closed_at = InformationRequestStatus.CLOSED.value, at
+        await connector_outbox.close_calls(session, request_id=found.id, at=at)
 
 
 @rule("information-request", "paras 24, 35",
@@ -163,10 +166,24 @@ async def answer(session: AsyncSession, *, clock: Clock, principal: Principal, r
     mine = await session.get(InformationAddressee, (request.id, principal.organisation_id))
     if mine is None:
         raise Forbidden("this request was not addressed to the caller's organisation")
+    # answers to one request are decided one at a time (PostgreSQL: the request's row is locked; SQLite
+    # serialises writers), so that whoever answers last sees every other answer and closes the request
+    request = (await session.execute(select(InformationRequest).where(col(InformationRequest.id) == request.id)
+                                     .with_for_update().execution_options(populate_existing=True))).scalar_one()
     if request.status != InformationRequestStatus.OPEN.value:
         raise Refused([Problem("REQUEST_NOT_OPEN", ("requestId",), f"the request is {request.status}")])
     refuse_if(check_text(text, ("input", "answer"), required=True, limit=MAX_SUMMARY))
-    mine.answer, mine.answered_at = text, at
+    taken = await session.execute(update(InformationAddressee).where(
+        col(InformationAddressee.request_id) == request.id,
+        col(InformationAddressee.organisation_id) == principal.organisation_id,
+        col(InformationAddressee.answered_at).is_(None)).values(answer=text, answered_at=at)
+        .execution_options(synchronize_session=False))
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise Refused([Problem("ALREADY_ANSWERED", ("requestId",), "this organisation has already answered")])
+    set_committed_value(mine, "answer", text)
+    set_committed_value(mine, "answered_at", at)
+    await connector_outbox.close_calls(session, request_id=request.id, organisation_id=principal.organisation_id,
+                                       at=at)  # answered here: its own system is no longer asked
     requester = await session.get(Organisation, request.requested_by_id)
     await routing.dispatch(session, event=EventType.INFORMATION_ANSWERED, case=case, subject_id=request.id,
                            sender_id=principal.organisation_id, at=at, today=today,

@@ -241,3 +241,79 @@ async def test_the_rest_adapter_sends_a_routed_message_and_fetches_a_case_summar
         "dueOn": None})]
     assert found is not None and found.summary.startswith("Open to children's social care")
     assert missing is None and loop.council.token_requests == 1
+
+
+async def test_calls_close_when_the_organisation_answers_through_the_hub_or_the_panel_moves_on(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    from tests.api.test_rapid_review import ANSWER
+
+    health = await icb(api)
+    council = await add_council(hub, loop.council, loop.council_url, CAMDEN)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    review, request_id = await panel_asks(api, CAMDEN, health)
+    assert await loop.worker.run_once() == 2
+    answered = await api(ANSWER, {"q": request_id, "a": "Sent through the hub."}, as_=(health, "health"))
+    assert answered["data"]["respondToInformationRequest"]["errors"] == []
+    polled = (await api(CALLS, {"c": ics.id}, as_=(health, "health")))["data"]["connectorCalls"]["nodes"][0]
+    assert polled["status"] == "CLOSED"  # its Task is not polled again
+    clock.set(clock.now() + timedelta(minutes=5))
+    assert await loop.worker.run_once() == 0
+    pushed = (await api(CALLS, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"][0]
+    assert pushed["status"] == "SENT"
+    decided = await api(RESPOND, {"r": review["id"], "i": {"outcome": "AGREES_WITH_PARTNERS", "rationale": "Enough."}},
+                        as_=("PANEL", "panel"))
+    assert decided["data"]["respondToRapidReview"]["errors"] == []
+    closed = (await api(CALLS, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"][0]
+    assert closed["status"] == "CLOSED"
+    late = await loop.council.answer(loop.council.only_request(), "Too late.", now=clock.now,
+                                     callback_secret=council.secrets.callback_secret)
+    assert (late.status_code, late.json()["error"]) == (409, "REQUEST_NOT_OPEN")
+
+
+async def test_two_organisations_answering_at_once_leave_the_request_answered(api: Api, hub: Hub) -> None:
+    from hub import information_request
+    from hub.models import InformationRequest
+    from hub.principal import Principal
+    from hub.vocabulary import Role
+    from tests.api.test_rapid_review import ANSWER
+
+    health = await icb(api)
+    _, request_id = await panel_asks(api, CAMDEN, health)
+    async with hub.sessions() as session:
+        orgs = {o.code: o for o in (await session.execute(text("SELECT id, code FROM organisation"))).all()}
+
+    def as_org(code: str, role: Role) -> Principal:
+        return Principal(organisation_id=orgs[code].id, organisation_code=code, role=role, scopes=(role.value,))
+
+    async def answer(session: Any, who: Principal) -> None:
+        await information_request.answer(session, clock=hub.clock, principal=who, request_id=request_id,
+                                         text=f"{who.organisation_code}'s chronology.")
+
+    async with hub.sessions() as first:
+        await first.begin()
+        await answer(first, as_org(CAMDEN, Role.LA))  # not committed yet
+        second = asyncio.create_task(_in_transaction(hub, lambda s: answer(s, as_org(health, Role.HEALTH))))
+        if hub.engine.dialect.name == "postgresql":  # the second waits for the request's row
+            await _until_waiting_on_a_lock(hub, second)
+        await first.commit()
+    await second
+    async with hub.sessions() as session:
+        found = await session.get(InformationRequest, request_id)
+        assert found is not None and found.status == "ANSWERED"
+    again = await api(ANSWER, {"q": request_id, "a": "again"}, as_=(CAMDEN, "la"))
+    assert [e["code"] for e in again["data"]["respondToInformationRequest"]["errors"]] == ["REQUEST_NOT_OPEN"]
+
+
+async def _in_transaction(hub: Hub, work: Any) -> None:
+    async with transaction(hub.sessions) as session:
+        await work(session)
+
+
+async def _until_waiting_on_a_lock(hub: Hub, task: asyncio.Task[None]) -> None:
+    async with hub.engine.connect() as conn:
+        while not task.done() and not (await conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"))).scalar_one():
+            await asyncio.sleep(0.01)
+            await conn.rollback()
