@@ -336,3 +336,25 @@ async def test_a_worker_that_lost_its_lease_changes_nothing_when_it_finally_comp
     call = await calls(api, mine.id)
     assert [(a["statusCode"], a["error"]) for a in call["attempts"]] == [(202, None), (500, "HTTP 500")]
     assert (await api(CONNECTOR, as_=(CAMDEN, "la")))["data"]["connectors"][0]["consecutiveFailures"] == 0
+
+
+async def test_a_fhir_server_answering_with_a_location_only_is_followed_and_a_task_for_another_request_is_not_taken(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    health = await icb(api)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    _, request_id = await panel_asks(api, health)
+    loop.fhir.minimal = True  # ignores Prefer: return=representation
+    await loop.worker.run_once()
+    assert (await calls(api, ics.id, (health, "health")))["externalReference"] == "Task/1"
+    task = loop.fhir.complete(loop.fhir.only_task()["id"], "Meant for another request.")
+    task["identifier"] = [{"system": "urn:cspr-hub:information-request", "value": "someone-else"}]
+    clock.set(clock.now() + timedelta(seconds=61))
+    await loop.worker.run_once()
+    task["identifier"] = [{"system": "urn:cspr-hub:information-request", "value": request_id}]
+    clock.set(clock.now() + timedelta(seconds=61))
+    await loop.worker.run_once()
+    call = await calls(api, ics.id, (health, "health"))
+    assert [(a["operation"], a["statusCode"], a["error"]) for a in call["attempts"]] == [
+        ("push", 201, None), ("poll", 200, "the Task's identifier does not name this request"), ("poll", 200, None)]
+    assert call["status"] == "ANSWERED"
