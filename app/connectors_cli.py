@@ -94,7 +94,7 @@ def test(connector_id: Annotated[str, typer.Argument(help="The connector_id.")],
 
     async def work(hub: Any, session: Any) -> Any:
         row = await connector.get(session, connector_id)
-        adapter, client = build(target_of(row, hub.sealer()))
+        adapter, client = build(target_of(row, hub.sealer()), allow_private=hub.settings.policy.webhook_allow_private)
         try:
             outcome = await guarded(adapter.check, timeout=float(row.config.get("timeout_seconds", 10.0)))
         finally:

@@ -38,7 +38,8 @@ def build_connectors(hub: Hub, transport: httpx2.AsyncBaseTransport | None = Non
     poll = 1.0 if hub.engine.dialect.name == "sqlite" else 2.0
     return ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=sealer, hub_url=hub.settings.hub_url,
                            transport=transport, poll_seconds=poll,
-                           lease=timedelta(seconds=hub.settings.delivery_lease_seconds))
+                           lease=timedelta(seconds=hub.settings.delivery_lease_seconds),
+                           allow_private=hub.settings.policy.webhook_allow_private)
 
 
 async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.secrets import Sealer, SealError
-from connectors.webhooks import retry_after
+from connectors.webhooks import PRIVATE, Resolver, blocked, resolve, retry_after
 from hub import connector_outbox
 from hub.clock import Clock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, record_outcome
@@ -103,8 +103,10 @@ class AgencyClient:
     provider, and a new one when it expires or the agency answers 401.
     """
 
-    def __init__(self, target: Target, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, target: Target, *, transport: httpx2.AsyncBaseTransport | None = None,
+                 allow_private: bool = False, resolver: Resolver = resolve) -> None:
         config, secrets = target.config, target.secrets
+        self.allow_private, self.resolver, self.token_url = allow_private, resolver, config.token_url
         self.timeout = httpx2.Timeout(config.timeout_seconds)
         self.oauth: AsyncOAuth2Client | None = None
         headers = {"user-agent": "cspr-hub-connectors/1"}
@@ -120,8 +122,16 @@ class AgencyClient:
                 headers["authorization"] = f"Bearer {secrets.bearer_token}"
             self.http = httpx2.AsyncClient(transport=transport, timeout=self.timeout, headers=headers)
 
+    async def _check(self, url: str) -> None:
+        """Private, loopback and link-local addresses are refused after DNS resolution, unless allowed."""
+        why = None if self.allow_private else await blocked(url, self.resolver)
+        if why is not None:
+            raise Blocked(why, permanent=why == PRIVATE)
+
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
+        await self._check(url)
         if self.oauth is not None and not self.oauth.token:
+            await self._check(self.token_url or "")
             try:
                 await self.oauth.fetch_token()
             except (OAuthError, httpx2.HTTPError):
@@ -139,6 +149,14 @@ class AgencyClient:
 
 class AgencyFault(Exception):
     """Something the agency's system did that the hub cannot use; the message is safe to record."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Blocked(AgencyFault):
+    """The system's address is one the hub does not call (CSPR_HUB_WEBHOOK_ALLOW_PRIVATE allows them)."""
 
 
 def failed(started: float, error: str, *, status_code: int | None = None, permanent: bool = False) -> Outcome:
@@ -175,11 +193,12 @@ def target_of(connector: Connector, sealer: Sealer) -> Target:
     return Target(connector.id, ConnectorConfig.from_json(connector.config), secrets)
 
 
-def build(target: Target, *, transport: httpx2.AsyncBaseTransport | None = None) -> tuple[Adapter, AgencyClient]:
+def build(target: Target, *, transport: httpx2.AsyncBaseTransport | None = None,
+          allow_private: bool = False) -> tuple[Adapter, AgencyClient]:
     import connectors.fhir
     import connectors.rest  # noqa: F401  (each registers its kind)
 
-    client = AgencyClient(target, transport=transport)
+    client = AgencyClient(target, transport=transport, allow_private=allow_private)
     return REGISTRY[target.config.kind](target, client), client
 
 
@@ -197,7 +216,7 @@ async def guarded(call: Callable[[], Any], *, timeout: float) -> Outcome:
     except OAuthError as exc:  # the agency's identity provider refused the client: its message, never our secret
         return failed(started, f"token refused: {exc.error}")
     except AgencyFault as exc:
-        return failed(started, str(exc))
+        return failed(started, str(exc), permanent=exc.permanent)
     except Exception as exc:  # noqa: BLE001 - whatever else a reply provoked (a bad URL): its type, not its text
         return failed(started, type(exc).__name__)
 
@@ -207,8 +226,9 @@ class ConnectorWorker:
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, sealer: Sealer, hub_url: str,
                  transport: httpx2.AsyncBaseTransport | None = None, batch: int = 20, poll_seconds: float = 1.0,
-                 lease: Any = connector_outbox.LEASE) -> None:
+                 lease: Any = connector_outbox.LEASE, allow_private: bool = False) -> None:
         self.sessions, self.clock, self.sealer, self.hub_url = sessions, clock, sealer, hub_url.rstrip("/")
+        self.allow_private = allow_private  # CSPR_HUB_WEBHOOK_ALLOW_PRIVATE: development and tests only
         self.transport, self.batch, self.poll_seconds, self.lease = transport, batch, poll_seconds, lease
         self.wake = asyncio.Event()
         self._adapters: dict[str, tuple[str, Adapter, AgencyClient]] = {}  # by connector, with its sealed secrets
@@ -218,7 +238,8 @@ class ConnectorWorker:
         fingerprint = connector.sealed_secrets + repr(sorted(connector.config.items()))
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
-        adapter, client = build(target_of(connector, self.sealer), transport=self.transport)
+        adapter, client = build(target_of(connector, self.sealer), transport=self.transport,
+                                allow_private=self.allow_private)
         self._adapters[connector.id] = (fingerprint, adapter, client)
         return adapter
 

@@ -58,6 +58,22 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
         return None
 
 
+UNRESOLVED = "the host does not resolve"
+PRIVATE = "the host resolves to a private, loopback or link-local address"
+
+
+async def blocked(url: str, resolver: Resolver = resolve) -> str | None:
+    """Why the hub will not call this URL (after DNS resolution), or None; webhooks and connectors alike."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = await resolver(host)
+    except OSError:
+        return UNRESOLVED
+    if not addresses or any(not ipaddress.ip_address(a).is_global for a in addresses):
+        return PRIVATE
+    return None
+
+
 class Sender:
     """Posts one delivery and says what happened; never raises for the receiver's faults."""
 
@@ -69,16 +85,7 @@ class Sender:
         self.timeout = timeout
 
     async def _blocked(self, url: str) -> str | None:
-        if self.allow_private:
-            return None
-        host = urlsplit(url).hostname or ""
-        try:
-            addresses = await self.resolver(host)
-        except OSError:
-            return "the host does not resolve"
-        if not addresses or any(not ipaddress.ip_address(a).is_global for a in addresses):
-            return "the host resolves to a private, loopback or link-local address"
-        return None
+        return None if self.allow_private else await blocked(url, self.resolver)
 
     async def send(self, claimed: events.Claimed, now: datetime) -> events.Outcome:
         delivery, subscription = claimed.delivery, claimed.subscription

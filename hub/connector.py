@@ -100,18 +100,20 @@ class ConnectorSecrets:
                    client_secret=client_secret, bearer_token=bearer_token)
 
 
-def _url_problems(url: str | None, path: tuple[str, ...], allow_private: bool) -> list[Problem]:
+def _url_problems(url: str | None, path: tuple[str, ...], allow_private: bool, *, base: bool = False) -> list[Problem]:
     if not url:
         return [Problem("REQUIRED", path, "a URL is needed")]
     parts = urlsplit(url)
     schemes = ("https", "http") if allow_private else ("https",)
     if len(url) > MAX_URL or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
         return [Problem("INVALID_URL", path, "an https:// URL without credentials in it")]
+    if base and (parts.query or parts.fragment or "?" in url or "#" in url):  # a key there would be shown
+        return [Problem("INVALID_URL", path, "a base URL without a query or fragment (keys go in the secrets)")]
     return []
 
 
 def check(config: ConnectorConfig, secrets_: ConnectorSecrets, *, allow_private: bool) -> list[Problem]:
-    problems = _url_problems(config.base_url, ("baseUrl",), allow_private)
+    problems = _url_problems(config.base_url, ("baseUrl",), allow_private, base=True)
     if config.auth is AuthMethod.OAUTH2_CLIENT_CREDENTIALS:
         problems += _url_problems(config.token_url, ("tokenUrl",), allow_private)
         if not config.client_id or not secrets_.client_secret:

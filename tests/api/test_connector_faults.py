@@ -40,14 +40,15 @@ def bearer_rest(base: str, **config: Any) -> ConnectorConfig:
 
 def mocked(hub: Hub, handler: Callable[[httpx2.Request], httpx2.Response]) -> ConnectorWorker:
     return ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url="http://hub.invalid",
-                           transport=httpx2.MockTransport(handler))
+                           transport=httpx2.MockTransport(handler), allow_private=True)
 
 
 @pytest.mark.rule("connector-retry")
 async def test_an_agency_system_that_is_down_is_retried_on_the_schedule(api: Api, hub: Hub, clock: FixedClock) -> None:
     down = await add(hub, CAMDEN, bearer_rest(f"http://127.0.0.1:{free_port()}"), bearer_token="invented-token")
     await panel_asks(api, CAMDEN)
-    worker = ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url="http://hub.invalid")
+    worker = ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url="http://hub.invalid",
+                             allow_private=True)
     try:
         assert await worker.run_once() == 1
         clock.set(clock.now() + timedelta(seconds=5))
@@ -358,3 +359,35 @@ async def test_a_fhir_server_answering_with_a_location_only_is_followed_and_a_ta
     assert [(a["operation"], a["statusCode"], a["error"]) for a in call["attempts"]] == [
         ("push", 201, None), ("poll", 200, "the Task's identifier does not name this request"), ("poll", 200, None)]
     assert call["status"] == "ANSWERED"
+
+
+async def test_an_agency_system_on_a_private_address_is_not_called_unless_allowed(
+    api: Api, hub: Hub, loop: Loop
+) -> None:
+    council = await add_council(hub, loop.council, loop.council_url)
+    await panel_asks(api, CAMDEN)
+    strict = ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url=loop.hub_url)
+    try:
+        assert await strict.run_once() == 1
+    finally:
+        await strict.aclose()
+    assert (loop.council.token_requests, loop.council.pushes) == (0, [])
+    call = await calls(api, council.id)
+    assert (call["status"], [a["error"] for a in call["attempts"]]) == (
+        "FAILED", ["the host resolves to a private, loopback or link-local address"])
+
+
+async def test_a_questionnaire_response_reference_that_is_not_plain_is_not_followed(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    health = await icb(api)
+    ics = await add_fhir(hub, loop.fhir, loop.fhir_url, health)
+    await panel_asks(api, health)
+    await loop.worker.run_once()
+    task = loop.fhir.complete_with_questionnaire(loop.fhir.only_task()["id"], {"Contacts?": "Four"})
+    task["output"][0]["valueReference"]["reference"] = "QuestionnaireResponse/qr-1/../../Patient?_count=1000"
+    clock.set(clock.now() + timedelta(seconds=61))
+    await loop.worker.run_once()
+    call = await calls(api, ics.id, (health, "health"))
+    assert (call["status"], call["attempts"][-1]["error"]) == (
+        "SENT", "the Task's output is not a QuestionnaireResponse/{id} reference")

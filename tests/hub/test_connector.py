@@ -48,6 +48,8 @@ async def test_a_connector_belongs_to_one_partner_and_fhir_to_health(hub: Hub) -
                             auth=AuthMethod.OAUTH2_CLIENT_CREDENTIALS, token_url="https://idp.example.org/token")
     assert sorted(await refused_codes(hub, CAMDEN, plain, token)) == ["AUTH_REQUIRED", "INVALID_URL"]
     assert await refused_codes(hub, CAMDEN, oauth, ConnectorSecrets.new()) == ["REQUIRED"]
+    keyed = rest("https://council.example.org/api?api_key=invented")  # would show in baseUrl and `connectors list`
+    assert await refused_codes(hub, CAMDEN, keyed, token) == ["INVALID_URL"]
 
 
 @pytest.mark.rule("connector-retry")
