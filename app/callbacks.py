@@ -128,8 +128,8 @@ class ConnectorCallbacks:
                 return _problem(STATUS_OF.get(problem.code, 422), problem.code, problem.message)
             except IntegrityError:  # the same answer, taken concurrently: the next try sees it as a duplicate
                 if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                    break
+        return _problem(409, "CONFLICT", "another answer to this request was being taken: send it again")
 
 
 def _json(body: bytes) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,6 +14,9 @@ from auth.issuers import parse as parse_issuers
 from connectors.secrets import SealError, check_key, development_key
 from hub.policy import Policy, RapidReviewClock
 from hub.store import DEFAULT_URL, normalise_url
+
+logger = logging.getLogger("cspr_hub.settings")
+_WARNED: set[str] = set()  # the development key is warned of once per database, per process
 
 
 class SettingsError(ValueError):
@@ -95,7 +99,7 @@ class Settings:
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
     trusted_documents: str | None = None  # path of the JSON file of registered GraphQL documents
     environment: Environment = Environment.DEVELOPMENT
-    secret_keys: tuple[str, ...] = ()  # CSPR_HUB_SECRET_KEY: Fernet keys sealing connector secrets, first seals
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)  # CSPR_HUB_SECRET_KEY: Fernet keys, first seals
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
 
     @classmethod
@@ -131,6 +135,11 @@ class Settings:
         if self.environment is Environment.PRODUCTION:
             raise SettingsError("CSPR_HUB_SECRET_KEY is required in production to seal connector secrets "
                                 "(make one with `cspr-hub connectors new-key`)")
+        if self.database_url not in _WARNED:
+            _WARNED.add(self.database_url)
+            logger.warning("CSPR_HUB_SECRET_KEY is not set: connector secrets are sealed with a development key "
+                           "derived from the database URL, which anyone who knows the URL can derive; set "
+                           "CSPR_HUB_SECRET_KEY (`cspr-hub connectors new-key`) before connecting a real system")
         return (development_key(self.database_url),)
 
     @property

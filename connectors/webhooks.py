@@ -160,7 +160,7 @@ TOLERANCE = timedelta(minutes=5)
 def verify(secret: str, *, message_id: str | None, timestamp: str | None, signatures: str | None, body: bytes,
            now: datetime, tolerance: timedelta = TOLERANCE) -> bool:
     """A Standard Webhooks signature over ``id.timestamp.body``, made within the tolerance of now."""
-    if not message_id or not timestamp or not signatures or not timestamp.isdigit():
+    if not message_id or not timestamp or not signatures or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs(now.timestamp() - int(timestamp)) > tolerance.total_seconds():
         return False
@@ -168,4 +168,6 @@ def verify(secret: str, *, message_id: str | None, timestamp: str | None, signat
         expected = sign(secret, message_id, int(timestamp), body.decode())
     except (UnicodeDecodeError, ValueError):
         return False
-    return any(hmac.compare_digest(expected, given) for given in signatures.split(" ") if given.startswith("v1,"))
+    wanted = expected.encode()  # bytes: compare_digest refuses str that is not ASCII (headers arrive as latin-1)
+    return any(hmac.compare_digest(wanted, given.encode()) for given in signatures.split(" ")
+               if given.startswith("v1,"))

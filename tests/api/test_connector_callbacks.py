@@ -139,3 +139,18 @@ async def test_an_answer_id_reused_for_another_request_is_another_answer(
     for request_id in (first_id, second_id):
         refused = await api(ANSWER, {"q": request_id, "a": "again"}, as_=(CAMDEN, "la"))
         assert [e["code"] for e in refused["data"]["respondToInformationRequest"]["errors"]] == ["REQUEST_NOT_OPEN"]
+
+
+async def test_a_signature_or_timestamp_that_is_not_ascii_is_a_401_not_a_500(
+    api: Api, hub: Hub, loop: Loop, clock: FixedClock
+) -> None:
+    council = await add_council(hub, loop.council, loop.council_url)
+    _, request_id = await panel_asks(api, CAMDEN)
+    url = f"{loop.hub_url}/connectors/{council.id}/callback"
+    good = json.dumps({"type": "information.answered", "requestId": request_id, "answer": "Chronology."}).encode()
+    for signature, stamp in (("v1,é€ünïcode".encode(), str(int(clock.now().timestamp())).encode()), (b"v1,AAAA", "\u00b2".encode("latin-1"))):
+        async with httpx2.AsyncClient() as client:
+            response = await client.post(url, content=good, headers={
+                "content-type": ANSWER_MEDIA_TYPE, "webhook-id": "msg_1", "webhook-timestamp": stamp,
+                "webhook-signature": signature})
+        assert (response.status_code, response.json()["error"]) == (401, "UNAUTHENTICATED")

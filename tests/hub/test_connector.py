@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -110,3 +111,16 @@ def test_an_agency_systems_status_is_judged_in_the_core() -> None:
     assert all(judge(code).ok for code in (200, 201, 202, 204, 409))  # 409: it has the request already
     assert all(not judge(code).ok and judge(code).retry for code in (401, 408, 429, 500, 502, 503))
     assert all(not judge(code).ok and not judge(code).retry for code in (301, 400, 403, 404, 410, 415, 422))
+
+
+def test_secret_keys_are_not_in_the_settings_repr_and_the_development_key_is_warned_of_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    key = new_key()
+    assert key not in repr(Settings.from_env({"CSPR_HUB_SECRET_KEY": key}))
+    caplog.set_level(logging.WARNING, logger="cspr_hub.settings")
+    development = Settings(database_url="sqlite:///warned-once.db")
+    assert development.sealing_keys() == development.sealing_keys()
+    warned = [r for r in caplog.records if "CSPR_HUB_SECRET_KEY is not set" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
+    assert development.sealing_keys()[0] not in caplog.text
