@@ -40,6 +40,8 @@ def add(
     scope: Annotated[str | None, typer.Option("--scope", help="OAuth2: the scope to ask for.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per call.")] = 10.0,
     poll_seconds: Annotated[int, typer.Option("--poll-seconds", help="FHIR: how often open Tasks are read.")] = 300,
+    routed_messages: Annotated[bool, typer.Option(
+        "--routed-messages", help="REST: push every message routed to the organisation as well.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="What the system is, for the operators.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -49,7 +51,8 @@ def add(
     from hub.errors import Refused
 
     config = ConnectorConfig(kind=kind, base_url=base_url, auth=auth, token_url=token_url, client_id=client_id,
-                             scope=scope, timeout_seconds=timeout, poll_seconds=poll_seconds)
+                             scope=scope, timeout_seconds=timeout, poll_seconds=poll_seconds,
+                             routed_messages=routed_messages)
     secrets = ConnectorSecrets.new(client_secret=client_secret, bearer_token=bearer_token)
 
     async def work(hub: Any, session: Any) -> tuple[Any, str]:

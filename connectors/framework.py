@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx2
 from authlib.integrations.base_client import OAuthError
@@ -28,7 +28,7 @@ from connectors.webhooks import PRIVATE, Resolver, blocked, resolve, retry_after
 from hub import connector_outbox
 from hub.clock import Clock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, record_outcome
-from hub.connector_outbox import CallStatus, Claimed, Outcome
+from hub.connector_outbox import CallStatus, Claimed, ClaimedMessage, Outcome
 from hub.models import Connector
 from hub.store import transaction
 
@@ -54,6 +54,9 @@ class RoutedMessageOut:
     case_reference: str | None
     basis: str
     due_on: str | None
+    case_id: str | None = None
+    subject_id: str | None = None
+    created_at: str | None = None
 
 
 class ReceivesInformationRequests(Protocol):
@@ -68,6 +71,15 @@ class ReturnsAnswers(Protocol):
     async def fetch_answer(self, claimed: Claimed) -> Outcome: ...
 
 
+def message_out(claimed: ClaimedMessage) -> RoutedMessageOut:
+    message = claimed.message
+    return RoutedMessageOut(
+        id=message.id, event_type=message.event_type, case_reference=claimed.case.reference, basis=message.basis,
+        due_on=message.due_on.isoformat() if message.due_on else None, case_id=claimed.case.id,
+        subject_id=message.subject_id, created_at=message.created_at.isoformat())
+
+
+@runtime_checkable
 class ReceivesRoutedMessages(Protocol):
     """Takes a routed message (an event the guidance says the organisation must be told of)."""
 
@@ -246,12 +258,17 @@ class ConnectorWorker:
     def callback_url(self, connector_id: str) -> str:
         return f"{self.hub_url}/connectors/{connector_id}/callback"
 
-    async def _make(self, claimed: Claimed) -> Outcome:
+    async def _make(self, claimed: Claimed | ClaimedMessage) -> Outcome:
         try:
             adapter = self._adapter(claimed.connector)
         except SealError as exc:
             return failed(time.monotonic(), f"secrets: {exc}")
         timeout = float(claimed.connector.config.get("timeout_seconds", 10.0))
+        if isinstance(claimed, ClaimedMessage):
+            if not isinstance(adapter, ReceivesRoutedMessages):
+                return failed(time.monotonic(), "this kind of system takes no routed messages", permanent=True)
+            out = message_out(claimed)
+            return await guarded(lambda: adapter.send_routed_message(out), timeout=timeout)
         if claimed.call.status == CallStatus.SENT.value:
             return await guarded(lambda: adapter.fetch_answer(claimed), timeout=timeout)
         url = self.callback_url(claimed.connector.id)
@@ -269,9 +286,10 @@ class ConnectorWorker:
             await self._settle(item, outcome)
         return len(claimed)
 
-    async def _settle(self, claimed: Claimed, outcome: Outcome) -> None:
+    async def _settle(self, claimed: Claimed | ClaimedMessage, outcome: Outcome) -> None:
         """Record one call's outcome in a transaction of its own: one bad reply never holds up the others."""
-        operation = "poll" if claimed.call.status == CallStatus.SENT.value else "push"
+        operation = "poll" if claimed.call.status == CallStatus.SENT.value else (
+            "message" if isinstance(claimed, ClaimedMessage) else "push")
         for attempt in (1, 2):
             try:
                 async with transaction(self.sessions) as session:

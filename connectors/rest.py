@@ -82,8 +82,9 @@ class RestConnector:
         return Outcome(True, None, 0)
 
     async def send_routed_message(self, message: RoutedMessageOut) -> Outcome:
-        body = {"id": message.id, "type": message.event_type, "caseReference": message.case_reference,
-                "basis": message.basis, "dueOn": message.due_on}
+        body = {"id": message.id, "type": message.event_type, "caseId": message.case_id,
+                "caseReference": message.case_reference, "subjectId": message.subject_id, "basis": message.basis,
+                "dueOn": message.due_on, "routedAt": message.created_at}
         started = time.monotonic()
         response = await self.client.request("POST", f"{self.base}/messages", json=body,
                                              headers={"content-type": ROUTED_MESSAGE, "idempotency-key": message.id})

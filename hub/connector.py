@@ -69,6 +69,7 @@ class ConnectorConfig:
     scope: str | None = None
     timeout_seconds: float = 10.0
     poll_seconds: int = 300  # FHIR: how often an open Task is looked at
+    routed_messages: bool = False  # REST: every message routed to the organisation is pushed too (opt in)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value, "auth": self.auth.value}
@@ -126,6 +127,8 @@ def check(config: ConnectorConfig, secrets_: ConnectorSecrets, *, allow_private:
         problems.append(Problem("OUT_OF_RANGE", ("timeoutSeconds",), "between 0.1 and 120 seconds"))
     if not 1 <= config.poll_seconds <= 86_400:
         problems.append(Problem("OUT_OF_RANGE", ("pollSeconds",), "between 1 second and a day"))
+    if config.routed_messages and config.kind is not ConnectorKind.REST:
+        problems.append(Problem("NOT_SUPPORTED", ("routedMessages",), "only a REST system takes routed messages"))
     return problems
 
 
@@ -253,7 +256,8 @@ async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, o
     """
     call = await session.get(ConnectorCall, call_id)
     assert call is not None
-    if outcome.answer is not None and outcome.answer_id is not None and call.lease_token == lease_token:
+    if outcome.answer is not None and outcome.answer_id is not None and call.lease_token == lease_token \
+            and call.information_request_id is not None:
         connector = await session.get(Connector, call.connector_id)
         assert connector is not None
         try:

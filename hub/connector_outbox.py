@@ -48,6 +48,7 @@ MAX_ERROR = 500
 
 class CallStatus(str, Enum):
     PENDING = "PENDING"  # to be pushed
+    DELIVERED = "DELIVERED"  # a routed message the agency's system took
     SENT = "SENT"  # the agency's system has it; its answer is awaited (by callback, or by polling)
     ANSWERED = "ANSWERED"
     FAILED = "FAILED"  # could not be pushed: the organisation answers through the hub instead
@@ -56,6 +57,11 @@ class CallStatus(str, Enum):
 
 class Operation(str, Enum):
     INFORMATION_REQUEST = "information_request"
+    ROUTED_MESSAGE = "routed_message"
+
+
+# what a request's own push already carries: not sent twice
+NOT_PUSHED_AS_MESSAGES = frozenset({EventType.INFORMATION_REQUESTED.value, EventType.CONNECTOR_FAILED.value})
 
 
 # a FHIR Task in one of these states will not be completed: the organisation's system declined the request
@@ -101,6 +107,25 @@ async def push_request(session: AsyncSession, *, request: InformationRequest, na
     return calls
 
 
+@rule("connector-routed-messages", "DOMAIN: routing table; CONTRACT: connectors",
+      "every message routed to an organisation whose own system opted to take messages is pushed to it as well, "
+      "from the outbox; the inbox keeps it, and the first push accepted counts as its delivery")
+async def push_messages(session: AsyncSession, *, messages: Sequence[RoutedMessage], at: datetime) -> list[ConnectorCall]:
+    """Add one call per routed message whose recipient has an active connector that takes messages."""
+    wanted = [m for m in messages if m.case_id is not None and m.event_type not in NOT_PUSHED_AS_MESSAGES]
+    if not wanted:
+        return []
+    connectors = {c.organisation_id: c for c in (await session.execute(select(Connector).where(
+        col(Connector.organisation_id).in_({m.recipient_id for m in wanted}), col(Connector.active).is_(True))))
+        .scalars() if c.config.get("routed_messages")}  # opted in (REST only: a FHIR server takes Tasks)
+    calls = [ConnectorCall(connector_id=connectors[m.recipient_id].id, organisation_id=m.recipient_id,
+                           case_id=str(m.case_id), routed_message_id=m.id, operation=Operation.ROUTED_MESSAGE.value,
+                           status=CallStatus.PENDING.value, next_attempt_at=at, created_at=at)
+             for m in wanted if m.recipient_id in connectors]
+    session.add_all(calls)
+    return calls
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A leased call with what an adapter needs to make it; no child's details."""
@@ -113,6 +138,17 @@ class Claimed:
     owner: Organisation
 
 
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A leased routed message's call: the message as the inbox holds it; no child's details."""
+
+    call: ConnectorCall
+    connector: Connector
+    message: RoutedMessage
+    case: Case
+    owner: Organisation
+
+
 def _due(now: datetime) -> list[object]:
     return [col(ConnectorCall.next_attempt_at) <= now,
             or_(col(ConnectorCall.status) == CallStatus.PENDING.value,
@@ -120,7 +156,8 @@ def _due(now: datetime) -> list[object]:
             or_(col(ConnectorCall.lease_until).is_(None), col(ConnectorCall.lease_until) < now)]
 
 
-async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Claimed]:
+async def claim(session: AsyncSession, *, now: datetime, limit: int,
+                lease: timedelta = LEASE) -> list[Claimed | ClaimedMessage]:
     """Lease due calls of connectors whose circuit is closed; another worker's rows are skipped."""
     closed = select(col(Connector.id)).where(
         col(Connector.active).is_(True),
@@ -129,7 +166,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: time
              .order_by(col(ConnectorCall.next_attempt_at)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = []
+    claimed: list[Claimed | ClaimedMessage] = []
     for call in (await session.execute(query)).scalars().all():
         connector = await session.get(Connector, call.connector_id)
         until, token = now + call_lease(connector, lease), str(uuid.uuid4())
@@ -154,7 +191,15 @@ def call_lease(connector: Connector | None, lease: timedelta = LEASE) -> timedel
 
 
 async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) -> bool:
-    """A request answered or closed meanwhile (through GraphQL, say) is not pushed nor polled again."""
+    """A request answered or closed meanwhile (through GraphQL, say) is not pushed nor polled again; a routed
+    message acknowledged in the inbox meanwhile is not pushed."""
+    if call.routed_message_id is not None:
+        message = await session.get(RoutedMessage, call.routed_message_id)
+        if message is not None and message.acknowledged_at is None:
+            return False
+        call.status, call.completed_at = CallStatus.CLOSED.value, now
+        call.lease_until = call.lease_token = None
+        return True
     request = await session.get(InformationRequest, call.information_request_id)
     mine = await session.get(InformationAddressee, (call.information_request_id, call.organisation_id))
     if request is not None and request.status == InformationRequestStatus.OPEN.value and mine is not None \
@@ -180,13 +225,18 @@ async def close_calls(session: AsyncSession, *, request_id: str, at: datetime,
     return calls
 
 
-async def _with_context(session: AsyncSession, call: ConnectorCall) -> Claimed:
+async def _with_context(session: AsyncSession, call: ConnectorCall) -> Claimed | ClaimedMessage:
     connector = await session.get(Connector, call.connector_id)
-    request = await session.get(InformationRequest, call.information_request_id)
     case = await session.get(Case, call.case_id)
     owner = await session.get(Organisation, call.organisation_id)
+    assert connector and case and owner
+    if call.routed_message_id is not None:
+        message = await session.get(RoutedMessage, call.routed_message_id)
+        assert message is not None
+        return ClaimedMessage(call, connector, message, case, owner)
+    request = await session.get(InformationRequest, call.information_request_id)
     requester = await session.get(Organisation, request.requested_by_id) if request else None
-    assert connector and request and case and owner and requester
+    assert request and requester
     return Claimed(call, connector, request, case, requester, owner)
 
 
@@ -256,6 +306,12 @@ async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now
         _polled(session, call, connector, outcome, now)
     elif call.status != CallStatus.PENDING.value:
         pass  # answered (a polled answer, taken just before) or closed meanwhile: only the attempt is recorded
+    elif outcome.ok and call.routed_message_id is not None:
+        call.status, call.sent_at, call.completed_at = CallStatus.DELIVERED.value, now, now
+        call.attempts += 1
+        message = await session.get(RoutedMessage, call.routed_message_id)
+        if message is not None and message.delivered_at is None:
+            message.delivered_at = now
     elif outcome.ok:
         call.status, call.sent_at, call.attempts = CallStatus.SENT.value, now, call.attempts + 1
         call.external_ref, call.polls = outcome.external_ref, outcome.polls
@@ -264,7 +320,9 @@ async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now
         call.attempts += 1
         later = None if outcome.permanent else next_attempt(call.attempts, now, retry_after=outcome.retry_after)
         if later is None:
-            fail(session, call, now, "the request could not be pushed to the organisation's system")
+            fail(session, call, now, "the message could not be pushed to the organisation's system; it waits in "
+                                     "the inbox" if call.routed_message_id else
+                 "the request could not be pushed to the organisation's system")
         else:
             call.next_attempt_at = later
     await session.flush()
@@ -295,8 +353,8 @@ def fail(session: AsyncSession, call: ConnectorCall, now: datetime, reason: str)
     call.status, call.completed_at = CallStatus.FAILED.value, now
     session.add(RoutedMessage(
         case_id=call.case_id, recipient_id=call.organisation_id, sender_id=None,
-        event_type=EventType.CONNECTOR_FAILED.value, basis="CONTRACT: connectors (" + reason + ")",
-        subject_id=call.information_request_id, due_on=None, created_at=now))
+        event_type=EventType.CONNECTOR_FAILED.value, basis=("CONTRACT: connectors (" + reason + ")")[:120],
+        subject_id=call.information_request_id or call.routed_message_id, due_on=None, created_at=now))
 
 
 async def record_test(session: AsyncSession, *, connector_id: str, outcome: Outcome, now: datetime) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from hub import connector_outbox
 from hub.models import (
     Case,
     CaseEvent,
@@ -71,15 +72,19 @@ def payload(message: RoutedMessage, case: Case, recipient: Organisation) -> dict
 @rule("webhook-fan-out", "DOMAIN: who may see what; CONTRACT: webhooks",
       "each routed message becomes one delivery per active subscription of its recipient for its event type")
 async def enqueue(session: AsyncSession, *, case: Case, messages: Sequence[RoutedMessage], at: datetime) -> int:
-    """Add the outbox rows for routed messages, in the caller's transaction."""
+    """Add the outbox rows for routed messages, in the caller's transaction: one webhook delivery per matching
+    subscription, and one connector call per recipient whose own system takes messages."""
     recipients = {m.recipient_id for m in messages}
     if not recipients:
         return 0
+    await session.flush()  # the deliveries and calls refer to the messages
+    pushed = await connector_outbox.push_messages(session, messages=messages, at=at)
+    if pushed and session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # pushed on commit
     subscriptions = (await session.execute(select(WebhookSubscription).where(
         col(WebhookSubscription.organisation_id).in_(recipients), col(WebhookSubscription.active).is_(True)))).scalars().all()
     if not subscriptions:
         return 0
-    await session.flush()  # the deliveries refer to the messages
     orgs = {o.id: o for o in (await session.execute(
         select(Organisation).where(col(Organisation.id).in_(recipients)))).scalars()}
     added = 0

@@ -610,17 +610,20 @@ class Connector(SQLModel, table=True):
 
 
 class ConnectorCall(SQLModel, table=True):
-    """One information request to push to one organisation's system (the connectors' outbox), then its answer."""
+    """One information request (then its answer), or one routed message, to push to one organisation's system:
+    the connectors' outbox."""
 
     __tablename__ = "connector_call"
     __table_args__ = (Index("ix_connector_call_due", "status", "next_attempt_at"),
-                      UniqueConstraint("information_request_id", "organisation_id"))
+                      UniqueConstraint("information_request_id", "organisation_id"),
+                      UniqueConstraint("routed_message_id", "organisation_id"))
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)  # the Idempotency-Key sent
     connector_id: str = Field(foreign_key="connector.id", max_length=36, index=True)
     organisation_id: str = Field(foreign_key="organisation.id", max_length=36)
     case_id: str = Field(foreign_key="case.id", max_length=36, index=True)
-    information_request_id: str = Field(foreign_key="information_request.id", max_length=36)
+    information_request_id: str | None = Field(default=None, foreign_key="information_request.id", max_length=36)
+    routed_message_id: str | None = Field(default=None, foreign_key="routed_message.id", max_length=36)
     operation: str = Field(max_length=32)
     status: str = Field(max_length=16)  # PENDING, SENT, ANSWERED, FAILED, CLOSED
     attempts: int = 0

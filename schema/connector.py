@@ -40,7 +40,8 @@ class Connector:
 @strawberry.type(description="One call to the organisation's system: what it said, how long it took, what went wrong.")
 class ConnectorAttempt:
     attempted_at: datetime = strawberry.field(description="When.")
-    operation: str = strawberry.field(description="push (the request sent), poll (its answer looked for) or test.")
+    operation: str = strawberry.field(description="push (the request sent), poll (its answer looked for), message "
+                                      "(a routed message sent) or test.")
     status_code: int | None = strawberry.field(description="The system's HTTP status, if it answered.")
     duration_ms: int = strawberry.field(description="How long it took.")
     error: str | None = strawberry.field(description="What went wrong, if anything.")
@@ -51,12 +52,16 @@ class ConnectorAttempt:
                    duration_ms=row.duration_ms, error=row.error)
 
 
-@strawberry.type(description="One information request pushed to the organisation's system, and its answer.")
+@strawberry.type(description="One information request pushed to the organisation's system, and its answer; or one "
+                 "routed message pushed to it.")
 class ConnectorCall:
     id: strawberry.ID = strawberry.field(description="The Idempotency-Key sent with it; the same on every retry.")
-    information_request_id: strawberry.ID = strawberry.field(description="The information request.")
-    status: str = strawberry.field(description="PENDING (to be pushed), SENT (answer awaited), ANSWERED, FAILED "
-                                   "(answer through the hub instead) or CLOSED (answered otherwise, or removed).")
+    operation: str = strawberry.field(description="information_request or routed_message.")
+    information_request_id: strawberry.ID | None = strawberry.field(description="The information request, if one.")
+    routed_message_id: strawberry.ID | None = strawberry.field(description="The routed message, if one.")
+    status: str = strawberry.field(description="PENDING (to be pushed), SENT (answer awaited), ANSWERED, DELIVERED "
+                                   "(a routed message taken), FAILED (answer, or read the message, through the hub "
+                                   "instead) or CLOSED (answered or acknowledged otherwise, or removed).")
     attempt_count: int = strawberry.field(description="How many times the push was tried.")
     next_attempt_at: datetime | None = strawberry.field(description="When the next push or poll is due.")
     external_reference: str | None = strawberry.field(description="The system's own id for it, e.g. Task/42.")
@@ -67,7 +72,10 @@ class ConnectorCall:
     @classmethod
     def from_model(cls, row: models.ConnectorCall) -> ConnectorCall:
         waiting = row.status == "PENDING" or (row.status == "SENT" and row.polls)
-        return cls(id=strawberry.ID(row.id), information_request_id=strawberry.ID(row.information_request_id),
+        return cls(id=strawberry.ID(row.id), operation=row.operation,
+                   information_request_id=strawberry.ID(row.information_request_id) if row.information_request_id
+                   else None,
+                   routed_message_id=strawberry.ID(row.routed_message_id) if row.routed_message_id else None,
                    status=row.status, attempt_count=row.attempts,
                    next_attempt_at=row.next_attempt_at if waiting else None, external_reference=row.external_ref,
                    created_at=row.created_at, sent_at=row.sent_at, completed_at=row.completed_at)

@@ -238,8 +238,8 @@ async def test_the_rest_adapter_sends_a_routed_message_and_fetches_a_case_summar
         await client.aclose()
     assert (sent.ok, sent.status_code) == (True, 204)
     assert loop.council.messages == [("application/vnd.cspr-hub.routed-message.v1+json", {
-        "id": "m1", "type": "panel.responded", "caseReference": "CSPR-2026-000001", "basis": "WT2018 ch4 para 25",
-        "dueOn": None})]
+        "id": "m1", "type": "panel.responded", "caseId": None, "caseReference": "CSPR-2026-000001",
+        "subjectId": None, "basis": "WT2018 ch4 para 25", "dueOn": None, "routedAt": None})]
     assert found is not None and found.summary.startswith("Open to children's social care")
     assert missing is None and loop.council.token_requests == 1
 
@@ -318,3 +318,48 @@ async def _until_waiting_on_a_lock(hub: Hub, task: asyncio.Task[None]) -> None:
                 "AND datname = current_database()"))).scalar_one():
             await asyncio.sleep(0.01)
             await conn.rollback()
+
+
+@pytest.mark.rule("connector-routed-messages")
+async def test_a_system_that_opted_in_receives_every_message_routed_to_its_organisation(
+    api: Api, hub: Hub, loop: Loop
+) -> None:
+    from tests.api.test_notification import NOTIFY, serious_incident
+
+    police = await add_council(hub, loop.council, loop.council_url, MET, routed_messages=True)
+    await add_council(hub, CouncilSystem(), loop.council_url, CAMDEN)  # not opted in: requests only
+    made = await api(NOTIFY, {"input": serious_incident()}, as_=(CAMDEN, "la"))
+    case = made["data"]["notifySeriousIncident"]["case"]
+    assert await loop.worker.run_once() == 1
+    assert await loop.worker.run_once() == 0  # taken once: nothing left to push
+    [(media_type, body)] = loop.council.messages
+    assert media_type == "application/vnd.cspr-hub.routed-message.v1+json"
+    assert (body["type"], body["caseId"], body["caseReference"], body["basis"], body["dueOn"]) == (
+        "notification.submitted", case["id"], case["reference"], "WT2018 ch4 para 12", "2026-12-31")
+    assert "Amara" not in json.dumps(body) and "Testchild" not in json.dumps(body)
+    calls = (await api(CALLS_WITH_OPERATION, {"c": police.id}, as_=(MET, "police")))["data"]["connectorCalls"]["nodes"]
+    assert [(c["operation"], c["status"], c["routedMessageId"] == body["id"]) for c in calls] == [
+        ("routed_message", "DELIVERED", True)]
+    inbox = await api("{ inbox { nodes { id eventType deliveredAt } } }", as_=(MET, "police"))
+    [message] = inbox["data"]["inbox"]["nodes"]
+    assert (message["id"], message["eventType"], message["deliveredAt"] is not None) == (
+        body["id"], "notification.submitted", True)
+
+
+@pytest.mark.rule("connector-routed-messages")
+async def test_a_message_acknowledged_in_the_inbox_first_is_not_pushed(api: Api, hub: Hub, loop: Loop) -> None:
+    from tests.api.test_notification import NOTIFY, serious_incident
+
+    police = await add_council(hub, loop.council, loop.council_url, MET, routed_messages=True)
+    await api(NOTIFY, {"input": serious_incident()}, as_=(CAMDEN, "la"))
+    [message] = (await api("{ inbox { nodes { id } } }", as_=(MET, "police")))["data"]["inbox"]["nodes"]
+    ack = "mutation($m: ID!) { acknowledgeMessage(messageId: $m) { errors { code } } }"
+    assert (await api(ack, {"m": message["id"]}, as_=(MET, "police")))["data"]["acknowledgeMessage"]["errors"] == []
+    await loop.worker.run_once()
+    assert loop.council.messages == []
+    calls = (await api(CALLS_WITH_OPERATION, {"c": police.id}, as_=(MET, "police")))["data"]["connectorCalls"]["nodes"]
+    assert [c["status"] for c in calls] == ["CLOSED"]
+
+
+CALLS_WITH_OPERATION = """query($c: ID!) { connectorCalls(connectorId: $c) { nodes { operation status
+  routedMessageId informationRequestId } } }"""

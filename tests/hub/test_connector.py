@@ -51,6 +51,9 @@ async def test_a_connector_belongs_to_one_partner_and_fhir_to_health(hub: Hub) -
     assert await refused_codes(hub, CAMDEN, oauth, ConnectorSecrets.new()) == ["REQUIRED"]
     keyed = rest("https://council.example.org/api?api_key=invented")  # would show in baseUrl and `connectors list`
     assert await refused_codes(hub, CAMDEN, keyed, token) == ["INVALID_URL"]
+    messages_to_fhir = ConnectorConfig(kind=ConnectorKind.FHIR, base_url="https://fhir.icb.example.org/R4",
+                                       auth=AuthMethod.BEARER, routed_messages=True)
+    assert await refused_codes(hub, "E54000031", messages_to_fhir, token) == ["NOT_SUPPORTED"]
 
 
 @pytest.mark.rule("connector-retry")
