@@ -42,6 +42,9 @@ def add(
     poll_seconds: Annotated[int, typer.Option("--poll-seconds", help="FHIR: how often open Tasks are read.")] = 300,
     routed_messages: Annotated[bool, typer.Option(
         "--routed-messages", help="REST: push every message routed to the organisation as well.")] = False,
+    case_summaries: Annotated[bool, typer.Option(
+        "--case-summaries", help="REST: when a rapid review starts, take the system's case summary as the "
+        "organisation's first contribution.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="What the system is, for the operators.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -52,7 +55,7 @@ def add(
 
     config = ConnectorConfig(kind=kind, base_url=base_url, auth=auth, token_url=token_url, client_id=client_id,
                              scope=scope, timeout_seconds=timeout, poll_seconds=poll_seconds,
-                             routed_messages=routed_messages)
+                             routed_messages=routed_messages, case_summaries=case_summaries)
     secrets = ConnectorSecrets.new(client_secret=client_secret, bearer_token=bearer_token)
 
     async def work(hub: Any, session: Any) -> tuple[Any, str]:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 import httpx2
@@ -28,7 +28,7 @@ from connectors.webhooks import PRIVATE, Resolver, blocked, resolve, retry_after
 from hub import connector_outbox
 from hub.clock import Clock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, record_outcome
-from hub.connector_outbox import CallStatus, Claimed, ClaimedMessage, Outcome
+from hub.connector_outbox import CallStatus, Claimed, ClaimedMessage, ClaimedSummary, Leased, Outcome
 from hub.models import Connector
 from hub.store import transaction
 
@@ -79,6 +79,22 @@ def message_out(claimed: ClaimedMessage) -> RoutedMessageOut:
         subject_id=message.subject_id, created_at=message.created_at.isoformat())
 
 
+async def summary_outcome(adapter: SummarisesCases, case_reference: str) -> Outcome:
+    """The agency's summary of a case as an outcome: found (its text the answer), none (404), or a fault."""
+    started = time.monotonic()
+    try:
+        found = await adapter.fetch_case_summary(case_reference)
+    except httpx2.HTTPStatusError as exc:
+        return judged(exc.response, started, datetime.now(UTC))
+    except (KeyError, TypeError, ValueError) as exc:
+        return failed(started, f"malformed case summary: {type(exc).__name__}")
+    if found is None:
+        return Outcome(True, 404, ms_since(started))
+    if found.case_reference != case_reference:
+        return failed(started, "the summary is of another case", permanent=True)
+    return Outcome(True, 200, ms_since(started), answer=found.summary)
+
+
 @runtime_checkable
 class ReceivesRoutedMessages(Protocol):
     """Takes a routed message (an event the guidance says the organisation must be told of)."""
@@ -86,6 +102,7 @@ class ReceivesRoutedMessages(Protocol):
     async def send_routed_message(self, message: RoutedMessageOut) -> Outcome: ...
 
 
+@runtime_checkable
 class SummarisesCases(Protocol):
     """Gives the agency's summary of a case, by the hub's case reference."""
 
@@ -258,12 +275,17 @@ class ConnectorWorker:
     def callback_url(self, connector_id: str) -> str:
         return f"{self.hub_url}/connectors/{connector_id}/callback"
 
-    async def _make(self, claimed: Claimed | ClaimedMessage) -> Outcome:
+    async def _make(self, claimed: Leased) -> Outcome:
         try:
             adapter = self._adapter(claimed.connector)
         except SealError as exc:
             return failed(time.monotonic(), f"secrets: {exc}")
         timeout = float(claimed.connector.config.get("timeout_seconds", 10.0))
+        if isinstance(claimed, ClaimedSummary):
+            if not isinstance(adapter, SummarisesCases):
+                return failed(time.monotonic(), "this kind of system gives no case summaries", permanent=True)
+            reference = claimed.case.reference
+            return await guarded(lambda: summary_outcome(adapter, reference), timeout=timeout)
         if isinstance(claimed, ClaimedMessage):
             if not isinstance(adapter, ReceivesRoutedMessages):
                 return failed(time.monotonic(), "this kind of system takes no routed messages", permanent=True)
@@ -286,10 +308,11 @@ class ConnectorWorker:
             await self._settle(item, outcome)
         return len(claimed)
 
-    async def _settle(self, claimed: Claimed | ClaimedMessage, outcome: Outcome) -> None:
+    async def _settle(self, claimed: Leased, outcome: Outcome) -> None:
         """Record one call's outcome in a transaction of its own: one bad reply never holds up the others."""
         operation = "poll" if claimed.call.status == CallStatus.SENT.value else (
-            "message" if isinstance(claimed, ClaimedMessage) else "push")
+            "message" if isinstance(claimed, ClaimedMessage) else "summary" if isinstance(claimed, ClaimedSummary)
+            else "push")
         for attempt in (1, 2):
             try:
                 async with transaction(self.sessions) as session:

@@ -70,6 +70,7 @@ class ConnectorConfig:
     timeout_seconds: float = 10.0
     poll_seconds: int = 300  # FHIR: how often an open Task is looked at
     routed_messages: bool = False  # REST: every message routed to the organisation is pushed too (opt in)
+    case_summaries: bool = False  # REST: a rapid review started asks the system for its summary of the case
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value, "auth": self.auth.value}
@@ -129,6 +130,8 @@ def check(config: ConnectorConfig, secrets_: ConnectorSecrets, *, allow_private:
         problems.append(Problem("OUT_OF_RANGE", ("pollSeconds",), "between 1 second and a day"))
     if config.routed_messages and config.kind is not ConnectorKind.REST:
         problems.append(Problem("NOT_SUPPORTED", ("routedMessages",), "only a REST system takes routed messages"))
+    if config.case_summaries and config.kind is not ConnectorKind.REST:
+        problems.append(Problem("NOT_SUPPORTED", ("caseSummaries",), "only a REST system gives case summaries"))
     return problems
 
 
@@ -271,6 +274,12 @@ async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, o
             else:
                 outcome = replace(outcome, ok=False, answer=None, refused=codes,
                                   error=f"the answer was refused: {codes}")
+    if call.operation == connector_outbox.Operation.CASE_SUMMARY.value and outcome.ok and outcome.answer \
+            and call.lease_token == lease_token:
+        from hub.rapid_review import contribution_from_system  # the rapid review builds on the connectors' outbox
+
+        await contribution_from_system(session, case_id=call.case_id, organisation_id=call.organisation_id,
+                                       summary=outcome.answer, at=clock.now())
     return await connector_outbox.complete(session, call_id=call.id, outcome=outcome, now=clock.now(),
                                            operation=operation, lease_token=lease_token)
 

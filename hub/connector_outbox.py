@@ -29,10 +29,12 @@ from hub.models import (
     InformationAddressee,
     InformationRequest,
     Organisation,
+    RapidReview,
+    RapidReviewContribution,
     RoutedMessage,
 )
 from hub.statute import rule
-from hub.vocabulary import EventType, InformationRequestStatus
+from hub.vocabulary import EventType, InformationRequestStatus, RapidReviewStatus
 
 NOTIFY_CHANNEL = "cspr_hub_outbox"  # the webhook outbox's channel: one wake-up for both loops
 LEASE = timedelta(seconds=60)
@@ -58,6 +60,7 @@ class CallStatus(str, Enum):
 class Operation(str, Enum):
     INFORMATION_REQUEST = "information_request"
     ROUTED_MESSAGE = "routed_message"
+    CASE_SUMMARY = "case_summary"
 
 
 # what a request's own push already carries: not sent twice
@@ -126,6 +129,28 @@ async def push_messages(session: AsyncSession, *, messages: Sequence[RoutedMessa
     return calls
 
 
+@rule("connector-case-summaries", "para 20; CONTRACT: connectors",
+      "when a rapid review starts, each partner whose own system opted to give case summaries is asked for its "
+      "summary of the case, from the outbox; it becomes the partner's contribution unless the partner has "
+      "written its own")
+async def ask_summaries(session: AsyncSession, *, case: Case, partners: Sequence[Organisation],
+                        at: datetime) -> list[ConnectorCall]:
+    """Add one call per partner whose active connector gives case summaries, in the caller's transaction."""
+    ids = [o.id for o in partners]
+    if not ids:
+        return []
+    connectors = [c for c in (await session.execute(select(Connector).where(
+        col(Connector.organisation_id).in_(ids), col(Connector.active).is_(True)))).scalars()
+        if c.config.get("case_summaries")]
+    calls = [ConnectorCall(connector_id=c.id, organisation_id=c.organisation_id, case_id=case.id,
+                           operation=Operation.CASE_SUMMARY.value, status=CallStatus.PENDING.value,
+                           next_attempt_at=at, created_at=at) for c in connectors]
+    session.add_all(calls)
+    if calls and session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # asked on commit
+    return calls
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A leased call with what an adapter needs to make it; no child's details."""
@@ -135,6 +160,16 @@ class Claimed:
     request: InformationRequest
     case: Case
     requester: Organisation
+    owner: Organisation
+
+
+@dataclass(frozen=True)
+class ClaimedSummary:
+    """A leased case summary's call: the case by its reference only."""
+
+    call: ConnectorCall
+    connector: Connector
+    case: Case
     owner: Organisation
 
 
@@ -156,8 +191,10 @@ def _due(now: datetime) -> list[object]:
             or_(col(ConnectorCall.lease_until).is_(None), col(ConnectorCall.lease_until) < now)]
 
 
-async def claim(session: AsyncSession, *, now: datetime, limit: int,
-                lease: timedelta = LEASE) -> list[Claimed | ClaimedMessage]:
+Leased = Claimed | ClaimedMessage | ClaimedSummary
+
+
+async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Leased]:
     """Lease due calls of connectors whose circuit is closed; another worker's rows are skipped."""
     closed = select(col(Connector.id)).where(
         col(Connector.active).is_(True),
@@ -166,7 +203,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int,
              .order_by(col(ConnectorCall.next_attempt_at)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed: list[Claimed | ClaimedMessage] = []
+    claimed: list[Leased] = []
     for call in (await session.execute(query)).scalars().all():
         connector = await session.get(Connector, call.connector_id)
         until, token = now + call_lease(connector, lease), str(uuid.uuid4())
@@ -193,6 +230,16 @@ def call_lease(connector: Connector | None, lease: timedelta = LEASE) -> timedel
 async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) -> bool:
     """A request answered or closed meanwhile (through GraphQL, say) is not pushed nor polled again; a routed
     message acknowledged in the inbox meanwhile is not pushed."""
+    if call.operation == Operation.CASE_SUMMARY.value:
+        review = (await session.execute(select(RapidReview).where(col(RapidReview.case_id) == call.case_id))).scalar()
+        written = (await session.execute(select(col(RapidReviewContribution.id)).where(
+            col(RapidReviewContribution.rapid_review_id) == (review.id if review else ""),
+            col(RapidReviewContribution.organisation_id) == call.organisation_id))).first()
+        if review is not None and review.status == RapidReviewStatus.IN_PROGRESS.value and written is None:
+            return False
+        call.status, call.completed_at = CallStatus.CLOSED.value, now
+        call.lease_until = call.lease_token = None
+        return True
     if call.routed_message_id is not None:
         message = await session.get(RoutedMessage, call.routed_message_id)
         if message is not None and message.acknowledged_at is None:
@@ -225,7 +272,7 @@ async def close_calls(session: AsyncSession, *, request_id: str, at: datetime,
     return calls
 
 
-async def _with_context(session: AsyncSession, call: ConnectorCall) -> Claimed | ClaimedMessage:
+async def _with_context(session: AsyncSession, call: ConnectorCall) -> Leased:
     connector = await session.get(Connector, call.connector_id)
     case = await session.get(Case, call.case_id)
     owner = await session.get(Organisation, call.organisation_id)
@@ -234,6 +281,8 @@ async def _with_context(session: AsyncSession, call: ConnectorCall) -> Claimed |
         message = await session.get(RoutedMessage, call.routed_message_id)
         assert message is not None
         return ClaimedMessage(call, connector, message, case, owner)
+    if call.operation == Operation.CASE_SUMMARY.value:
+        return ClaimedSummary(call, connector, case, owner)
     request = await session.get(InformationRequest, call.information_request_id)
     requester = await session.get(Organisation, request.requested_by_id) if request else None
     assert request and requester
@@ -306,6 +355,9 @@ async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now
         _polled(session, call, connector, outcome, now)
     elif call.status != CallStatus.PENDING.value:
         pass  # answered (a polled answer, taken just before) or closed meanwhile: only the attempt is recorded
+    elif outcome.ok and call.operation == Operation.CASE_SUMMARY.value:
+        call.status, call.sent_at, call.completed_at = CallStatus.ANSWERED.value, now, now  # taken just before
+        call.attempts += 1
     elif outcome.ok and call.routed_message_id is not None:
         call.status, call.sent_at, call.completed_at = CallStatus.DELIVERED.value, now, now
         call.attempts += 1
@@ -320,9 +372,7 @@ async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now
         call.attempts += 1
         later = None if outcome.permanent else next_attempt(call.attempts, now, retry_after=outcome.retry_after)
         if later is None:
-            fail(session, call, now, "the message could not be pushed to the organisation's system; it waits in "
-                                     "the inbox" if call.routed_message_id else
-                 "the request could not be pushed to the organisation's system")
+            fail(session, call, now, FAILURES.get(call.operation, FAILURES[Operation.INFORMATION_REQUEST.value]))
         else:
             call.next_attempt_at = later
     await session.flush()
@@ -348,13 +398,21 @@ def _polled(session: AsyncSession, call: ConnectorCall, connector: Connector, ou
     call.next_attempt_at = now + wait
 
 
+FAILURES = {
+    Operation.INFORMATION_REQUEST.value: "the request could not be pushed to the organisation's system",
+    Operation.ROUTED_MESSAGE.value: "the message could not be pushed to the organisation's system; it is in the inbox",
+    Operation.CASE_SUMMARY.value: "the case summary could not be fetched; contribute through the hub",
+}
+
+
 def fail(session: AsyncSession, call: ConnectorCall, now: datetime, reason: str) -> None:
     """Stop trying and tell the organisation, in its inbox, that the request awaits its answer in the hub."""
     call.status, call.completed_at = CallStatus.FAILED.value, now
     session.add(RoutedMessage(
         case_id=call.case_id, recipient_id=call.organisation_id, sender_id=None,
         event_type=EventType.CONNECTOR_FAILED.value, basis=("CONTRACT: connectors (" + reason + ")")[:120],
-        subject_id=call.information_request_id or call.routed_message_id, due_on=None, created_at=now))
+        subject_id=call.information_request_id or call.routed_message_id or call.case_id, due_on=None,
+        created_at=now))
 
 
 async def record_test(session: AsyncSession, *, connector_id: str, outcome: Outcome, now: datetime) -> None:

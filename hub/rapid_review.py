@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import events, organisations, routing
+from hub import connector_outbox, events, organisations, routing
 from hub.case import MAX_REASON, MAX_SUMMARY, check_text, find_visible, partnership_ids
 from hub.clock import Clock, today_in_england
 from hub.deadlines import RAPID_REVIEW_WORKING_DAYS, add_working_days
@@ -170,8 +170,29 @@ async def start(session: AsyncSession, *, clock: Clock, principal: Principal, ca
                            sender_id=principal.organisation_id, at=at, today=today, due=due)
     events.record(session, case_id=case.id, event=EventType.RAPID_REVIEW_STARTED,
                   actor_id=principal.organisation_id, at=at, data={"rapidReviewId": review.id, "dueOn": due.isoformat()})
+    await connector_outbox.ask_summaries(session, case=case, partners=await _lead_members(session, case, today), at=at)
     await session.flush()
     return review
+
+
+async def contribution_from_system(session: AsyncSession, *, case_id: str, organisation_id: str, summary: str,
+                                   at: datetime) -> RapidReviewContribution | None:
+    """A partner's own system's summary of the case (its records, para 20) as its first contribution; nothing if
+    the partner wrote its own meanwhile, the review has gone to the Panel, or the text will not do."""
+    review = (await session.execute(select(RapidReview).where(col(RapidReview.case_id) == case_id))).scalar_one_or_none()
+    if review is None or review.status != S.IN_PROGRESS.value or _check_contribution(Contribution(summary)):
+        return None
+    written = (await session.execute(select(RapidReviewContribution).where(
+        col(RapidReviewContribution.rapid_review_id) == review.id,
+        col(RapidReviewContribution.organisation_id) == organisation_id))).scalar_one_or_none()
+    if written is not None:
+        return None
+    made = RapidReviewContribution(rapid_review_id=review.id, organisation_id=organisation_id, summary=summary,
+                                   created_at=at, updated_at=at)
+    session.add(made)
+    review.version += 1
+    await session.flush()
+    return made
 
 
 async def _contributors(session: AsyncSession, case: Case, review: RapidReview, today: date) -> dict[str, Organisation]:

@@ -41,7 +41,7 @@ class Connector:
 class ConnectorAttempt:
     attempted_at: datetime = strawberry.field(description="When.")
     operation: str = strawberry.field(description="push (the request sent), poll (its answer looked for), message "
-                                      "(a routed message sent) or test.")
+                                      "(a routed message sent), summary (the case summary asked for) or test.")
     status_code: int | None = strawberry.field(description="The system's HTTP status, if it answered.")
     duration_ms: int = strawberry.field(description="How long it took.")
     error: str | None = strawberry.field(description="What went wrong, if anything.")
@@ -52,11 +52,11 @@ class ConnectorAttempt:
                    duration_ms=row.duration_ms, error=row.error)
 
 
-@strawberry.type(description="One information request pushed to the organisation's system, and its answer; or one "
-                 "routed message pushed to it.")
+@strawberry.type(description="One information request pushed to the organisation's system, and its answer; one "
+                 "routed message pushed to it; or its summary of a case asked for when a rapid review started.")
 class ConnectorCall:
     id: strawberry.ID = strawberry.field(description="The Idempotency-Key sent with it; the same on every retry.")
-    operation: str = strawberry.field(description="information_request or routed_message.")
+    operation: str = strawberry.field(description="information_request, routed_message or case_summary.")
     information_request_id: strawberry.ID | None = strawberry.field(description="The information request, if one.")
     routed_message_id: strawberry.ID | None = strawberry.field(description="The routed message, if one.")
     status: str = strawberry.field(description="PENDING (to be pushed), SENT (answer awaited), ANSWERED, DELIVERED "

@@ -363,3 +363,54 @@ async def test_a_message_acknowledged_in_the_inbox_first_is_not_pushed(api: Api,
 
 CALLS_WITH_OPERATION = """query($c: ID!) { connectorCalls(connectorId: $c) { nodes { operation status
   routedMessageId informationRequestId } } }"""
+
+
+@pytest.mark.rule("connector-case-summaries")
+async def test_a_rapid_review_started_takes_each_opted_in_partners_case_summary_as_its_first_contribution(
+    api: Api, hub: Hub, loop: Loop
+) -> None:
+    from tests.api.test_rapid_review import CONTRIBUTE, START, notified_case
+
+    police_system = CouncilSystem()
+    async with serving(police_system.app()) as police_url:
+        council = await add_council(hub, loop.council, loop.council_url, CAMDEN, case_summaries=True)
+        await add_council(hub, police_system, police_url, MET, case_summaries=True)
+        case_id = await notified_case(api)
+        reference = (await api("query($c: ID!) { case(id: $c) { reference } }", {"c": case_id},
+                               as_=(CAMDEN, "la")))["data"]["case"]["reference"]
+        loop.council.summaries[reference] = "Known to children's social care since March; two missed visits."
+        started = await api(START, {"c": case_id}, as_=(CAMDEN, "la"))
+        review_id = started["data"]["startRapidReview"]["rapidReview"]["id"]
+        own = await api(CONTRIBUTE, {"r": review_id, "i": {"summary": "Written by the police themselves."}},
+                        as_=(MET, "police"))
+        assert own["data"]["contributeToRapidReview"]["errors"] == []
+        assert await loop.worker.run_once() == 1  # the police wrote their own: their call closes unmade
+        review = (await api(REVIEW_CONTRIBUTIONS, {"c": case_id}, as_=(CAMDEN, "la")))["data"]["case"]["rapidReview"]
+    assert sorted((c["organisation"]["code"], c["summary"]) for c in review["contributions"]) == [
+        (CAMDEN, "Known to children's social care since March; two missed visits."),
+        (MET, "Written by the police themselves.")]
+    assert police_system.token_requests == 0
+    calls = (await api(CALLS_WITH_OPERATION, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"]
+    assert [(c["operation"], c["status"]) for c in calls] == [("case_summary", "ANSWERED")]
+
+
+@pytest.mark.rule("connector-case-summaries")
+async def test_a_system_with_no_summary_of_the_case_leaves_the_contribution_to_the_partner(
+    api: Api, hub: Hub, loop: Loop
+) -> None:
+    from tests.api.test_rapid_review import START, notified_case
+
+    council = await add_council(hub, loop.council, loop.council_url, CAMDEN, case_summaries=True)
+    case_id = await notified_case(api)
+    await api(START, {"c": case_id}, as_=(CAMDEN, "la"))
+    assert await loop.worker.run_once() == 1
+    review = (await api(REVIEW_CONTRIBUTIONS, {"c": case_id}, as_=(CAMDEN, "la")))["data"]["case"]["rapidReview"]
+    assert review["contributions"] == []
+    calls = (await api(CALLS_WITH_OPERATION, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"]
+    assert [(c["operation"], c["status"]) for c in calls] == [("case_summary", "ANSWERED")]
+    attempts = await api(CALLS, {"c": council.id}, as_=(CAMDEN, "la"))
+    assert [a["statusCode"] for c in attempts["data"]["connectorCalls"]["nodes"] for a in c["attempts"]] == [404]
+
+
+REVIEW_CONTRIBUTIONS = """query($c: ID!) { case(id: $c) { rapidReview { contributions { organisation { code }
+  summary } } } }"""

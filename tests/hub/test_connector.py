@@ -54,6 +54,9 @@ async def test_a_connector_belongs_to_one_partner_and_fhir_to_health(hub: Hub) -
     messages_to_fhir = ConnectorConfig(kind=ConnectorKind.FHIR, base_url="https://fhir.icb.example.org/R4",
                                        auth=AuthMethod.BEARER, routed_messages=True)
     assert await refused_codes(hub, "E54000031", messages_to_fhir, token) == ["NOT_SUPPORTED"]
+    summaries_from_fhir = ConnectorConfig(kind=ConnectorKind.FHIR, base_url="https://fhir.icb.example.org/R4",
+                                          auth=AuthMethod.BEARER, case_summaries=True)
+    assert await refused_codes(hub, "E54000031", summaries_from_fhir, token) == ["NOT_SUPPORTED"]
 
 
 @pytest.mark.rule("connector-retry")
