@@ -11,6 +11,7 @@ answer is taken (``answer_in_task``) or the Task polled at once.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -165,6 +166,19 @@ class FhirConnector:
             return failed(started, state if isinstance(state, str) else "the Task came back without an id",
                           status_code=response.status_code)
         return Outcome(True, response.status_code, outcome.duration_ms, external_ref=state.reference, polls=True)
+
+    async def withdraw_information_request(self, claimed: Claimed) -> Outcome:
+        """The Task is cancelled (FHIR R4 Task.status ``cancelled``) with a JSON Patch; 404 or 410: it is gone."""
+        started = time.monotonic()
+        reference = task_reference(claimed.call.external_ref)
+        if reference is None:
+            return failed(started, "the call's reference is not Task/{id}", permanent=True)
+        patch = json.dumps([{"op": "replace", "path": "/status", "value": "cancelled"}])
+        response = await self.client.request("PATCH", f"{self.base}/{reference}", content=patch.encode(), headers={
+            "content-type": "application/json-patch+json", "accept": FHIR_JSON})
+        if response.status_code in (404, 410):
+            return Outcome(True, response.status_code, int((time.monotonic() - started) * 1000))
+        return judged(response, started, datetime.now(UTC))
 
     async def fetch_answer(self, claimed: Claimed) -> Outcome:
         started = time.monotonic()

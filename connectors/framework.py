@@ -65,6 +65,13 @@ class ReceivesInformationRequests(Protocol):
     async def send_information_request(self, claimed: Claimed, *, callback_url: str) -> Outcome: ...
 
 
+@runtime_checkable
+class WithdrawsRequests(Protocol):
+    """Is told that a request it holds was answered through the hub or closed, and needs no answer now."""
+
+    async def withdraw_information_request(self, claimed: Claimed) -> Outcome: ...
+
+
 class ReturnsAnswers(Protocol):
     """Is asked, now and then, whether the answer is ready (FHIR: the Task's status and output)."""
 
@@ -291,6 +298,10 @@ class ConnectorWorker:
                 return failed(time.monotonic(), "this kind of system takes no routed messages", permanent=True)
             out = message_out(claimed)
             return await guarded(lambda: adapter.send_routed_message(out), timeout=timeout)
+        if claimed.call.status == CallStatus.WITHDRAWING.value:
+            if not isinstance(adapter, WithdrawsRequests):
+                return Outcome(True, None, 0)  # nothing to tell a system that cannot be told
+            return await guarded(lambda: adapter.withdraw_information_request(claimed), timeout=timeout)
         if claimed.call.status == CallStatus.SENT.value:
             return await guarded(lambda: adapter.fetch_answer(claimed), timeout=timeout)
         url = self.callback_url(claimed.connector.id)
@@ -310,7 +321,8 @@ class ConnectorWorker:
 
     async def _settle(self, claimed: Leased, outcome: Outcome) -> None:
         """Record one call's outcome in a transaction of its own: one bad reply never holds up the others."""
-        operation = "poll" if claimed.call.status == CallStatus.SENT.value else (
+        operation = "poll" if claimed.call.status == CallStatus.SENT.value else "withdraw" if (
+            claimed.call.status == CallStatus.WITHDRAWING.value) else (
             "message" if isinstance(claimed, ClaimedMessage) else "summary" if isinstance(claimed, ClaimedSummary)
             else "push")
         for attempt in (1, 2):

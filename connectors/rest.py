@@ -41,6 +41,7 @@ INFORMATION_REQUEST = "application/vnd.cspr-hub.information-request.v1+json"
 INFORMATION_ANSWER = "application/vnd.cspr-hub.information-answer.v1+json"
 ROUTED_MESSAGE = "application/vnd.cspr-hub.routed-message.v1+json"
 CASE_SUMMARY = "application/vnd.cspr-hub.case-summary.v1+json"
+WITHDRAWAL = "application/vnd.cspr-hub.information-request-withdrawn.v1+json"
 MAX_REFERENCE = 200
 
 
@@ -80,6 +81,18 @@ class RestConnector:
     async def fetch_answer(self, claimed: Claimed) -> Outcome:
         """REST answers are called back, never polled: nothing to do."""
         return Outcome(True, None, 0)
+
+    async def withdraw_information_request(self, claimed: Claimed) -> Outcome:
+        """The request needs no answer from the system now; 404 or 410 means it has forgotten it already."""
+        body = {"id": claimed.request.id, "requestStatus": claimed.request.status,
+                "withdrawnAt": datetime.now(UTC).isoformat()}
+        started = time.monotonic()
+        response = await self.client.request(
+            "POST", f"{self.base}/information-requests/{quote(claimed.request.id, safe='')}/withdrawal",
+            json=body, headers={"content-type": WITHDRAWAL, "idempotency-key": claimed.call.id})
+        if response.status_code in (404, 410):
+            return Outcome(True, response.status_code, int((time.monotonic() - started) * 1000))
+        return judged(response, started, datetime.now(UTC))
 
     async def send_routed_message(self, message: RoutedMessageOut) -> Outcome:
         body = {"id": message.id, "type": message.event_type, "caseId": message.case_id,

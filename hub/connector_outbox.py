@@ -51,6 +51,7 @@ MAX_ERROR = 500
 class CallStatus(str, Enum):
     PENDING = "PENDING"  # to be pushed
     DELIVERED = "DELIVERED"  # a routed message the agency's system took
+    WITHDRAWING = "WITHDRAWING"  # the system holds a request now answered elsewhere or closed: it is told
     SENT = "SENT"  # the agency's system has it; its answer is awaited (by callback, or by polling)
     ANSWERED = "ANSWERED"
     FAILED = "FAILED"  # could not be pushed: the organisation answers through the hub instead
@@ -186,7 +187,7 @@ class ClaimedMessage:
 
 def _due(now: datetime) -> list[object]:
     return [col(ConnectorCall.next_attempt_at) <= now,
-            or_(col(ConnectorCall.status) == CallStatus.PENDING.value,
+            or_(col(ConnectorCall.status).in_([CallStatus.PENDING.value, CallStatus.WITHDRAWING.value]),
                 (col(ConnectorCall.status) == CallStatus.SENT.value) & col(ConnectorCall.polls).is_(True)),
             or_(col(ConnectorCall.lease_until).is_(None), col(ConnectorCall.lease_until) < now)]
 
@@ -229,7 +230,9 @@ def call_lease(connector: Connector | None, lease: timedelta = LEASE) -> timedel
 
 async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) -> bool:
     """A request answered or closed meanwhile (through GraphQL, say) is not pushed nor polled again; a routed
-    message acknowledged in the inbox meanwhile is not pushed."""
+    message acknowledged in the inbox meanwhile is not pushed. A withdrawal is never overtaken."""
+    if call.status == CallStatus.WITHDRAWING.value:
+        return False
     if call.operation == Operation.CASE_SUMMARY.value:
         review = (await session.execute(select(RapidReview).where(col(RapidReview.case_id) == call.case_id))).scalar()
         written = (await session.execute(select(col(RapidReviewContribution.id)).where(
@@ -257,9 +260,13 @@ async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) 
     return True
 
 
+@rule("connector-withdrawal", "paras 24, 35; CONTRACT: connectors",
+      "a request answered through the hub or closed is withdrawn from the systems that already hold it (REST: a "
+      "withdrawal; FHIR: the Task cancelled), from the outbox; calls not yet pushed simply close")
 async def close_calls(session: AsyncSession, *, request_id: str, at: datetime,
                       organisation_id: str | None = None) -> list[ConnectorCall]:
-    """A request answered (by one organisation) or closed: its open calls close in the same transaction."""
+    """A request answered (by one organisation) or closed: its open calls close in the same transaction, those
+    the agency's system already holds by way of a withdrawal."""
     query = select(ConnectorCall).where(
         col(ConnectorCall.information_request_id) == request_id,
         col(ConnectorCall.status).in_([CallStatus.PENDING.value, CallStatus.SENT.value]))
@@ -267,8 +274,13 @@ async def close_calls(session: AsyncSession, *, request_id: str, at: datetime,
         query = query.where(col(ConnectorCall.organisation_id) == organisation_id)
     calls = list((await session.execute(query)).scalars().all())
     for call in calls:
-        call.status, call.completed_at = CallStatus.CLOSED.value, at
+        if call.status == CallStatus.SENT.value:
+            call.status, call.next_attempt_at = CallStatus.WITHDRAWING.value, at
+        else:
+            call.status, call.completed_at = CallStatus.CLOSED.value, at
         call.lease_until = call.lease_token = None
+    if calls and session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # withdrawn on commit
     return calls
 
 
@@ -351,7 +363,15 @@ async def complete(session: AsyncSession, *, call_id: str, outcome: Outcome, now
     if outcome.refused is None:  # the system answered as asked; what it said is the organisation's to mend
         trip(connector, ok=outcome.ok, now=now)
     call.lease_until = call.lease_token = None
-    if call.status == CallStatus.SENT.value:
+    if call.status == CallStatus.WITHDRAWING.value:
+        call.attempts += 1
+        later = None if outcome.ok or outcome.permanent else next_attempt(call.attempts, now,
+                                                                          retry_after=outcome.retry_after)
+        if later is None:  # told, or past telling: the attempts show which
+            call.status, call.completed_at = CallStatus.CLOSED.value, now
+        else:
+            call.next_attempt_at = later
+    elif call.status == CallStatus.SENT.value:
         _polled(session, call, connector, outcome, now)
     elif call.status != CallStatus.PENDING.value:
         pass  # answered (a polled answer, taken just before) or closed meanwhile: only the attempt is recorded

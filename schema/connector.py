@@ -41,7 +41,8 @@ class Connector:
 class ConnectorAttempt:
     attempted_at: datetime = strawberry.field(description="When.")
     operation: str = strawberry.field(description="push (the request sent), poll (its answer looked for), message "
-                                      "(a routed message sent), summary (the case summary asked for) or test.")
+                                      "(a routed message sent), summary (the case summary asked for), withdraw (the system told a "
+                                      "request needs no answer now) or test.")
     status_code: int | None = strawberry.field(description="The system's HTTP status, if it answered.")
     duration_ms: int = strawberry.field(description="How long it took.")
     error: str | None = strawberry.field(description="What went wrong, if anything.")
@@ -60,8 +61,9 @@ class ConnectorCall:
     information_request_id: strawberry.ID | None = strawberry.field(description="The information request, if one.")
     routed_message_id: strawberry.ID | None = strawberry.field(description="The routed message, if one.")
     status: str = strawberry.field(description="PENDING (to be pushed), SENT (answer awaited), ANSWERED, DELIVERED "
-                                   "(a routed message taken), FAILED (answer, or read the message, through the hub "
-                                   "instead) or CLOSED (answered or acknowledged otherwise, or removed).")
+                                   "(a routed message taken), WITHDRAWING (the system is being told the request needs no "
+                                   "answer now), FAILED (answer, or read the message, through the hub instead) or "
+                                   "CLOSED (answered or acknowledged otherwise, withdrawn, or removed).")
     attempt_count: int = strawberry.field(description="How many times the push was tried.")
     next_attempt_at: datetime | None = strawberry.field(description="When the next push or poll is due.")
     external_reference: str | None = strawberry.field(description="The system's own id for it, e.g. Task/42.")

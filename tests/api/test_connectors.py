@@ -244,6 +244,7 @@ async def test_the_rest_adapter_sends_a_routed_message_and_fetches_a_case_summar
     assert missing is None and loop.council.token_requests == 1
 
 
+@pytest.mark.rule("connector-withdrawal")
 async def test_calls_close_when_the_organisation_answers_through_the_hub_or_the_panel_moves_on(
     api: Api, hub: Hub, loop: Loop, clock: FixedClock
 ) -> None:
@@ -257,7 +258,11 @@ async def test_calls_close_when_the_organisation_answers_through_the_hub_or_the_
     answered = await api(ANSWER, {"q": request_id, "a": "Sent through the hub."}, as_=(health, "health"))
     assert answered["data"]["respondToInformationRequest"]["errors"] == []
     polled = (await api(CALLS, {"c": ics.id}, as_=(health, "health")))["data"]["connectorCalls"]["nodes"][0]
-    assert polled["status"] == "CLOSED"  # its Task is not polled again
+    assert polled["status"] == "WITHDRAWING"  # its Task is not polled again, but cancelled
+    assert await loop.worker.run_once() == 1
+    assert loop.fhir.only_task()["status"] == "cancelled"
+    polled = (await api(CALLS, {"c": ics.id}, as_=(health, "health")))["data"]["connectorCalls"]["nodes"][0]
+    assert (polled["status"], [a["operation"] for a in polled["attempts"]][-1]) == ("CLOSED", "withdraw")
     clock.set(clock.now() + timedelta(minutes=5))
     assert await loop.worker.run_once() == 0
     pushed = (await api(CALLS, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"][0]
@@ -265,6 +270,10 @@ async def test_calls_close_when_the_organisation_answers_through_the_hub_or_the_
     decided = await api(RESPOND, {"r": review["id"], "i": {"outcome": "AGREES_WITH_PARTNERS", "rationale": "Enough."}},
                         as_=("PANEL", "panel"))
     assert decided["data"]["respondToRapidReview"]["errors"] == []
+    assert await loop.worker.run_once() == 1
+    [(media_type, withdrawn)] = loop.council.withdrawn
+    assert (media_type, withdrawn["id"], withdrawn["requestStatus"]) == (
+        "application/vnd.cspr-hub.information-request-withdrawn.v1+json", request_id, "CLOSED")
     closed = (await api(CALLS, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"][0]
     assert closed["status"] == "CLOSED"
     late = await loop.council.answer(loop.council.only_request(), "Too late.", now=clock.now,

@@ -42,6 +42,7 @@ class CouncilSystem:
     pushes: list[dict[str, str]] = field(default_factory=list)  # headers of every push, duplicates too
     summaries: dict[str, str] = field(default_factory=dict)
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (media type, body)
+    withdrawn: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (media type, body)
 
     def app(self) -> Starlette:
         return Starlette(routes=[
@@ -50,6 +51,7 @@ class CouncilSystem:
             Route("/information-requests", self.information_request, methods=["POST"]),
             Route("/case-summaries/{reference}", self.case_summary, methods=["GET"]),
             Route("/messages", self.message, methods=["POST"]),
+            Route("/information-requests/{id}/withdrawal", self.withdrawal, methods=["POST"]),
         ])
 
     async def token(self, request: Request) -> JSONResponse:
@@ -104,6 +106,12 @@ class CouncilSystem:
         if not self._authorised(request):
             return JSONResponse({"error": "unauthorised"}, status_code=401)
         self.messages.append((request.headers["content-type"], json.loads(await request.body())))
+        return Response(status_code=204)
+
+    async def withdrawal(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        self.withdrawn.append((request.headers["content-type"], json.loads(await request.body())))
         return Response(status_code=204)
 
     def only_request(self) -> dict[str, Any]:

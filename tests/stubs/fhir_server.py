@@ -37,6 +37,7 @@ class FhirServer:
             Route("/metadata", self.metadata, methods=["GET"]),
             Route("/Task", self.create_task, methods=["POST"]),
             Route("/Task/{id}", self.read_task, methods=["GET"]),
+            Route("/Task/{id}", self.patch_task, methods=["PATCH"]),
             Route("/QuestionnaireResponse/{id}", self.read_response, methods=["GET"]),
         ])
 
@@ -76,6 +77,18 @@ class FhirServer:
             return JSONResponse({"resourceType": "OperationOutcome"}, status_code=401, media_type=FHIR_JSON)
         task = self.tasks.get(request.path_params["id"])
         return self._resource(task) if task else JSONResponse({"resourceType": "OperationOutcome"}, status_code=404)
+
+    async def patch_task(self, request: Request) -> Response:
+        """JSON Patch, as far as the hub uses it: replacing the Task's status."""
+        if not self._authorised(request):
+            return JSONResponse({"resourceType": "OperationOutcome"}, status_code=401, media_type=FHIR_JSON)
+        task_id = request.path_params["id"]
+        if task_id not in self.tasks:
+            return JSONResponse({"resourceType": "OperationOutcome"}, status_code=404, media_type=FHIR_JSON)
+        if request.headers.get("content-type") != "application/json-patch+json":
+            return JSONResponse({"resourceType": "OperationOutcome"}, status_code=415, media_type=FHIR_JSON)
+        changes = {op["path"].lstrip("/"): op["value"] for op in await request.json() if op.get("op") == "replace"}
+        return self._resource(self._update(task_id, **changes))
 
     async def read_response(self, request: Request) -> Response:
         if not self._authorised(request):
