@@ -189,7 +189,7 @@ async def remove(session: AsyncSession, *, clock: Clock, connector_id: str) -> C
         col(ConnectorCall.connector_id) == found.id,
         col(ConnectorCall.status).in_([CallStatus.PENDING.value, CallStatus.SENT.value])))).scalars().all()
     for call in calls:
-        call.status, call.completed_at = CallStatus.CLOSED.value, clock.now()
+        connector_outbox.close(call, clock.now())
     await session.flush()
     return found
 
@@ -243,8 +243,7 @@ async def _calls_answered(session: AsyncSession, connector: Connector, request_i
         col(ConnectorCall.information_request_id) == request_id,
         col(ConnectorCall.organisation_id) == connector.organisation_id))).scalars().all()
     for call in calls:
-        call.status, call.completed_at = CallStatus.ANSWERED.value, at
-        call.lease_until = call.lease_token = None
+        connector_outbox.close(call, at, CallStatus.ANSWERED)
 
 
 @rule("connector-refused-answer", "para 24; CONTRACT: connectors",
@@ -269,7 +268,7 @@ async def record_outcome(session: AsyncSession, *, clock: Clock, call_id: str, o
         except Refused as refused:  # checked before anything changed: only the attempt is recorded
             codes = ", ".join(dict.fromkeys(p.code for p in refused.problems))
             if set(codes.split(", ")) <= SETTLED:  # answered or closed meanwhile: the call is overtaken
-                call.status, call.completed_at = CallStatus.CLOSED.value, clock.now()
+                connector_outbox.close(call, clock.now())
                 outcome = replace(outcome, answer=None)
             else:
                 outcome = replace(outcome, ok=False, answer=None, refused=codes,

@@ -91,23 +91,35 @@ def judge_status(code: int) -> Judgement:
     return Judgement(ok=False, retry=code >= 500 or code in (401, 408, 429))
 
 
+async def wake_workers(session: AsyncSession) -> None:
+    """PostgreSQL: every worker listening hears it on commit (SQLite workers are woken in-process, by ``Feed``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+async def _active(session: AsyncSession, organisation_ids: Sequence[str], *,
+                  opted_in: str | None = None) -> list[Connector]:
+    """The active connectors of these organisations; only those whose configuration opts in, if named."""
+    if not organisation_ids:
+        return []
+    found = (await session.execute(select(Connector).where(
+        col(Connector.organisation_id).in_(set(organisation_ids)), col(Connector.active).is_(True)))).scalars()
+    return [c for c in found if opted_in is None or c.config.get(opted_in)]
+
+
 @rule("connector-push", "paras 24, 35",
       "each organisation asked for further information that has a connector gets the request pushed to its "
       "own system, from the outbox, never inside the request; the others answer through the hub")
 async def push_request(session: AsyncSession, *, request: InformationRequest, named: Sequence[Organisation],
                        at: datetime) -> list[ConnectorCall]:
     """Add one call per organisation asked that has an active connector, in the caller's transaction."""
-    ids = [o.id for o in named]
-    if not ids:
-        return []
-    connectors = (await session.execute(select(Connector).where(
-        col(Connector.organisation_id).in_(ids), col(Connector.active).is_(True)))).scalars().all()
+    connectors = await _active(session, [o.id for o in named])
     calls = [ConnectorCall(connector_id=c.id, organisation_id=c.organisation_id, case_id=request.case_id,
                            information_request_id=request.id, operation=Operation.INFORMATION_REQUEST.value,
                            status=CallStatus.PENDING.value, next_attempt_at=at, created_at=at) for c in connectors]
     session.add_all(calls)
-    if calls and session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # heard on commit
+    if calls:
+        await wake_workers(session)
     return calls
 
 
@@ -119,9 +131,8 @@ async def push_messages(session: AsyncSession, *, messages: Sequence[RoutedMessa
     wanted = [m for m in messages if m.case_id is not None and m.event_type not in NOT_PUSHED_AS_MESSAGES]
     if not wanted:
         return []
-    connectors = {c.organisation_id: c for c in (await session.execute(select(Connector).where(
-        col(Connector.organisation_id).in_({m.recipient_id for m in wanted}), col(Connector.active).is_(True))))
-        .scalars() if c.config.get("routed_messages")}  # opted in (REST only: a FHIR server takes Tasks)
+    connectors = {c.organisation_id: c for c in await _active(  # opted in (REST only: a FHIR server takes Tasks)
+        session, [m.recipient_id for m in wanted], opted_in="routed_messages")}
     calls = [ConnectorCall(connector_id=connectors[m.recipient_id].id, organisation_id=m.recipient_id,
                            case_id=str(m.case_id), routed_message_id=m.id, operation=Operation.ROUTED_MESSAGE.value,
                            status=CallStatus.PENDING.value, next_attempt_at=at, created_at=at)
@@ -137,18 +148,13 @@ async def push_messages(session: AsyncSession, *, messages: Sequence[RoutedMessa
 async def ask_summaries(session: AsyncSession, *, case: Case, partners: Sequence[Organisation],
                         at: datetime) -> list[ConnectorCall]:
     """Add one call per partner whose active connector gives case summaries, in the caller's transaction."""
-    ids = [o.id for o in partners]
-    if not ids:
-        return []
-    connectors = [c for c in (await session.execute(select(Connector).where(
-        col(Connector.organisation_id).in_(ids), col(Connector.active).is_(True)))).scalars()
-        if c.config.get("case_summaries")]
+    connectors = await _active(session, [o.id for o in partners], opted_in="case_summaries")
     calls = [ConnectorCall(connector_id=c.id, organisation_id=c.organisation_id, case_id=case.id,
                            operation=Operation.CASE_SUMMARY.value, status=CallStatus.PENDING.value,
                            next_attempt_at=at, created_at=at) for c in connectors]
     session.add_all(calls)
-    if calls and session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # asked on commit
+    if calls:
+        await wake_workers(session)
     return calls
 
 
@@ -240,24 +246,27 @@ async def _overtaken(session: AsyncSession, call: ConnectorCall, now: datetime) 
             col(RapidReviewContribution.organisation_id) == call.organisation_id))).first()
         if review is not None and review.status == RapidReviewStatus.IN_PROGRESS.value and written is None:
             return False
-        call.status, call.completed_at = CallStatus.CLOSED.value, now
-        call.lease_until = call.lease_token = None
+        close(call, now)
         return True
     if call.routed_message_id is not None:
         message = await session.get(RoutedMessage, call.routed_message_id)
         if message is not None and message.acknowledged_at is None:
             return False
-        call.status, call.completed_at = CallStatus.CLOSED.value, now
-        call.lease_until = call.lease_token = None
+        close(call, now)
         return True
     request = await session.get(InformationRequest, call.information_request_id)
     mine = await session.get(InformationAddressee, (call.information_request_id, call.organisation_id))
     if request is not None and request.status == InformationRequestStatus.OPEN.value and mine is not None \
             and mine.answered_at is None:
         return False
-    call.status, call.completed_at = CallStatus.CLOSED.value, now
-    call.lease_until = call.lease_token = None
+    close(call, now)
     return True
+
+
+def close(call: ConnectorCall, at: datetime, status: CallStatus = CallStatus.CLOSED) -> None:
+    """Settle a call: nothing more is pushed or polled, and nobody holds its lease."""
+    call.status, call.completed_at = status.value, at
+    call.lease_until = call.lease_token = None
 
 
 @rule("connector-withdrawal", "paras 24, 35; CONTRACT: connectors",
@@ -276,11 +285,11 @@ async def close_calls(session: AsyncSession, *, request_id: str, at: datetime,
     for call in calls:
         if call.status == CallStatus.SENT.value:
             call.status, call.next_attempt_at = CallStatus.WITHDRAWING.value, at
+            call.lease_until = call.lease_token = None
         else:
-            call.status, call.completed_at = CallStatus.CLOSED.value, at
-        call.lease_until = call.lease_token = None
-    if calls and session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # withdrawn on commit
+            close(call, at)
+    if calls:
+        await wake_workers(session)
     return calls
 
 

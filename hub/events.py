@@ -37,7 +37,7 @@ from hub.vocabulary import EventType
 from hub.webhooks import FAILING_LIMIT, next_attempt
 
 LEASE = timedelta(seconds=60)
-NOTIFY_CHANNEL = "cspr_hub_outbox"
+NOTIFY_CHANNEL = connector_outbox.NOTIFY_CHANNEL  # one channel wakes the webhook and connector loops
 
 
 def record(
@@ -79,8 +79,8 @@ async def enqueue(session: AsyncSession, *, case: Case, messages: Sequence[Route
         return 0
     await session.flush()  # the deliveries and calls refer to the messages
     pushed = await connector_outbox.push_messages(session, messages=messages, at=at)
-    if pushed and session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # pushed on commit
+    if pushed:
+        await connector_outbox.wake_workers(session)
     subscriptions = (await session.execute(select(WebhookSubscription).where(
         col(WebhookSubscription.organisation_id).in_(recipients), col(WebhookSubscription.active).is_(True)))).scalars().all()
     if not subscriptions:
@@ -96,8 +96,8 @@ async def enqueue(session: AsyncSession, *, case: Case, messages: Sequence[Route
                     payload=payload(message, case, orgs[message.recipient_id]), status="PENDING",
                     next_attempt_at=at, created_at=at))
                 added += 1
-    if added and session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered on commit
+    if added:
+        await connector_outbox.wake_workers(session)
     return added
 
 

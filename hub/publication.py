@@ -28,13 +28,14 @@ from hub.case import MAX_REASON, MAX_SUMMARY, check_text
 from hub.clock import Clock, today_in_england
 from hub.deadlines import available_until, earliest_publication
 from hub.errors import Problem, refuse_if
-from hub.models import Organisation, PracticeReview, PublicationDelay, Recommendation, RoutedMessage
+from hub.models import Organisation, PracticeReview, PublicationDelay, RoutedMessage
 from hub.naming import naming_problems
 from hub.practice_review import ReviewStatus, children_of, find_supervised, variant
 from hub.principal import Principal
+from hub.recommendation import all_completed
 from hub.statute import rule
 from hub.visibility import inbox_codes, may_see_case_record
-from hub.vocabulary import EventType, RecommendationStatus, ReviewKind, Role
+from hub.vocabulary import EventType, ReviewKind, Role
 
 NOT_YET_PUBLISHED = (ReviewStatus.COMMISSIONED.value, ReviewStatus.REPORT_SUBMITTED.value,
                      ReviewStatus.PUBLICATION_SCHEDULED.value)
@@ -137,13 +138,6 @@ def check_url(url: str | None) -> list[Problem]:
     return []
 
 
-async def _all_completed(session: AsyncSession, review_id: str) -> bool:
-    pending = (await session.execute(select(col(Recommendation.id)).where(
-        col(Recommendation.review_id) == review_id,
-        col(Recommendation.status) != RecommendationStatus.COMPLETED.value).limit(1))).first()
-    return pending is None
-
-
 @rule("publish-report", "paras 38, 47, 49, 51",
       "publication is recorded no earlier than the end of the notice; it stays available one year (local) or "
       "three (national); national reports go to the partners, Ofsted, CQC and HMICFRS, and every published "
@@ -163,7 +157,7 @@ async def publish(session: AsyncSession, *, clock: Clock, principal: Principal, 
     review.published_on, review.published_url = published_on, url
     review.available_until = available_until(published_on, national=review.kind == ReviewKind.NATIONAL.value)
     review.status = ReviewStatus.PUBLISHED.value
-    if await _all_completed(session, review.id):
+    if await all_completed(session, review.id):
         review.status, review.closed_at = ReviewStatus.CLOSED.value, at
     await session.flush()
     await _tell(session, event=EventType.REPORT_PUBLISHED, review=review, principal=principal, clock=clock, due=None,

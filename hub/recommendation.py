@@ -93,9 +93,7 @@ async def update(session: AsyncSession, *, clock: Clock, principal: Principal, r
                                      progress=progress.progress, evidence=progress.evidence or None,
                                      recorded_by_id=principal.organisation_id, recorded_at=at))
     await session.flush()
-    closes = review.status == ReviewStatus.PUBLISHED.value and not (await session.execute(select(
-        col(Recommendation.id)).where(col(Recommendation.review_id) == review.id,
-                                      col(Recommendation.status) != RecommendationStatus.COMPLETED.value).limit(1))).first()
+    closes = review.status == ReviewStatus.PUBLISHED.value and await all_completed(session, review.id)
     if closes:
         review.status, review.closed_at = ReviewStatus.CLOSED.value, at
     named = [o for o in (await session.execute(select(Organisation).where(col(Organisation.id).in_(
@@ -109,6 +107,14 @@ async def update(session: AsyncSession, *, clock: Clock, principal: Principal, r
                                "status": progress.status.value, "reviewClosed": closes})
     await session.flush()
     return Updated(recommendation, review)
+
+
+async def all_completed(session: AsyncSession, review_id: str) -> bool:
+    """Whether every recommendation of a review is completed (a review with none has nothing left to do)."""
+    pending = (await session.execute(select(col(Recommendation.id)).where(
+        col(Recommendation.review_id) == review_id,
+        col(Recommendation.status) != RecommendationStatus.COMPLETED.value).limit(1))).first()
+    return pending is None
 
 
 @dataclass(frozen=True)
