@@ -35,7 +35,7 @@ async def test_entities_need_a_token(api: Api) -> None:
 
 
 async def test_a_practice_review_entity_resolves_only_for_those_who_see_its_case(api: Api) -> None:
-    from tests.api.test_practice_review import local_review
+    from tests.api.reviews import local_review
 
     review = await local_review(api)
     query = """query($reps: [_Any!]!) { _entities(representations: $reps) {

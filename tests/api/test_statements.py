@@ -86,7 +86,7 @@ PUBLISHED = """query($first: Int) { publishedReports(first: $first) { nodes { ti
 async def test_pages_of_reviews_and_published_reports_cost_the_same_statements_at_any_size(
     api: Api, statements: Statements, clock: FixedClock
 ) -> None:
-    from tests.api.test_practice_review import CAMDEN_LA, PUBLISH, SCHEDULE, at, reported
+    from tests.api.reviews import CAMDEN_LA, PUBLISH, SCHEDULE, at, reported
 
     for _ in range(6):
         review = await reported(api)
