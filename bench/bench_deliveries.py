@@ -11,8 +11,8 @@ What it does, in order (everything on 127.0.0.1, every wait bounded):
    ``postgresql+asyncpg://root@127.0.0.1:5432/test``), or a temporary SQLite file with
    ``--sqlite``, or uses ``--database-url`` (it must hold no pending deliveries); migrates it,
    loads the shipped organisations and subscribes the Panel (``PANEL``) to a receiver;
-2. starts the receiver, a small Starlette app under uvicorn (this file with
-   ``--serve-receiver PORT``) that answers every webhook with 204, optionally after
+2. starts the receiver, a small Starlette app under uvicorn (``bench/receiver.py``, its own process,
+   ``bench/receiver.py``) that answers every webhook with 204, optionally after
    ``--receiver-delay-ms``, and counts requests and distinct ``webhook-id`` headers
    (``GET /stats``, ``POST /reset``);
 3. for each worker count: starts that many ``cspr-hub worker`` processes with
@@ -47,15 +47,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx2
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import col
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 import migrations
 from hub import reference_data
@@ -70,12 +65,11 @@ from processes import (
     BenchError,
     HardTimeout,
     Servers,
-    client,
     default_hub_command,
-    free_port,
     hard_limits,
     normalise_url,
 )
+from receiver import receiver_stats, start_receiver
 
 ADMIN_URL = "postgresql+asyncpg://root@127.0.0.1:5432/test"
 EVENT = "notification.submitted"
@@ -114,67 +108,6 @@ class Result:
     @property
     def duplicates(self) -> int:
         return self.requests - self.distinct
-
-
-# --- the receiver (a subprocess: this file with --serve-receiver) --------------------------
-
-
-def receiver_app(delay_ms: int) -> Starlette:
-    """204 for every POST /hook; GET /stats counts requests and distinct webhook-ids."""
-    seen: set[str] = set()
-    requests = [0]
-
-    async def hook(request: Request) -> Response:
-        await request.body()
-        requests[0] += 1
-        seen.add(request.headers.get("webhook-id", ""))
-        if delay_ms:
-            await asyncio.sleep(delay_ms / 1000)
-        return Response(status_code=204)
-
-    async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"requests": requests[0], "distinct": len(seen)})
-
-    async def reset(request: Request) -> Response:
-        seen.clear()
-        requests[0] = 0
-        return Response(status_code=204)
-
-    routes = [Route("/hook", hook, methods=["POST"]), Route("/stats", stats), Route("/reset", reset, methods=["POST"])]
-    return Starlette(routes=routes)
-
-
-def serve_receiver(port: int, delay_ms: int) -> int:
-    import uvicorn
-
-    uvicorn.run(receiver_app(delay_ms), host=HOST, port=port, log_level="warning", access_log=False)
-    return 0
-
-
-async def start_receiver(servers: Servers, delay_ms: int) -> str:
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    argv = [sys.executable, __file__, "--serve-receiver", str(port), "--receiver-delay-ms", str(delay_ms)]
-    proc = servers.start("receiver", argv)
-    deadline = time.monotonic() + READY_SECONDS
-    async with client() as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise BenchError(f"the receiver exited with {proc.returncode}:\n{servers.log_tail('receiver')}")
-            with contextlib.suppress(httpx2.HTTPError):
-                if (await http.get(f"{base}/stats", timeout=2.0)).status_code == 200:
-                    return base
-            await asyncio.sleep(0.2)
-    raise BenchError(f"the receiver is not up after {READY_SECONDS:.0f}s:\n{servers.log_tail('receiver')}")
-
-
-async def receiver_stats(base: str, *, reset: bool = False) -> tuple[int, int]:
-    async with client() as http:
-        if reset:
-            (await http.post(f"{base}/reset")).raise_for_status()
-            return 0, 0
-        answer: dict[str, int] = (await http.get(f"{base}/stats")).json()
-    return answer["requests"], answer["distinct"]
 
 
 # --- the database --------------------------------------------------------------------------
@@ -358,7 +291,7 @@ async def run_one(args: argparse.Namespace, target: Target, sessions: async_sess
 async def run(args: argparse.Namespace, target: Target, servers: Servers, workers: Servers) -> list[Result]:
     if target.throwaway:
         await admin_execute(args.admin_url, f'CREATE DATABASE "{target.throwaway}"')
-    receiver = await start_receiver(servers, args.receiver_delay_ms)
+    receiver = await start_receiver(servers, args.receiver_delay_ms, ready_seconds=READY_SECONDS)
     engine = create_engine(target.url)
     sessions = session_factory(engine)
     subscription_id = None
@@ -421,7 +354,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, help="Hard limit for the whole run (default 120 + runs x 360).")
     parser.add_argument("--hub-command", default=os.environ.get("CSPR_BENCH_HUB_COMMAND"),
                         help="Command that runs the hub's CLI (default: cspr-hub beside this Python).")
-    parser.add_argument("--serve-receiver", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not 1 <= args.deliveries <= MAX_DELIVERIES or not 0 <= args.receiver_delay_ms <= 10_000:
         parser.error(f"--deliveries must be in [1, {MAX_DELIVERIES}] and --receiver-delay-ms in [0, 10000]")
@@ -429,8 +361,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--run-timeout must be in [1, 3600]")
     args.workers = args.workers or ((1,) if args.sqlite else (1, 2))
     args.timeout = args.timeout or 120 + len(args.workers) * (args.run_timeout + 60)
-    if args.serve_receiver is None:
-        args.hub_command = shlex.split(args.hub_command) if args.hub_command else default_hub_command()
+    args.hub_command = shlex.split(args.hub_command) if args.hub_command else default_hub_command()
     return args
 
 
@@ -446,8 +377,6 @@ def drop_throwaway(args: argparse.Namespace, target: Target) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.serve_receiver is not None:
-        return serve_receiver(args.serve_receiver, args.receiver_delay_ms)
     with tempfile.TemporaryDirectory(prefix="cspr-bench-") as tmp, hard_limits(args.timeout):
         servers, workers = Servers(Path(tmp)), Servers(Path(tmp))
         target = choose_target(args, Path(tmp))
