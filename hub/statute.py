@@ -54,18 +54,12 @@ def cite(paragraph: str) -> str:
 
 
 def all_rules() -> list[Rule]:
-    import hub.audit
-    import hub.connector
-    import hub.connector_outbox
-    import hub.deadlines
-    import hub.notification
-    import hub.practice_review
-    import hub.publication
-    import hub.recommendation
-    import hub.reviewer_pool
-    import hub.routing
-    import hub.supervision
-    import hub.thematic_review
-    import hub.visibility  # noqa: F401
+    """Every rule of the core: imports each module of the ``hub`` package, so a new module's rules are found."""
+    import importlib
+    import pkgutil
 
+    import hub
+
+    for module in pkgutil.walk_packages(hub.__path__, prefix="hub."):
+        importlib.import_module(module.name)
     return sorted(REGISTRY.values(), key=lambda r: r.id)

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 
 import migrations
+from hub.statute import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,6 +97,9 @@ def test_rules_prints_each_paragraph_with_its_tests(env: dict[str, str]) -> None
     assert "para 12\tnotification-due" in printed.stdout
     assert "test_notification_due_five_working_days_after_awareness_over_christmas" in printed.stdout
     assert "(no test names this rule)" not in printed.stdout
+    listed = {line.split("\t")[1] for line in printed.stdout.splitlines() if line and not line.startswith("\t")}
+    assert listed == {rule.id for rule in all_rules()}
+    assert {"panel-response", "case-handoff", "parallel-proceeding", "family-communication"} <= listed
 
 
 def test_migrate_reports_the_head_revision(env: dict[str, str], tmp_path: Path) -> None:
