@@ -43,8 +43,8 @@ class Receiver:
 
     async def endpoint(self, request: Request) -> Response:
         self.received.append((dict(request.headers), await request.body()))
-        await asyncio.sleep(self.delay)
-        status = self.statuses.pop(0) if self.statuses else 204
+        status = self.statuses.pop(0) if self.statuses else 204  # taken on arrival: a request that times out
+        await asyncio.sleep(self.delay)  # must not take the status scripted for a later one
         return Response(status_code=status, headers={"retry-after": "1"} if status == 429 else None)
 
 
