@@ -25,6 +25,22 @@ cli.add_typer(schema_cli, name="schema")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(connectors_cli, name="connectors")
 
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"cspr-hub {version('cspr-hub')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Child safeguarding practice review hub."""
+
+
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides CSPR_HUB_DATABASE_URL.")]
 
 
@@ -218,6 +234,40 @@ def keys_rotate(database_url: DatabaseUrl = None) -> None:
     typer.echo(f"signing with key {_in_hub(database_url, work).kid}")
 
 
+@orgs.command("list")
+def orgs_list(
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind, e.g. LOCAL_AUTHORITY, POLICE, HEALTH.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List organisation codes, kinds and names (tab-separated), in code order."""
+    from sqlalchemy import select
+
+    from app.main import Hub
+    from hub.models import Organisation
+    from hub.store import transaction
+    from hub.vocabulary import OrganisationKind
+
+    kinds = [k.value for k in OrganisationKind]
+    if kind is not None and kind not in kinds:
+        typer.echo(f"error: unknown kind {kind!r}; one of {', '.join(kinds)}", err=True)
+        raise typer.Exit(2)
+
+    async def run() -> list[Organisation]:
+        hub = Hub.create(_settings(database_url))
+        try:
+            await hub.start()
+            query = select(Organisation).order_by(Organisation.code)  # type: ignore[arg-type]
+            if kind is not None:
+                query = query.where(Organisation.kind == kind)  # type: ignore[arg-type]
+            async with transaction(hub.sessions) as session:
+                return list((await session.execute(query)).scalars().all())
+        finally:
+            await hub.stop()
+
+    for org in asyncio.run(run()):
+        typer.echo(f"{org.code}\t{org.kind}\t{org.name}")
+
+
 @orgs.command("load")
 def orgs_load(
     file: Annotated[Path, typer.Argument(help="A CSV in the hub's layout or an official register lookup.", exists=True, dir_okay=False)],
@@ -261,19 +311,18 @@ def rules(tests: Annotated[Path, typer.Option(help="Where the tests are.")] = Pa
 
 @schema_cli.command("print")
 def schema_print(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: schema.graphql).")] = None,
-    stdout: Annotated[bool, typer.Option("--stdout", help="Print instead of writing a file.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    stdout: Annotated[bool, typer.Option("--stdout", hidden=True, help="Print (the default; kept for scripts).")] = False,
 ) -> None:
-    """Write the GraphQL schema (SDL) to schema.graphql."""
+    """Print the GraphQL schema (SDL) to standard output, or write it to --output FILE."""
     from resolvers import build_schema
 
     sdl = build_schema().as_str() + "\n"
-    if stdout:
+    if output is None:
         sys.stdout.write(sdl)
         return
-    target = output or Path("schema.graphql")
-    target.write_text(sdl, "utf-8")
-    typer.echo(f"wrote {target}")
+    output.write_text(sdl, "utf-8")
+    typer.echo(f"wrote {output}", err=True)
 
 
 @audit_cli.command("verify")

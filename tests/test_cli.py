@@ -128,3 +128,32 @@ def test_keys_rotate_names_the_new_key(env: dict[str, str], tmp_path: Path) -> N
     second = cspr_hub("keys", "rotate", env=env, cwd=tmp_path)
     assert first.returncode == second.returncode == 0
     assert first.stdout.startswith("signing with key ") and first.stdout != second.stdout
+
+
+def test_version_prints_the_installed_version(env: dict[str, str], tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    printed = cspr_hub("--version", env=env, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.strip() == f"cspr-hub {version('cspr-hub')}"
+
+
+def test_orgs_list_prints_codes_by_kind(env: dict[str, str], tmp_path: Path) -> None:
+    listed = cspr_hub("orgs", "list", "--kind", "POLICE", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert rows and {kind for _, kind, _ in rows} == {"POLICE"}
+    assert [code for code, _, _ in rows] == sorted(code for code, _, _ in rows)
+    everyone = cspr_hub("orgs", "list", env=env, cwd=tmp_path).stdout
+    assert "E09000007\tLOCAL_AUTHORITY\t" in everyone and "PANEL\tPANEL\t" in everyone
+    wrong = cspr_hub("orgs", "list", "--kind", "COUNCIL", env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and "unknown kind" in wrong.stderr
+
+
+def test_schema_print_writes_to_standard_output_unless_given_a_file(env: dict[str, str], tmp_path: Path) -> None:
+    printed = cspr_hub("schema", "print", env=env, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == (ROOT / "schema.graphql").read_text("utf-8")
+    assert not (tmp_path / "schema.graphql").exists()
+    written = cspr_hub("schema", "print", "--output", "out.graphql", env=env, cwd=tmp_path)
+    assert written.returncode == 0 and (tmp_path / "out.graphql").read_text("utf-8") == printed.stdout

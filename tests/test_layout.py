@@ -62,7 +62,7 @@ def test_committed_schema_graphql_is_the_printed_schema() -> None:
 
     printed = build_schema().as_str() + "\n"
     committed = (ROOT / "schema.graphql").read_text("utf-8")
-    assert committed == printed, "schema.graphql is stale: run `cspr-hub schema print`"
+    assert committed == printed, "schema.graphql is stale: run `cspr-hub schema print --output schema.graphql`"
 
 
 def rules_written_in_the_core() -> set[str]:
