@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
@@ -33,6 +33,15 @@ from hub.store import create_engine, listening, ping, session_factory, transacti
 from resolvers import build_schema
 
 logger = logging.getLogger("cspr_hub")
+
+HOME = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cspr-hub</title></head>
+<body><main><h1>cspr-hub</h1>
+<p>The integration hub for child safeguarding practice reviews (Working Together 2018, chapter 4).</p>
+<ul><li><a href="/graphql">GraphQL API and GraphiQL</a> (a bearer token from <code>/oauth/token</code>)</li>
+<li><a href="/.well-known/oauth-authorization-server">OAuth 2.0 authorization server metadata</a></li>
+<li><a href="/readyz">Readiness</a></li></ul></main></body></html>
+"""
 
 
 @dataclass
@@ -102,6 +111,9 @@ def create_app(
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
                        max_body=hub.settings.max_body_bytes)
 
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(HOME)
+
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
@@ -143,7 +155,7 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/healthz", healthz), Route("/readyz", readyz),
+            Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/oauth-authorization-server", authorisation_server),
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock).handle,

@@ -72,6 +72,8 @@ def test_serve_migrates_loads_reference_data_and_answers_a_minted_token(
     assert response.json() == {"data": {"me": {"role": "la", "organisation": {"code": "E09000007"}}}}
     page = httpx2.get(f"{server}/graphql", headers={"accept": "text/html"}, timeout=10)
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+    home = httpx2.get(f"{server}/", timeout=10)
+    assert home.status_code == 200 and 'href="/graphql"' in home.text
 
 
 def test_token_refuses_a_role_that_does_not_suit_the_organisation(env: dict[str, str], tmp_path: Path) -> None:
