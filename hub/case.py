@@ -146,8 +146,12 @@ def open_case(
     children: list[ChildFacts],
     at: datetime,
     care_leaver: bool = False,
+    age_at_death: int | None = None,
 ) -> Case:
-    """Add a case, its partnerships and its children to the session."""
+    """Add a case, its partnerships and its children to the session.
+
+    ``age_at_death`` is the first child's age when only that is known (a care leaver, para 13).
+    """
     case = Case(
         reference=_reference(at), status=status.value, lead_partnership_id=lead.id,
         created_by_id=created_by.id, created_at=at, incident_kind=incident.kind.value,
@@ -161,18 +165,34 @@ def open_case(
         session.add(CasePartnership(case_id=case.id, partnership_id=other.id,
                                     role=PartnershipRole.INVOLVED.value))
     for position, child in enumerate(children):
-        born = child.date_of_birth
-        session.add(Child(
-            case_id=case.id, position=position, pseudonym=_pseudonym(),
-            first_name=(child.first_name or "").strip() or None,
-            last_name=(child.last_name or "").strip() or None,
-            date_of_birth=born, age_years=age_on(born, incident.occurred_on) if born else None,
-            consistent_child_identifier=(child.consistent_child_identifier or "").strip() or None,
-            sex=child.sex.value, looked_after=child.looked_after,
-            on_child_protection_plan=child.on_child_protection_plan,
-            care_leaver=care_leaver and position == 0,
-        ))
+        add_child(session, case_id=case.id, position=position, child=child, on=incident.occurred_on,
+                  care_leaver=care_leaver and position == 0, age=age_at_death if position == 0 else None)
     return case
+
+
+def add_child(
+    session: AsyncSession, *, case_id: str, position: int, child: ChildFacts, on: date,
+    care_leaver: bool = False, age: int | None = None,
+) -> Child:
+    row = Child(case_id=case_id, position=position, pseudonym=_pseudonym(), sex=child.sex.value,
+                looked_after=child.looked_after, on_child_protection_plan=child.on_child_protection_plan,
+                care_leaver=care_leaver)
+    set_child_facts(row, child, on=on, age=age)
+    session.add(row)
+    return row
+
+
+def set_child_facts(row: Child, child: ChildFacts, *, on: date, age: int | None = None) -> None:
+    """Write a child's facts on its row; the pseudonym stays, so copies already sent still match."""
+    born = child.date_of_birth
+    row.first_name = (child.first_name or "").strip() or None
+    row.last_name = (child.last_name or "").strip() or None
+    row.date_of_birth = born
+    row.age_years = age_on(born, on) if born else age
+    row.consistent_child_identifier = (child.consistent_child_identifier or "").strip() or None
+    row.sex = child.sex.value
+    row.looked_after = child.looked_after
+    row.on_child_protection_plan = child.on_child_protection_plan
 
 
 @dataclass(frozen=True)

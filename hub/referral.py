@@ -17,18 +17,22 @@ from hub import events, idempotency, organisations, routing
 from hub.case import (
     ChildFacts,
     IncidentFacts,
+    add_child,
     check_children,
     check_incident,
     check_text,
+    find_visible,
     open_case,
+    partnership_ids,
+    set_child_facts,
     summary_problems,
 )
 from hub.clock import Clock, today_in_england
-from hub.errors import Forbidden, Problem, refuse_if
-from hub.models import Case, Organisation, Partnership, Referral
+from hub.errors import Forbidden, Problem, Refused, refuse_if
+from hub.models import Case, CasePartnership, Child, Notification, Organisation, Partnership, Referral
 from hub.principal import Principal
 from hub.statute import rule
-from hub.vocabulary import CaseStatus, EventType, OrganisationKind, Role
+from hub.vocabulary import CaseStatus, EventType, OrganisationKind, PartnershipRole, Role
 
 REFERRING_ROLES = frozenset({Role.LA, Role.POLICE, Role.HEALTH, Role.AGENCY})
 
@@ -115,3 +119,77 @@ async def _replayed(session: AsyncSession, case_id: str) -> Referred:
     found = (await session.execute(select(Referral).where(col(Referral.case_id) == case_id))).scalar_one()
     assert case is not None
     return Referred(case, found, replayed=True)
+
+
+@dataclass(frozen=True)
+class ReferredCase:
+    """A case the partners were told of (para 14) and nobody has notified yet."""
+
+    case: Case
+    referral: Referral
+    children: list[Child]
+
+
+def _refused(code: str, message: str) -> Refused:
+    return Refused([Problem(code, ("input", "caseId"), message)])
+
+
+@rule("referral-becomes-notification", "paras 12, 14",
+      "a referred case its local authority then notifies becomes the notified case: one case, the referral's "
+      "facts kept, and the 5 working days run from the referral's awareness unless the notifier's is earlier")
+async def referred_case(
+    session: AsyncSession, *, principal: Principal, case_id: str, area: Partnership, today: date
+) -> ReferredCase:
+    """The referral-only case the notifier's area leads; refused with a stable code otherwise."""
+    case = await find_visible(session, principal=principal, case_id=case_id, today=today, field=("input", "caseId"))
+    found = (await session.execute(select(Referral).where(col(Referral.case_id) == case.id))).scalar_one_or_none()
+    if found is None:
+        raise _refused("NOT_A_REFERRAL", "only a case referred to the partners (para 14) can become the notified case")
+    if await session.scalar(select(col(Notification.id)).where(col(Notification.case_id) == case.id)) is not None:
+        raise _refused("ALREADY_NOTIFIED", "this case is already notified: one notification per incident (para 12)")
+    if case.lead_partnership_id != area.id:
+        raise _refused("NOT_YOUR_AREA", "the referral was made to another area's partners; the local authority "
+                       "where the child died or was harmed notifies it (s16C(1); para 14)")
+    rows = (await session.execute(
+        select(Child).where(col(Child.case_id) == case.id).order_by(col(Child.position)))).scalars().all()
+    return ReferredCase(case, found, list(rows))
+
+
+def with_referral_facts(child: ChildFacts, referred: Child) -> ChildFacts:
+    """The notifier's facts about the child; what it leaves out is taken from the referral."""
+    return replace(
+        child, first_name=child.first_name or referred.first_name, last_name=child.last_name or referred.last_name,
+        date_of_birth=child.date_of_birth or referred.date_of_birth,
+        consistent_child_identifier=child.consistent_child_identifier or referred.consistent_child_identifier,
+    )
+
+
+def notified_awareness(referred: Case, incident: IncidentFacts) -> IncidentFacts:
+    """Para 12: the clock runs from the referral's awareness, unless the notifier became aware earlier."""
+    return replace(incident, aware_on=min(referred.aware_on, incident.aware_on))
+
+
+async def take_into_notification(
+    session: AsyncSession, *, referred: ReferredCase, incident: IncidentFacts, children: list[ChildFacts],
+    others: list[Partnership],
+) -> Case:
+    """The referred case becomes the notified one: its facts, children and areas as notified."""
+    case = referred.case
+    case.status = CaseStatus.NOTIFIED.value
+    case.incident_kind = incident.kind.value
+    case.occurred_on = incident.occurred_on
+    case.aware_on = incident.aware_on
+    case.abuse_or_neglect = incident.abuse_or_neglect.value
+    case.location = incident.location.value
+    case.summary = incident.summary
+    for position, child in enumerate(children):
+        if position < len(referred.children):
+            set_child_facts(referred.children[position], child, on=incident.occurred_on)
+        else:
+            add_child(session, case_id=case.id, position=position, child=child, on=incident.occurred_on)
+    lead, involved = await partnership_ids(session, case.id)
+    for other in others:
+        if other.id not in (lead, *involved):
+            session.add(CasePartnership(case_id=case.id, partnership_id=other.id,
+                                        role=PartnershipRole.INVOLVED.value))
+    return case

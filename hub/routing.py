@@ -58,6 +58,7 @@ class Variant(str, Enum):
 
     ANY = "ANY"
     CARE_LEAVER = "CARE_LEAVER"
+    DIED_IN_OTHER_AREA = "DIED_IN_OTHER_AREA"  # a looked-after child who died in another English area
     NATIONAL_REVIEW = "NATIONAL_REVIEW"
     LOCAL_REVIEW = "LOCAL_REVIEW"
     PUBLICATION_DEADLINE = "PUBLICATION_DEADLINE"
@@ -77,6 +78,7 @@ class Route:
 
 
 CARE_LEAVER_BASIS = "Working Together 2023: death of a care leaver up to age 25"
+DIED_IN_OTHER_AREA_BASIS = "Children Act 2004 s16C(1)(a); " + cite("para 13, footnote 77")
 
 ROUTES: tuple[Route, ...] = (
     Route("route-notification-to-panel", EventType.NOTIFICATION_SUBMITTED, Audience.PANEL,
@@ -97,6 +99,11 @@ ROUTES: tuple[Route, ...] = (
           CARE_LEAVER_BASIS, Due.AWARE_PLUS_5, Variant.CARE_LEAVER),
     Route("route-care-leaver-death-to-ofsted", EventType.LOOKED_AFTER_DEATH_NOTIFIED,
           Audience.OFSTED, CARE_LEAVER_BASIS, Due.AWARE_PLUS_5, Variant.CARE_LEAVER),
+    # s16C(1)(a): the Panel notification is the area's where the child died; its LA and partners are told
+    Route("route-looked-after-death-to-died-in-authority", EventType.LOOKED_AFTER_DEATH_NOTIFIED,
+          Audience.NAMED, DIED_IN_OTHER_AREA_BASIS, Due.AWARE_PLUS_5, Variant.DIED_IN_OTHER_AREA),
+    Route("route-looked-after-death-to-died-in-area-partners", EventType.LOOKED_AFTER_DEATH_NOTIFIED,
+          Audience.OTHER_AREA_PARTNERS, DIED_IN_OTHER_AREA_BASIS, Due.AWARE_PLUS_5, Variant.DIED_IN_OTHER_AREA),
     Route("route-referral-to-area-partners", EventType.INCIDENT_REFERRED, Audience.AREA_PARTNERS,
           cite("para 14"), Due.NONE),
     Route("route-rapid-review-started-to-partners", EventType.RAPID_REVIEW_STARTED,

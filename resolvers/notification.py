@@ -12,6 +12,7 @@ from hub.vocabulary import Role
 from resolvers.errors import unit_of_work
 from resolvers.permissions import described, roles
 from schema.case import Case
+from schema.common import parse_id
 from schema.context import HubInfo
 from schema.notification import (
     ChildInput,
@@ -49,6 +50,7 @@ async def _notify(info: HubInfo, input: NotifySeriousIncidentInput) -> NotifySer
         other_children=tuple(child_facts(c) for c in input.other_children or ()),
         other_area_codes=tuple(dict.fromkeys(input.other_area_codes or ())),
         late_reason=input.late_reason, idempotency_key=input.idempotency_key,
+        case_id=parse_id(input.case_id, "caseId") if input.case_id is not None else None,
     )
 
     async def act(session: AsyncSession) -> notification.Notified:
@@ -69,7 +71,8 @@ async def _notify_looked_after(
         child=child_facts(input.child), died_on=input.died_on, aware_on=input.aware_on,
         abuse_or_neglect=input.abuse_or_neglect, summary=input.summary,
         care_leaver=bool(input.care_leaver), late_reason=input.late_reason,
-        idempotency_key=input.idempotency_key,
+        idempotency_key=input.idempotency_key, location=input.location,
+        died_in_area_code=input.died_in_area_code, age_at_death=input.age_at_death,
     )
 
     async def act(session: AsyncSession) -> notification.Notified:
@@ -113,11 +116,15 @@ class NotificationMutations:
         resolver=_notify, extensions=roles(*NOTIFIERS), description=described(
             "Notify a serious incident to the Panel (s16C; para 12): refused with the failed limb "
             "when not notifiable; routed to the Panel, Ofsted, DfE and the partners of every area "
-            "involved, due awareOn + 5 working days.", NOTIFIERS))
+            "involved, due awareOn + 5 working days. With caseId, a case referred to the partners (para 14) "
+            "becomes the notified case.", NOTIFIERS))
     notify_looked_after_child_death: NotifyLookedAfterChildDeathPayload = strawberry.field(
         resolver=_notify_looked_after, extensions=roles(*NOTIFIERS), description=described(
             "Notify the death of a looked-after child or care leaver to the Secretary of State and "
-            "Ofsted (para 13); with abuse or neglect known or suspected, also to the Panel.", NOTIFIERS))
+            "Ofsted (para 13); with abuse or neglect known or suspected, also to the Panel where s16C makes "
+            "it the notifier's (died in its area or outside England). A child who died in another English "
+            "area is that area's to notify: its local authority and partners are told (s16C(1)(a), footnote "
+            "77). A care leaver aged 18 or over is not a child and never reaches the Panel.", NOTIFIERS))
     refer_incident: ReferIncidentPayload = strawberry.field(
         resolver=_refer, extensions=roles(*sorted(referral.REFERRING_ROLES)), description=described(
             "Tell the safeguarding partners of an area about an incident they may review (para 14).",

@@ -26,7 +26,12 @@ class Notification:
     due_on: date = strawberry.field(description="awareOn + 5 working days in England (para 12).")
     on_time: bool = strawberry.field(description="submittedOn <= dueOn.")
     late_reason: str | None = strawberry.field(description="Why it was late, when it was.")
-    to_panel: bool = strawberry.field(description="Whether it was notified to the Panel (abuse or neglect known or suspected).")
+    to_panel: bool = strawberry.field(description="Whether it is the notifier's notification to the Panel under "
+                                      "s16C: abuse or neglect known or suspected of a child who died or was seriously "
+                                      "harmed in the notifier's area or, while normally resident in it, outside "
+                                      "England. False for a looked-after death without abuse or neglect, for a "
+                                      "looked-after child who died in another English area (that area notifies: "
+                                      "s16C(1)(a), footnote 77) and for a care leaver aged 18 or over (not a child).")
     case_id: strawberry.Private[str]
 
     @classmethod
@@ -78,16 +83,44 @@ class NotifySeriousIncidentInput:
     other_area_codes: list[str] | None = strawberry.field(default=None, description="Codes of other local authorities involved; their partnerships become involved (para 12, footnote 77; para 18).")
     late_reason: str | None = strawberry.field(default=None, description="Required when submitted after awareOn + 5 working days.")
     idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key returns the first result and changes nothing.")
+    case_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "A case referred to the partners (para 14, referIncident) that this notification is about: it is "
+        "recorded on that case, not a second one. The child's details left out here are taken from the "
+        "referral, and the 5 working days (para 12) run from the referral's awareOn unless incident.awareOn "
+        "is earlier. Refused with NOT_FOUND (not visible), NOT_YOUR_AREA (the case is another area's), "
+        "NOT_A_REFERRAL or ALREADY_NOTIFIED."))
 
 
-@strawberry.input(description="Notify the death of a looked-after child or care leaver (para 13).")
+@strawberry.input(description="Notify the death of a looked-after child or care leaver (para 13), by the responsible "
+                  "(placing) local authority. It always goes to the Secretary of State and Ofsted (para 13). With "
+                  "abuse or neglect known or suspected it is also the Panel notification (s16C) only where s16C "
+                  "makes it the notifier's: the child died in its area, or outside England while normally resident "
+                  "in it. A child who died in another English area is that area's to notify: its local authority "
+                  "and partners are told (footnote 77). A care leaver aged 18 or over is not a child: never to the "
+                  "Panel.")
 class NotifyLookedAfterChildDeathInput:
     child: ChildInput = strawberry.field(description="The child or young person who died.")
     died_on: date = strawberry.field(description="Not in the future.")
     aware_on: date = strawberry.field(description="The day the local authority became aware.")
-    abuse_or_neglect: AbuseOrNeglect = strawberry.field(description="KNOWN or SUSPECTED also notifies the Panel.")
+    abuse_or_neglect: AbuseOrNeglect = strawberry.field(description="KNOWN or SUSPECTED also notifies the Panel "
+                                                        "when s16C makes it the notifier's (see location).")
     summary: str = strawberry.field(description="What happened; must not name the child.")
-    care_leaver: bool | None = strawberry.field(default=None, description="A care leaver up to and including age 24 (Working Together 2023).")
+    care_leaver: bool | None = strawberry.field(default=None, description="A care leaver up to and including age 24 "
+                                                "(Working Together 2023); needs child.dateOfBirth or ageAtDeath. From "
+                                                "18 the death goes to the Secretary of State and Ofsted only.")
+    location: IncidentLocation = strawberry.field(default=IncidentLocation.IN_AREA, description=(
+        "Where the child died: IN_AREA (the notifier's area) or OUTSIDE_ENGLAND (normally resident in the "
+        "notifier's area): the notifier notifies the Panel (s16C(1)); ELSEWHERE_IN_ENGLAND (placed out of area, "
+        "footnote 77): give diedInAreaCode; the Panel notification is that area's, and its local authority and "
+        "partners are told, due awareOn + 5 working days."))
+    died_in_area_code: str | None = strawberry.field(default=None, description=(
+        "The code of the local authority where the child died, required with location ELSEWHERE_IN_ENGLAND and "
+        "refused otherwise (DIED_IN_AREA_CODE_NOT_EXPECTED); UNKNOWN_ORGANISATION, NOT_A_LOCAL_AUTHORITY and "
+        "DIED_IN_OWN_AREA when it is not another local authority. With abuse or neglect its partnership becomes "
+        "involved in the case."))
+    age_at_death: int | None = strawberry.field(default=None, description=(
+        "The age in whole years at death, when the date of birth is not given (a care leaver needs one of the "
+        "two); it must agree with dateOfBirth when both are given (AGE_AT_DEATH_MISMATCH)."))
     late_reason: str | None = strawberry.field(default=None, description="Required when submitted after awareOn + 5 working days.")
     idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key returns the first result and changes nothing.")
 
@@ -102,7 +135,7 @@ class ReferIncidentInput:
 
 @strawberry.type(description="The result of notifySeriousIncident.")
 class NotifySeriousIncidentPayload:
-    case: Case | None = strawberry.field(description="The case opened.")
+    case: Case | None = strawberry.field(description="The case opened, or the referred case now notified.")
     notification: Notification | None = strawberry.field(description="The notification recorded.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 

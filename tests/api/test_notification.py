@@ -251,3 +251,162 @@ async def test_a_care_leavers_death_up_to_age_24_is_notified_and_25_is_refused(a
     assert all("Working Together 2023" in m["basis"] for m in routed)
     aged_25 = await api(LOOKED_AFTER, {"input": leaver("2001-06-01")}, as_=(CAMDEN, "la"))
     assert [e["code"] for e in aged_25["data"]["notifyLookedAfterChildDeath"]["errors"]] == ["NOT_A_CHILD"]
+
+
+PLACED = """
+mutation Died($input: NotifyLookedAfterChildDeathInput!) {
+  notifyLookedAfterChildDeath(input: $input) {
+    case { id leadPartnership { code } involvedPartnerships { code } child { ageYears } }
+    notification { toPanel dueOn routedTo { recipient { code } eventType basis dueOn } }
+    errors { code field message }
+  }
+}"""
+
+DIED_ELSEWHERE_BASIS = "Children Act 2004 s16C(1)(a); WT2018 ch4 para 13, footnote 77"
+
+
+def looked_after_death(**overrides: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "child": {"sex": "FEMALE", "lookedAfter": True, "onChildProtectionPlan": False, "dateOfBirth": "2012-04-04"},
+        "diedOn": "2026-12-21", "awareOn": "2026-12-22", "abuseOrNeglect": "SUSPECTED",
+        "summary": "Died at a residential placement; neglect suspected.",
+    }
+    value.update(overrides)
+    return value
+
+
+def care_leaver_death(**overrides: Any) -> dict[str, Any]:
+    child = {"sex": "MALE", "lookedAfter": False, "onChildProtectionPlan": False}
+    return looked_after_death(child=child, careLeaver=True, summary="A care leaver died; neglect suspected.",
+                              **overrides)
+
+
+async def seen_by_panel(api: Api, case_id: str) -> bool:
+    seen = await api("query($id: ID!) { case(id: $id) { id } }", {"id": case_id}, as_=("PANEL", "panel"))
+    return seen["data"]["case"] is not None
+
+
+@pytest.mark.rule("looked-after-death-panel-notifier", "route-looked-after-death-to-died-in-authority",
+                  "route-looked-after-death-to-died-in-area-partners")
+async def test_para_13_footnote_77_a_looked_after_child_placed_out_of_area_who_died_there_is_that_areas_s16c_notification(
+    api: Api,
+) -> None:
+    # given Camden placed a child in Birmingham, where she died with neglect suspected
+    value = looked_after_death(location="ELSEWHERE_IN_ENGLAND", diedInAreaCode=BIRMINGHAM)
+    body = await api(PLACED, {"input": value}, as_=(CAMDEN, "la"))
+    payload = body["data"]["notifyLookedAfterChildDeath"]
+    assert payload["errors"] == []
+    # then Camden's notice goes to the Secretary of State and Ofsted (para 13) and is not a Panel notification
+    note = payload["notification"]
+    assert note["toPanel"] is False and note["dueOn"] == "2026-12-31"
+    routed = {(m["recipient"]["code"], m["eventType"], m["basis"], m["dueOn"]) for m in note["routedTo"]}
+    para_13 = {(code, "looked_after_death.notified", "WT2018 ch4 para 13", "2026-12-31") for code in ("SOS", "OFSTED")}
+    # and Birmingham's local authority and partners are told the Panel notification is theirs (s16C, footnote 77)
+    birmingham = await area_members(api, BIRMINGHAM)
+    assert BIRMINGHAM in birmingham
+    told = {(code, "looked_after_death.notified", DIED_ELSEWHERE_BASIS, "2026-12-31") for code in birmingham}
+    assert routed == para_13 | told
+    assert not any(code in {"PANEL", "DFE"} for code, *_ in routed)
+    # and Birmingham's partnership is involved while Camden's leads
+    case = payload["case"]
+    assert case["leadPartnership"] == {"code": "SCP-E09000007"}
+    assert case["involvedPartnerships"] == [{"code": "SCP-E08000025"}]
+    seen = await api("query($id: ID!) { case(id: $id) { id } }", {"id": case["id"]}, as_=(BIRMINGHAM, "la"))
+    assert seen["data"]["case"]["id"] == case["id"]
+    assert not await seen_by_panel(api, case["id"])
+
+
+@pytest.mark.rule("looked-after-death-panel-notifier")
+async def test_s16c_1_b_a_looked_after_child_who_died_outside_england_is_still_the_placing_authoritys_panel_notification(
+    api: Api,
+) -> None:
+    body = await api(PLACED, {"input": looked_after_death(location="OUTSIDE_ENGLAND")}, as_=(CAMDEN, "la"))
+    payload = body["data"]["notifyLookedAfterChildDeath"]
+    assert payload["errors"] == [] and payload["notification"]["toPanel"] is True
+    routed = {(m["recipient"]["code"], m["eventType"]) for m in payload["notification"]["routedTo"]}
+    assert {("PANEL", "notification.submitted"), ("SOS", "looked_after_death.notified"),
+            ("OFSTED", "looked_after_death.notified")} <= routed
+    assert payload["case"]["involvedPartnerships"] == []
+    assert await seen_by_panel(api, payload["case"]["id"])
+
+
+@pytest.mark.rule("looked-after-death-panel-notifier")
+async def test_para_13_a_looked_after_death_elsewhere_in_england_without_abuse_goes_to_sos_and_ofsted_only(
+    api: Api,
+) -> None:
+    value = looked_after_death(location="ELSEWHERE_IN_ENGLAND", diedInAreaCode=BIRMINGHAM,
+                               abuseOrNeglect="NOT_SUSPECTED", summary="Died in hospital after a long illness.")
+    body = await api(PLACED, {"input": value}, as_=(CAMDEN, "la"))
+    payload = body["data"]["notifyLookedAfterChildDeath"]
+    assert payload["errors"] == [] and payload["notification"]["toPanel"] is False
+    assert {m["recipient"]["code"] for m in payload["notification"]["routedTo"]} == {"SOS", "OFSTED"}
+    assert payload["case"]["involvedPartnerships"] == []
+
+
+@pytest.mark.rule("looked-after-death-panel-notifier")
+async def test_footnote_77_the_area_where_the_child_died_must_be_another_local_authority_and_nothing_is_stored(
+    api: Api, hub: Hub,
+) -> None:
+    cases = [
+        ({"location": "ELSEWHERE_IN_ENGLAND"}, "REQUIRED"),
+        ({"location": "IN_AREA", "diedInAreaCode": BIRMINGHAM}, "DIED_IN_AREA_CODE_NOT_EXPECTED"),
+        ({"location": "OUTSIDE_ENGLAND", "diedInAreaCode": BIRMINGHAM}, "DIED_IN_AREA_CODE_NOT_EXPECTED"),
+        ({"location": "ELSEWHERE_IN_ENGLAND", "diedInAreaCode": "E09999999"}, "UNKNOWN_ORGANISATION"),
+        ({"location": "ELSEWHERE_IN_ENGLAND", "diedInAreaCode": MET}, "NOT_A_LOCAL_AUTHORITY"),
+        ({"location": "ELSEWHERE_IN_ENGLAND", "diedInAreaCode": CAMDEN}, "DIED_IN_OWN_AREA"),
+    ]
+    for overrides, code in cases:
+        body = await api(PLACED, {"input": looked_after_death(**overrides)}, as_=(CAMDEN, "la"))
+        errors = body["data"]["notifyLookedAfterChildDeath"]["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [(code, ["input", "diedInAreaCode"])], overrides
+    assert await case_rows(hub) == 0
+
+
+@pytest.mark.rule("care-leaver-adult-not-s16c")
+async def test_s16c_a_care_leaver_aged_18_or_over_is_not_a_child_and_never_reaches_the_panel(api: Api) -> None:
+    # given a care leaver aged 19 (by date of birth) and one aged 20 (by age alone), neglect suspected
+    by_birth = care_leaver_death()
+    by_birth["child"]["dateOfBirth"] = "2007-01-10"
+    for value in (by_birth, care_leaver_death(ageAtDeath=20)):
+        body = await api(PLACED, {"input": value}, as_=(CAMDEN, "la"))
+        payload = body["data"]["notifyLookedAfterChildDeath"]
+        assert payload["errors"] == []
+        # then the death goes to the Secretary of State and Ofsted only (para 13; Working Together 2023)
+        assert payload["notification"]["toPanel"] is False
+        routed = payload["notification"]["routedTo"]
+        assert {(m["recipient"]["code"], m["eventType"]) for m in routed} == {
+            ("SOS", "looked_after_death.notified"), ("OFSTED", "looked_after_death.notified")}
+        assert not await seen_by_panel(api, payload["case"]["id"])
+    assert payload["case"]["child"]["ageYears"] == 20
+
+
+@pytest.mark.rule("care-leaver-adult-not-s16c")
+async def test_s16c_a_care_leaver_under_18_whose_death_involves_neglect_is_a_child_notified_to_the_panel(
+    api: Api,
+) -> None:
+    body = await api(PLACED, {"input": care_leaver_death(ageAtDeath=17)}, as_=(CAMDEN, "la"))
+    payload = body["data"]["notifyLookedAfterChildDeath"]
+    assert payload["errors"] == [] and payload["notification"]["toPanel"] is True
+    routed = {(m["recipient"]["code"], m["eventType"]) for m in payload["notification"]["routedTo"]}
+    assert {("PANEL", "notification.submitted"), ("SOS", "looked_after_death.notified")} <= routed
+
+
+@pytest.mark.rule("care-leaver-adult-not-s16c")
+async def test_para_13_a_care_leaver_needs_a_date_of_birth_or_an_age_at_death_within_the_limit(
+    api: Api, hub: Hub,
+) -> None:
+    mismatch = care_leaver_death(ageAtDeath=18)
+    mismatch["child"]["dateOfBirth"] = "2007-01-10"  # 19 on 21 December 2026
+    cases = [
+        (care_leaver_death(), "REQUIRED", ["input", "child", "dateOfBirth"]),
+        (care_leaver_death(ageAtDeath=25), "NOT_A_CHILD", ["input", "ageAtDeath"]),
+        (care_leaver_death(ageAtDeath=-1), "AGE_OUT_OF_RANGE", ["input", "ageAtDeath"]),
+        (mismatch, "AGE_AT_DEATH_MISMATCH", ["input", "ageAtDeath"]),
+        (looked_after_death(ageAtDeath=18, child={"sex": "MALE", "lookedAfter": True, "onChildProtectionPlan": False}),
+         "NOT_A_CHILD", ["input", "ageAtDeath"]),
+    ]
+    for value, code, field in cases:
+        body = await api(PLACED, {"input": value}, as_=(CAMDEN, "la"))
+        errors = body["data"]["notifyLookedAfterChildDeath"]["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [(code, field)], value
+    assert await case_rows(hub) == 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from tests.api.test_notification import CAMDEN, ISLINGTON, MET, area_members, serious_incident
+from hub.clock import LONDON, FixedClock
+from tests.api.test_handoff import ACCEPT, HAND_OFF
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, ISLINGTON, MET, area_members, serious_incident
 from tests.conftest import Api
 
 REFER = """
@@ -73,3 +76,112 @@ async def test_an_idempotent_referral_retry_returns_the_first_case(api: Api) -> 
     assert first["data"]["referIncident"]["case"]["id"] == again["data"]["referIncident"]["case"]["id"]
     listed = await api("{ cases { totalCount } }", as_=(ISLINGTON, "la"))
     assert listed["data"]["cases"]["totalCount"] == 0
+
+
+NOTIFY_REFERRED = """
+mutation Notify($input: NotifySeriousIncidentInput!) {
+  notifySeriousIncident(input: $input) {
+    case { id status child { firstName lastName pseudonym } children { pseudonym } }
+    notification { dueOn onTime routedTo { recipient { code } eventType } }
+    errors { code field message }
+  }
+}"""
+
+CASE_FACTS = """query($id: ID!) { case(id: $id) { status incident { awareOn } notification { id } } }"""
+
+
+async def referred_case(api: Api, **incident: str) -> str:
+    value = referral(incident={**serious_incident()["incident"], "occurredOn": "2026-12-17",
+                               "awareOn": "2026-12-18", **incident})
+    body = await api(REFER, {"input": value}, as_=(MET, "police"))
+    assert body["data"]["referIncident"]["errors"] == []
+    return str(body["data"]["referIncident"]["case"]["id"])
+
+
+def notice_of(case_id: str, **incident: str) -> dict[str, Any]:
+    value = serious_incident(caseId=case_id, incident={"occurredOn": "2026-12-17", **incident})
+    value["child"] = {"sex": "FEMALE", "lookedAfter": False, "onChildProtectionPlan": True}
+    return value
+
+
+@pytest.mark.rule("referral-becomes-notification")
+async def test_para_14_a_referred_case_becomes_the_notified_case_and_its_awareness_starts_the_para_12_clock(
+    api: Api,
+) -> None:
+    # given the police told Camden's partners on Friday 18 December 2026 (para 14)
+    case_id = await referred_case(api)
+    # when Camden notifies the Panel about that case on Tuesday 22 December, aware since that day itself
+    body = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(CAMDEN, "la"))
+    payload = body["data"]["notifySeriousIncident"]
+    assert payload["errors"] == []
+    # then it is the one case, now notified, with the referral's child details kept
+    assert payload["case"]["id"] == case_id and payload["case"]["status"] == "NOTIFIED"
+    assert (payload["case"]["child"]["firstName"], payload["case"]["child"]["lastName"]) == ("Amara", "Testchild")
+    assert len(payload["case"]["children"]) == 1
+    # and the 5 working days run from the referral's awareness: 18 December + 5 = 29 December (para 12)
+    assert (payload["notification"]["dueOn"], payload["notification"]["onTime"]) == ("2026-12-29", True)
+    facts = await api(CASE_FACTS, {"id": case_id}, as_=(CAMDEN, "la"))
+    assert facts["data"]["case"]["incident"]["awareOn"] == "2026-12-18"
+    assert ("PANEL", "notification.submitted") in {
+        (m["recipient"]["code"], m["eventType"]) for m in payload["notification"]["routedTo"]}
+    listed = await api("{ cases { totalCount } }", as_=(CAMDEN, "la"))
+    assert listed["data"]["cases"]["totalCount"] == 1
+    seen = await api("query($id: ID!) { case(id: $id) { id } }", {"id": case_id}, as_=("PANEL", "panel"))
+    assert seen["data"]["case"]["id"] == case_id
+
+
+@pytest.mark.rule("referral-becomes-notification")
+async def test_para_14_an_earlier_awareness_given_by_the_notifier_starts_the_clock_instead(api: Api) -> None:
+    case_id = await referred_case(api)
+    body = await api(NOTIFY_REFERRED, {"input": notice_of(case_id, awareOn="2026-12-17")}, as_=(CAMDEN, "la"))
+    note = body["data"]["notifySeriousIncident"]["notification"]
+    assert note["dueOn"] == "2026-12-24"
+
+
+@pytest.mark.rule("referral-becomes-notification")
+async def test_para_14_a_referral_notified_late_needs_the_late_reason_and_nothing_changes_when_refused(
+    api: Api, clock: FixedClock,
+) -> None:
+    # given a referral made on 18 December 2026, notified on Wednesday 30 December: after the 29th
+    case_id = await referred_case(api)
+    clock.set(datetime(2026, 12, 30, 10, 0, tzinfo=LONDON))
+    refused = await api(NOTIFY_REFERRED, {"input": notice_of(case_id, awareOn="2026-12-30")}, as_=(CAMDEN, "la"))
+    assert [e["code"] for e in refused["data"]["notifySeriousIncident"]["errors"]] == ["LATE_REASON_REQUIRED"]
+    unchanged = await api(CASE_FACTS, {"id": case_id}, as_=(CAMDEN, "la"))
+    assert unchanged["data"]["case"] == {"status": "REFERRED", "incident": {"awareOn": "2026-12-18"},
+                                         "notification": None}
+
+
+@pytest.mark.rule("referral-becomes-notification")
+async def test_para_14_only_the_referral_only_case_of_the_callers_area_can_become_the_notified_case(
+    api: Api,
+) -> None:
+    case_id = await referred_case(api)
+    # another area's local authority does not see it
+    other = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(ISLINGTON, "la"))
+    assert [(e["code"], e["field"]) for e in other["data"]["notifySeriousIncident"]["errors"]] == [
+        ("NOT_FOUND", ["input", "caseId"])]
+    # a case notified directly was never a referral
+    direct = await api(NOTIFY_REFERRED, {"input": serious_incident()}, as_=(CAMDEN, "la"))
+    direct_id = direct["data"]["notifySeriousIncident"]["case"]["id"]
+    again = await api(NOTIFY_REFERRED, {"input": notice_of(direct_id)}, as_=(CAMDEN, "la"))
+    assert [e["code"] for e in again["data"]["notifySeriousIncident"]["errors"]] == ["NOT_A_REFERRAL"]
+    # a referral is notified once
+    first = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(CAMDEN, "la"))
+    assert first["data"]["notifySeriousIncident"]["errors"] == []
+    twice = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(CAMDEN, "la"))
+    assert [e["code"] for e in twice["data"]["notifySeriousIncident"]["errors"]] == ["ALREADY_NOTIFIED"]
+    assert (await api("{ cases { totalCount } }", as_=(CAMDEN, "la")))["data"]["cases"]["totalCount"] == 2
+
+
+@pytest.mark.rule("referral-becomes-notification")
+async def test_para_14_a_referral_handed_to_another_area_is_notified_there_not_by_the_first(api: Api) -> None:
+    case_id = await referred_case(api)
+    proposed = await api(HAND_OFF, {"c": case_id, "i": {"toLocalAuthorityCode": BIRMINGHAM,
+                                                      "reason": "The child died in Birmingham."}}, as_=(CAMDEN, "la"))
+    handoff = proposed["data"]["handOffCase"]["handoff"]
+    await api(ACCEPT, {"h": handoff["id"]}, as_=(BIRMINGHAM, "la"))
+    refused = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(CAMDEN, "la"))
+    assert [e["code"] for e in refused["data"]["notifySeriousIncident"]["errors"]] == ["NOT_YOUR_AREA"]
+    accepted = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(BIRMINGHAM, "la"))
+    assert accepted["data"]["notifySeriousIncident"]["case"]["id"] == case_id
