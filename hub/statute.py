@@ -62,6 +62,7 @@ def all_rules() -> list[Rule]:
     import hub.practice_review
     import hub.publication
     import hub.recommendation
+    import hub.review_statement
     import hub.reviewer_pool
     import hub.routing
     import hub.supervision
