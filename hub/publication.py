@@ -8,7 +8,9 @@ at least one year (local, para 38) or three (national, para 49). Where
 publishing the report is inappropriate, the justification goes to the Panel and
 the Secretary of State and the improvements information is published instead,
 with the same notice and availability (paras 38, 40-41, 47, 49-50). A delay
-caused by other proceedings is reported with its reasons (paras 41, 50).
+caused by other proceedings is reported with its reasons (paras 41, 50). A
+publication stays public until its publisher removes it, which it may do from
+``available_until`` on (paras 38, 49).
 """
 
 from __future__ import annotations
@@ -185,10 +187,37 @@ async def delay(session: AsyncSession, *, clock: Clock, principal: Principal, re
     return review
 
 
+@rule("remove-published-report", "paras 38, 49",
+      "a published report (or the improvements information) stays publicly available until its publisher removes "
+      "it; removal is refused before availableUntil, at least one year (local) or three years (national) on")
+async def remove(session: AsyncSession, *, clock: Clock, principal: Principal, review_id: str,
+                 reason: str) -> PracticeReview:
+    today, at = today_in_england(clock), clock.now()
+    review, case = await find_supervised(session, principal=principal, review_id=review_id, today=today)
+    problems = check_text(reason, ("reason",), required=True, limit=MAX_REASON)
+    if review.published_on is None or review.available_until is None:
+        problems.append(Problem("NOT_PUBLISHED", ("reviewId",), "nothing has been published to remove"))
+    elif review.removed_on is not None:
+        problems.append(Problem("ALREADY_REMOVED", ("reviewId",),
+                                f"it was removed on {review.removed_on.isoformat()}"))
+    elif today < review.available_until:
+        problems.append(Problem("AVAILABILITY_PERIOD_NOT_ENDED", ("reviewId",),
+                                f"it must stay publicly available until {review.available_until.isoformat()} at "
+                                "least (one year for a local review, para 38; three for a national one, para 49)"))
+    refuse_if(problems)
+    review.removed_on, review.removal_reason = today, reason
+    await session.flush()
+    events.record(session, case_id=case.id, event=EventType.REPORT_REMOVED, actor_id=principal.organisation_id,
+                  at=at, data={"reviewId": review.id, "removedOn": today.isoformat(),
+                               "availableUntil": review.available_until.isoformat() if review.available_until else None})
+    return review
+
+
 def publicly_available(today: date) -> ColumnElement[bool]:
-    """Reviews whose report (or improvements information) is inside its availability window."""
+    """Reviews whose report (or improvements information) is published and not removed by its publisher: the
+    minimum period (paras 38, 49) is when removal becomes possible, not a take-down date."""
     return and_(col(PracticeReview.published_on).is_not(None), col(PracticeReview.published_on) <= today,
-                col(PracticeReview.available_until) >= today)
+                col(PracticeReview.removed_on).is_(None))
 
 
 def published_text(review: PracticeReview) -> str:

@@ -117,6 +117,10 @@ class EventType(str, Enum):
     DEADLINE_MISSED = "deadline.missed"
     REVIEW_DECIDED = "review.decided"
     REVIEW_LEARNING_SHARED = "review.learning_shared"
+    REVIEW_NEW_INFORMATION = "review.new_information"  # para 21: not in CONTRACT's fixed list
+    REVIEW_NEW_INFORMATION_ANSWERED = "review.new_information_answered"  # para 21: not in CONTRACT's fixed list
+    PUBLICATION_COMMENTED = "publication.commented"  # paras 41, 50: not in CONTRACT's fixed list
+    REPORT_REMOVED = "report.removed"  # paras 38, 49: timeline only, not in CONTRACT's fixed list
     THEMATIC_REVIEW_INCLUDED = "thematic_review.case_included"  # para 28: not in CONTRACT's fixed list
     WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
     CONNECTOR_FAILED = "connector.failed"  # not a statutory step: a request could not reach the organisation's system
@@ -236,3 +240,25 @@ class PublishedContent(str, Enum):
 
     FULL_REPORT = "FULL_REPORT"
     IMPROVEMENTS_INFORMATION = "IMPROVEMENTS_INFORMATION"
+
+
+class ReviewStatementKind(str, Enum):
+    """What was said about a review while it runs or after it (paras 21, 41-42, 50)."""
+
+    NEW_INFORMATION = "NEW_INFORMATION"  # para 21: the partners tell the Panel
+    LEARNING = "LEARNING"  # paras 42, 50: points about improvements shared during the review
+    PUBLICATION_COMMENT = "PUBLICATION_COMMENT"  # paras 41, 50: the Panel or the Secretary of State comments
+
+
+class NewInformationOutcome(str, Enum):
+    """The Panel's answer to new information during a local review (para 21)."""
+
+    NATIONAL_REVIEW = "NATIONAL_REVIEW"  # the Panel will commission a national review (paras 22, 26)
+    LOCAL_REVIEW_CONTINUES = "LOCAL_REVIEW_CONTINUES"  # a national review is not appropriate
+
+
+class PublicationCommentSubject(str, Enum):
+    """What the Panel or the Secretary of State comments on (paras 41, 50)."""
+
+    DECISION_NOT_TO_PUBLISH = "DECISION_NOT_TO_PUBLISH"
+    DELAY = "DELAY"

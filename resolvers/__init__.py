@@ -29,6 +29,7 @@ from resolvers.panel_response import PanelResponseMutations
 from resolvers.practice_review import PracticeReviewMutations
 from resolvers.query import Query
 from resolvers.rapid_review import RapidReviewMutations
+from resolvers.review_statement import ReviewStatementMutations
 from resolvers.routing import RoutingMutations
 from resolvers.subscription import Subscription
 from resolvers.webhook import WebhookMutations
@@ -41,7 +42,8 @@ from schema.scalars import SCALAR_OVERRIDES
 
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
-    CaseRecordMutations, HandoffMutations, PracticeReviewMutations, RoutingMutations, WebhookMutations,
+    CaseRecordMutations, HandoffMutations, PracticeReviewMutations, ReviewStatementMutations, RoutingMutations,
+    WebhookMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

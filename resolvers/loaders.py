@@ -167,6 +167,7 @@ def build(
                                                   models.RecommendationUpdate.recorded_at)),
         supervision_notes=DataLoader(many_by(models.SupervisionNote, "review_id", models.SupervisionNote.recorded_at)),
         publication_delays=DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
+        review_statements=DataLoader(many_by(models.ReviewStatement, "review_id", models.ReviewStatement.recorded_at)),
         thematic_reviews_of_case=DataLoader(thematic_of_case),
         cases_of_thematic_review=DataLoader(cases_of_thematic),
         review_notices=DataLoader(review_notices),

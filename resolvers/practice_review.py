@@ -155,6 +155,16 @@ async def _delay(info: HubInfo, review_id: strawberry.ID, input: PublicationDela
     return await _review_payload(info, act)
 
 
+async def _remove(info: HubInfo, review_id: strawberry.ID, reason: str) -> PracticeReviewPayload:
+    wanted = parse_id(review_id, "reviewId")
+
+    async def act(session: AsyncSession) -> models.PracticeReview:
+        return await publication.remove(session, clock=info.context.clock, principal=principal_of(info.context),
+                                        review_id=wanted, reason=reason)
+
+    return await _review_payload(info, act)
+
+
 async def _update_recommendation(info: HubInfo, recommendation_id: strawberry.ID,
                                  input: RecommendationProgressInput) -> RecommendationPayload:
     wanted = parse_id(recommendation_id, "recommendationId")
@@ -248,8 +258,9 @@ class PracticeReviewMutations:
             COMMISSIONERS))
     publish_report: PracticeReviewPayload = strawberry.field(
         resolver=_publish, extensions=roles(*COMMISSIONERS), description=described(
-            "Record the publication, not before the notice ends; availableUntil is one year on (local, para 38) "
-            "or three (national, para 49). Routed under paras 49 and 51.", COMMISSIONERS))
+            "Record the publication, not before the notice ends; it stays in publishedReports until removed, and "
+            "availableUntil (one year on, local, para 38; three, national, para 49) is the earliest removal date. "
+            "Routed under paras 49 and 51.", COMMISSIONERS))
     withhold_publication: PracticeReviewPayload = strawberry.field(
         resolver=_withhold, extensions=roles(*COMMISSIONERS), description=described(
             "Publish the improvements information instead of the report, with the justification routed to the "
@@ -258,6 +269,11 @@ class PracticeReviewMutations:
         resolver=_delay, extensions=roles(*COMMISSIONERS), description=described(
             "Report why publication is delayed, e.g. by a criminal investigation or inquest (paras 41, 50).",
             COMMISSIONERS))
+    remove_published_report: PracticeReviewPayload = strawberry.field(
+        resolver=_remove, extensions=roles(*COMMISSIONERS), description=described(
+            "Remove a published report (or the improvements information) from publishedReports, by its publisher: "
+            "not before availableUntil, as it must stay publicly available at least one year (local, para 38) or "
+            "three (national, para 49); a reason is required.", COMMISSIONERS))
     update_recommendation: RecommendationPayload = strawberry.field(
         resolver=_update_recommendation, extensions=roles(*FOLLOW_UP), description=described(
             "Record progress on a recommendation, by the organisation named or the review's commissioners "
@@ -336,6 +352,7 @@ RECOMMENDATIONS_DESCRIPTION = described(
     "Recommendations of the reviews the caller sees, and those addressed to its organisation, oldest first: a "
     "partnership's open recommendations across all its reviews (para 43).", FOLLOW_UP)
 PUBLISHED_REPORTS_DESCRIPTION = (
-    "Published reports and improvements information inside their availability window, most recently commissioned first "
-    "(paras 38, 47, 49). Public: no token needed.")
+    "Published reports and improvements information, until their publisher removes them (removePublishedReport, "
+    "possible from availableUntil: at least one year local, para 38, three national, para 49), most recently "
+    "commissioned first (paras 38, 47). Public: no token needed.")
 REVIEWER_POOL_DESCRIPTION = "The Panel's pool of reviewers for national reviews (para 44). Public: no token needed."

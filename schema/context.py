@@ -56,6 +56,7 @@ class Loaders:
     recommendation_updates: DataLoader[str, list[models.RecommendationUpdate]]
     supervision_notes: DataLoader[str, list[models.SupervisionNote]]
     publication_delays: DataLoader[str, list[models.PublicationDelay]]
+    review_statements: DataLoader[str, list[models.ReviewStatement]]
     thematic_reviews_of_case: DataLoader[str, list[models.ThematicReview]]
     cases_of_thematic_review: DataLoader[str, list[str]]
     review_notices: DataLoader[str, frozenset[str]]

@@ -37,9 +37,16 @@ ARGUMENTS = {
     "recommendationId": "The recommendation.",
     "thematicReviewId": "The thematic review.",
     "caseIds": "The cases to include.",
+    "newInformationId": "The new information shared with the Panel (PracticeReview.newInformation).",
 }
 
 ENUM_VALUES: dict[str, dict[str, str]] = {
+    "NewInformationOutcome": {
+        "NATIONAL_REVIEW": "A national review is appropriate: the Panel commissions it (paras 21-22, 26).",
+        "LOCAL_REVIEW_CONTINUES": "A national review is not appropriate: the local review continues (para 21)."},
+    "PublicationCommentSubject": {
+        "DECISION_NOT_TO_PUBLISH": "The decision not to publish the full report (paras 41, 50).",
+        "DELAY": "A delay to publication reported with its reasons (paras 41, 50)."},
     "CaseStatus": {"REFERRED": "Told to the partners by another agency (para 14); not notified.",
                    "NOTIFIED": "Notified to the Panel or, for a looked-after death, the Secretary of State (paras 12-13)."},
     "IncidentKind": {"DEATH": "The child died.", "SERIOUS_HARM": "The child was seriously harmed (para 11)."},

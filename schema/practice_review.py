@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub import models, publication
+from hub import models, publication, review_statement
 from hub.clock import today_in_england
 from hub.visibility import may_see_case_record
 from hub.vocabulary import (
@@ -17,11 +17,13 @@ from hub.vocabulary import (
     RecommendationStatus,
     ReviewerCriterion,
     ReviewKind,
+    ReviewStatementKind,
     SupervisionKind,
 )
 from schema.common import UserError
 from schema.context import HubInfo
 from schema.organisation import Organisation, SafeguardingPartnership
+from schema.review_statement import NewInformation, PublicationComment, ReviewLearning
 
 if TYPE_CHECKING:
     from schema.case import Case
@@ -164,7 +166,11 @@ class PracticeReview:
     published_on: date | None = strawberry.field(description="When it was published.")
     published_url: str | None = strawberry.field(description="Where it is published.")
     available_until: date | None = strawberry.field(
-        description="publishedOn + 1 year (LOCAL) or + 3 years (NATIONAL): the earliest day it may be withdrawn.")
+        description="publishedOn + 1 year (LOCAL, para 38) or + 3 years (NATIONAL, para 49): the minimum period, "
+        "so the earliest day its publisher may remove it (removePublishedReport); it stays public until removed.")
+    removed_on: date | None = strawberry.field(
+        description="When its publisher removed it from publishedReports (on or after availableUntil).")
+    removal_reason: str | None = strawberry.field(description="Why its publisher removed it.")
     outside_pool_reason: str | None = strawberry.field(
         description="Why no reviewer from the pool was suitable (national reviews, para 44).")
     overdue: bool = strawberry.field(description="Not published by publicationDueOn.")
@@ -178,7 +184,8 @@ class PracticeReview:
                    decided_on=row.decided_on, publication_due_on=row.publication_due_on,
                    copies_sent_on=row.copies_sent_on, scheduled_publication_on=row.scheduled_publication_on,
                    withheld=row.withheld, published_on=row.published_on, published_url=row.published_url,
-                   available_until=row.available_until, outside_pool_reason=row.outside_pool_reason,
+                   available_until=row.available_until, removed_on=row.removed_on,
+                   removal_reason=row.removal_reason, outside_pool_reason=row.outside_pool_reason,
                    overdue=unpublished and today is not None and today > row.publication_due_on,
                    created_at=row.created_at, row=row)
 
@@ -257,6 +264,33 @@ class PracticeReview:
         rows = await info.context.loaders.publication_delays.load(self.row.id)
         return [PublicationDelay(reason=r.reason, details=r.details, recorded_at=r.recorded_at) for r in rows]
 
+    async def _statements(self, info: HubInfo, kind: ReviewStatementKind) -> list[models.ReviewStatement]:
+        principal = info.context.principal
+        if principal is None:
+            return []
+        received = frozenset[str]()
+        if not may_see_case_record(principal):
+            received = await info.context.loaders.review_notices.load(self.row.id)
+        if not review_statement.may_read(principal, kind, received):
+            return []
+        return [r for r in await info.context.loaders.review_statements.load(self.row.id) if r.kind == kind.value]
+
+    @strawberry.field(description="New information shared with the Panel during a local review, with the Panel's "
+                      "answers (para 21): for the partners and the Panel.")
+    async def new_information(self, info: HubInfo) -> list[NewInformation]:
+        return [NewInformation.from_model(r) for r in await self._statements(info, ReviewStatementKind.NEW_INFORMATION)]
+
+    @strawberry.field(description="Points about improvements shared while the review is in progress (paras 42, 50): "
+                      "for the partners, the Panel and those it was shared with.")
+    async def learning_shared(self, info: HubInfo) -> list[ReviewLearning]:
+        return [ReviewLearning.from_model(r) for r in await self._statements(info, ReviewStatementKind.LEARNING)]
+
+    @strawberry.field(description="The Panel's and the Secretary of State's comments on a decision not to publish "
+                      "or on a delay (paras 41, 50): for the partners, the Panel and the Secretary of State.")
+    async def publication_comments(self, info: HubInfo) -> list[PublicationComment]:
+        rows = await self._statements(info, ReviewStatementKind.PUBLICATION_COMMENT)
+        return [PublicationComment.from_model(r) for r in rows]
+
     @strawberry.field(description="The case reviewed.")
     async def case(self, info: HubInfo) -> Annotated[Case, strawberry.lazy("schema.case")] | None:
         from schema.case import Case
@@ -265,8 +299,8 @@ class PracticeReview:
         return Case.from_model(row) if row else None
 
 
-@strawberry.type(description="A published report, or the improvements information published instead, while it "
-                 "is available (paras 38, 47, 49). Public: no token needed, and nothing identifies the child.")
+@strawberry.type(description="A published report, or the improvements information published instead, until its "
+                 "publisher removes it (paras 38, 47, 49). Public: no token needed, and nothing identifies the child.")
 class PublishedReport:
     id: strawberry.ID = strawberry.field(description="The review's identifier.")
     kind: ReviewKind = strawberry.field(description="LOCAL or NATIONAL.")
@@ -275,7 +309,9 @@ class PublishedReport:
     text: str = strawberry.field(description="What is published.")
     reviewer_names: list[str] = strawberry.field(description="The reviewers (paras 38, 47).")
     published_on: date = strawberry.field(description="When it was published.")
-    available_until: date = strawberry.field(description="Publicly available at least until this day.")
+    available_until: date = strawberry.field(
+        description="The end of the minimum period (one year local, para 38; three years national, para 49): it stays "
+        "listed after this day until its publisher removes it.")
     url: str | None = strawberry.field(description="Where it is published.")
     partnership_id: strawberry.Private[str | None]
 

@@ -73,7 +73,9 @@ class PracticeReview(SQLModel, table=True):
     improvements_information: str | None = None
     published_on: date | None = Field(default=None, index=True)
     published_url: str | None = Field(default=None, max_length=2000)
-    available_until: date | None = Field(default=None, index=True)
+    available_until: date | None = Field(default=None, index=True)  # the earliest day it may be removed
+    removed_on: date | None = None  # paras 38, 49: taken down by its publisher, on or after available_until
+    removal_reason: str | None = None
     closed_at: datetime | None = when(default=None)
 
 
@@ -117,6 +119,26 @@ class PublicationDelay(SQLModel, table=True):
     details: str | None = None
     recorded_by_id: str = Field(foreign_key="organisation.id", max_length=36)
     recorded_at: datetime = when()
+
+
+class ReviewStatement(SQLModel, table=True):
+    """What was said about a review: new information that may call for a national review, with the Panel's
+    answer (para 21); learning shared while the review runs (paras 42, 50); the Panel's or the Secretary of
+    State's comment on a decision not to publish or on a delay (paras 41, 50)."""
+
+    __tablename__ = "review_statement"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    review_id: str = Field(foreign_key="practice_review.id", max_length=36, index=True)
+    kind: str = Field(max_length=32)
+    subject: str | None = Field(default=None, max_length=32)  # PUBLICATION_COMMENT: what it is about
+    text: str
+    recorded_by_id: str = Field(foreign_key="organisation.id", max_length=36)
+    recorded_at: datetime = when()
+    outcome: str | None = Field(default=None, max_length=32)  # NEW_INFORMATION: the Panel's answer
+    answer: str | None = None
+    answered_by_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
+    answered_at: datetime | None = when(default=None)
 
 
 class Recommendation(SQLModel, table=True):

@@ -26,6 +26,8 @@ WITHHOLD = f"""mutation($r: ID!, $i: WithholdPublicationInput!) {{ withholdPubli
   review {{ {REVIEW} }} errors {{ code field message }} }} }}"""
 DELAY = f"""mutation($r: ID!, $i: PublicationDelayInput!) {{ recordPublicationDelay(reviewId: $r, input: $i) {{
   review {{ {REVIEW} publicationDelays {{ reason }} }} errors {{ code field message }} }} }}"""
+REMOVE = f"""mutation($r: ID!, $why: String!) {{ removePublishedReport(reviewId: $r, reason: $why) {{
+  review {{ {REVIEW} removedOn removalReason }} errors {{ code field message }} }} }}"""
 SUPERVISE = """mutation($r: ID!, $i: SupervisionInput!) { recordReviewSupervision(reviewId: $r, input: $i) {
   review { supervisionNotes { kind note satisfactory recordedBy { code } } } errors { code field message } } }"""
 UPDATE = """mutation($r: ID!, $i: RecommendationProgressInput!) { updateRecommendation(recommendationId: $r, input: $i) {

@@ -16,6 +16,7 @@ from tests.api.reviews import (
     PANEL,
     PUBLISH,
     PUBLISHED,
+    REMOVE,
     REPORT,
     REVIEW,
     SCHEDULE,
@@ -29,7 +30,7 @@ from tests.api.reviews import (
     pool_reviewer,
     reported,
 )
-from tests.api.test_notification import CAMDEN, ISLINGTON
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, ISLINGTON, MET
 from tests.api.test_rapid_review import submitted
 from tests.conftest import Api
 
@@ -89,10 +90,8 @@ async def test_para_38_a_local_report_is_published_after_the_notice_and_listed_f
     assert errors(again, "submitFinalReport") == ["REPORT_ALREADY_SUBMITTED"]
     reschedule = await api(SCHEDULE, {"r": review["id"], "d": "2027-03-01"}, as_=CAMDEN_LA)
     assert errors(reschedule, "schedulePublication") == ["ALREADY_PUBLISHED"]
-    at(clock, 2028, 1, 5)
+    at(clock, 2028, 1, 6)  # one year is a minimum (para 38): still listed until the partners remove it
     assert (await api.post(PUBLISHED)).json()["data"]["publishedReports"]["totalCount"] == 1
-    at(clock, 2028, 1, 6)
-    assert (await api.post(PUBLISHED)).json()["data"]["publishedReports"]["totalCount"] == 0
 
 
 @pytest.mark.rule("withhold-publication", "route-local-withheld-to-panel", "route-local-withheld-to-sos",
@@ -189,8 +188,43 @@ async def test_para_49_a_national_report_goes_to_the_secretary_of_state_first_an
     at(clock, 2030, 1, 6)
     nodes = (await api.post(PUBLISHED)).json()["data"]["publishedReports"]["nodes"]
     assert [(n["kind"], n["partnership"]) for n in nodes] == [("NATIONAL", None)]
-    at(clock, 2030, 1, 7)
+    at(clock, 2030, 1, 7)  # three years is a minimum (para 49)
+    assert len((await api.post(PUBLISHED)).json()["data"]["publishedReports"]["nodes"]) == 1
+    assert errors(await api(REMOVE, {"r": review["id"], "why": "Superseded by the thematic review."}, as_=PANEL),
+                  "removePublishedReport") == []
     assert (await api.post(PUBLISHED)).json()["data"]["publishedReports"]["nodes"] == []
+
+
+@pytest.mark.rule("remove-published-report", "publication-availability")
+async def test_paras_38_49_a_report_stays_published_until_its_publisher_removes_it_no_earlier_than_available_until(
+    api: Api, clock: FixedClock
+) -> None:
+    review = await reported(api)
+    await api(SCHEDULE, {"r": review["id"], "d": "2027-01-05"}, as_=CAMDEN_LA)
+    at(clock, 2027, 1, 5)
+    assert errors(await api(PUBLISH, {"r": review["id"], "i": {"publishedOn": "2027-01-05"}}, as_=CAMDEN_LA),
+                  "publishReport") == []
+    at(clock, 2028, 1, 4)
+    early = await api(REMOVE, {"r": review["id"], "why": "The family asked for it to be taken down."}, as_=CAMDEN_LA)
+    assert errors(early, "removePublishedReport") == ["AVAILABILITY_PERIOD_NOT_ENDED"]
+    assert "2028-01-05" in early["data"]["removePublishedReport"]["errors"][0]["message"]
+    at(clock, 2029, 3, 1)  # well past availableUntil: still public, nobody removed it
+    listed = (await api.post(PUBLISHED)).json()["data"]["publishedReports"]["nodes"]
+    assert [(n["id"], n["availableUntil"]) for n in listed] == [(review["id"], "2028-01-05")]
+    assert [e["extensions"]["code"] for e in (await api(REMOVE, {"r": review["id"], "why": "x"},
+                                                        as_=("OFSTED", "ofsted")))["errors"]] == ["FORBIDDEN"]
+    assert errors(await api(REMOVE, {"r": review["id"], "why": "x"}, as_=(BIRMINGHAM, "la")),
+                  "removePublishedReport") == ["NOT_FOUND"]
+    assert errors(await api(REMOVE, {"r": review["id"], "why": " "}, as_=CAMDEN_LA), "removePublishedReport") == [
+        "REQUIRED"]
+    assert len((await api.post(PUBLISHED)).json()["data"]["publishedReports"]["nodes"]) == 1
+    body = await api(REMOVE, {"r": review["id"], "why": "Learning superseded by the 2029 review."}, as_=(MET, "police"))
+    removed = body["data"]["removePublishedReport"]["review"]
+    assert (removed["removedOn"], removed["removalReason"], removed["status"]) == (
+        "2029-03-01", "Learning superseded by the 2029 review.", "PUBLISHED")
+    assert (await api.post(PUBLISHED)).json()["data"]["publishedReports"]["nodes"] == []
+    again = await api(REMOVE, {"r": review["id"], "why": "Again."}, as_=CAMDEN_LA)
+    assert errors(again, "removePublishedReport") == ["ALREADY_REMOVED"]
 
 
 SNAPSHOT = f"""query($c: ID!) {{ case(id: $c) {{ events {{ eventType }} routedMessages {{ id }}
@@ -211,6 +245,10 @@ ILLEGAL_STEPS = [
                                          "publishOn": "2027-02-01"}}), "ALREADY_PUBLISHED"),
     ("a delay reported after publication", "published", "2027-01-06",
      lambda r: (DELAY, {"r": r, "i": {"reason": "Inquest"}}), "ALREADY_PUBLISHED"),
+    ("removing a report that was never published", "reported", "2027-02-01",
+     lambda r: (REMOVE, {"r": r, "why": "Taken down."}), "NOT_PUBLISHED"),
+    ("removing a report inside its year of availability", "published", "2027-06-01",
+     lambda r: (REMOVE, {"r": r, "why": "Taken down."}), "AVAILABILITY_PERIOD_NOT_ENDED"),
     ("scheduling before the final report", "commissioned", "2026-12-22",
      lambda r: (SCHEDULE, {"r": r, "d": "2027-02-01"}), "REPORT_NOT_SUBMITTED"),
     ("supervising after the copies went", "scheduled", "2026-12-23",
@@ -220,7 +258,7 @@ ILLEGAL_STEPS = [
 
 @pytest.mark.parametrize(("why", "stage", "today", "step", "code"), ILLEGAL_STEPS, ids=[s[0] for s in ILLEGAL_STEPS])
 @pytest.mark.rule("publish-report", "final-report-content", "withhold-publication", "publication-delay",
-                  "prepublication-copies", "review-supervision")
+                  "prepublication-copies", "review-supervision", "remove-published-report")
 async def test_illegal_review_steps_are_refused_with_a_stable_code_and_change_nothing(
     api: Api, clock: FixedClock, why: str, stage: str, today: str, step: Any, code: str
 ) -> None:
