@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import events, organisations, routing
+from hub import events, organisations, review_decision, routing
 from hub.case import MAX_REASON, MAX_SUMMARY, check_text, find_visible
 from hub.clock import Clock, today_in_england
 from hub.deadlines import publication_due_on
@@ -29,7 +29,6 @@ from hub.models import (
     Child,
     PoolReviewer,
     PracticeReview,
-    RapidReview,
     Recommendation,
     ReviewReviewer,
     SupervisionNote,
@@ -40,7 +39,6 @@ from hub.statute import rule
 from hub.vocabulary import (
     EventType,
     PracticeReviewStatus,
-    RapidReviewStatus,
     RecommendationStatus,
     ReviewerCriterion,
     ReviewKind,
@@ -68,8 +66,8 @@ class ReviewerFacts:
 @dataclass(frozen=True)
 class Commission:
     kind: ReviewKind
-    decided_on: date
     reviewers: tuple[ReviewerFacts, ...]
+    decided_on: date | None = None  # None: the recorded decision, or today if none is recorded
     outside_pool_reason: str | None = None
 
 
@@ -178,40 +176,37 @@ async def check_pool(session: AsyncSession, commission: Commission) -> tuple[dic
     return found, problems
 
 
-async def _rapid_review_sent(session: AsyncSession, case: Case) -> bool:
-    review = (await session.execute(select(RapidReview).where(col(RapidReview.case_id) == case.id))).scalar_one_or_none()
-    return review is not None and review.status != RapidReviewStatus.IN_PROGRESS.value
+async def _commissioner_problems(session: AsyncSession, principal: Principal, case: Case, kind: ReviewKind,
+                                 today: date) -> tuple[review_decision.Decision, list[Problem]]:
+    """Who commissions which kind (paras 30, 44), and whether a local review's route is open (paras 19, 21)."""
+    national, panel = kind is ReviewKind.NATIONAL, principal.role is Role.PANEL
+    decision, route_problems = await review_decision.decision_for(session, case, kind)
+    if national and not panel:
+        return decision, [Problem("NATIONAL_REVIEW_BY_PANEL_ONLY", ("input", "kind"),
+                                  "national reviews are commissioned by the Panel (paras 22-27, 44)")]
+    if not national and panel:
+        return decision, [Problem("LOCAL_REVIEW_BY_PARTNERS_ONLY", ("input", "kind"),
+                                  "local reviews are commissioned by the area's safeguarding partners (para 30)")]
+    if not national and not await _is_partner_of(session, principal, case.lead_partnership_id, today):
+        raise Forbidden("a local review is commissioned by the partners of the lead area (para 30)")
+    return decision, route_problems
 
 
-@rule("review-commissioning", "paras 7, 15, 21, 30, 44; CONTRACT: commissionReview",
-      "a local review is commissioned by a partner of the lead area once its rapid review has gone to the Panel, "
-      "a national review by the Panel; one of each kind per case; the report is due six months after the "
-      "decision; a local review is routed to the Panel, Ofsted and DfE with the reviewers' names")
+@rule("review-commissioning", "paras 7, 15, 19, 21, 30, 44; CONTRACT: commissionReview",
+      "a local review is commissioned by a partner of the lead area (see local-review-route), a national review "
+      "by the Panel; one of each kind per case; the report is due six months after the recorded decision; a local "
+      "review following a rapid review is routed to the Panel, Ofsted and DfE with the reviewers' names, a national "
+      "review to the Secretary of State")
 async def commission(session: AsyncSession, *, clock: Clock, principal: Principal, case_id: str,
                      commission: Commission) -> PracticeReview:
     if principal.role not in COMMISSIONING_ROLES:
         raise Forbidden("only the safeguarding partners and the Panel commission reviews")
     today, at = today_in_england(clock), clock.now()
     case = await find_visible(session, principal=principal, case_id=case_id, today=today)
-    problems: list[Problem] = []
     national = commission.kind is ReviewKind.NATIONAL
-    if national and principal.role is not Role.PANEL:
-        problems.append(Problem("NATIONAL_REVIEW_BY_PANEL_ONLY", ("input", "kind"),
-                                "national reviews are commissioned by the Panel (paras 22-27, 44)"))
-    if not national and principal.role is Role.PANEL:
-        problems.append(Problem("LOCAL_REVIEW_BY_PARTNERS_ONLY", ("input", "kind"),
-                                "local reviews are commissioned by the area's safeguarding partners (para 30)"))
-    if not national and principal.role is not Role.PANEL:
-        if not await _is_partner_of(session, principal, case.lead_partnership_id, today):
-            raise Forbidden("a local review is commissioned by the partners of the lead area (para 30)")
-        if not await _rapid_review_sent(session, case):
-            problems.append(Problem("RAPID_REVIEW_NOT_SUBMITTED", ("caseId",),
-                                    "a local review follows the rapid review sent to the Panel (paras 16, 21)"))
-    if commission.decided_on > today:
-        problems.append(Problem("DECIDED_IN_FUTURE", ("input", "decidedOn"), "the decision cannot be in the future"))
-    elif commission.decided_on < case.aware_on:
-        problems.append(Problem("DECIDED_BEFORE_AWARE", ("input", "decidedOn"),
-                                "the decision cannot come before the incident was known"))
+    decision, problems = await _commissioner_problems(session, principal, case, commission.kind, today)
+    decided_on, more = review_decision.decided_on(decision, commission.decided_on, today=today, aware_on=case.aware_on)
+    problems += more
     if not commission.reviewers:
         problems.append(Problem("REQUIRED", ("input", "reviewers"), "name at least one reviewer"))
     if len(commission.reviewers) > MAX_REVIEWERS:
@@ -229,7 +224,7 @@ async def commission(session: AsyncSession, *, clock: Clock, principal: Principa
     review = PracticeReview(
         case_id=case.id, kind=commission.kind.value, status=ReviewStatus.COMMISSIONED.value,
         partnership_id=None if national else case.lead_partnership_id, commissioned_by_id=principal.organisation_id,
-        created_at=at, decided_on=commission.decided_on, publication_due_on=publication_due_on(commission.decided_on),
+        created_at=at, decided_on=decided_on, publication_due_on=publication_due_on(decided_on),
         outside_pool_reason=commission.outside_pool_reason if national else None)
     session.add(review)
     await session.flush()
@@ -240,9 +235,11 @@ async def commission(session: AsyncSession, *, clock: Clock, principal: Principa
         for i, r in enumerate(commission.reviewers))
     await session.flush()
     await routing.dispatch(session, event=EventType.REVIEW_COMMISSIONED, case=case, subject_id=review.id,
-                           sender_id=principal.organisation_id, at=at, today=today, variant=variant(review))
+                           sender_id=principal.organisation_id, at=at, today=today,
+                           variant=variant(review) if decision.after_rapid_review else routing.Variant.PARA_19_REVIEW)
     events.record(session, case_id=case.id, event=EventType.REVIEW_COMMISSIONED, actor_id=principal.organisation_id,
                   at=at, data={"reviewId": review.id, "kind": review.kind, "decidedOn": review.decided_on.isoformat(),
+                               "decisionRecordedBy": decision.source.value,
                                "publicationDueOn": review.publication_due_on.isoformat(),
                                "reviewers": [r.name for r in await reviewers_of(session, review.id)]})
     return review

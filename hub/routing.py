@@ -61,6 +61,7 @@ class Variant(str, Enum):
     DIED_IN_OTHER_AREA = "DIED_IN_OTHER_AREA"  # a looked-after child who died in another English area
     NATIONAL_REVIEW = "NATIONAL_REVIEW"
     LOCAL_REVIEW = "LOCAL_REVIEW"
+    PARA_19_REVIEW = "PARA_19_REVIEW"  # commissioning a local review of a case not notified to the Panel (para 19)
     PUBLICATION_DEADLINE = "PUBLICATION_DEADLINE"
     RECOMMENDATION_DEADLINE = "RECOMMENDATION_DEADLINE"
     RAPID_REVIEW_DEADLINE = "RAPID_REVIEW_DEADLINE"
@@ -147,6 +148,12 @@ ROUTES: tuple[Route, ...] = (
           cite("para 21"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
     Route("route-local-review-commissioned-to-partners", EventType.REVIEW_COMMISSIONED, Audience.AREA_PARTNERS,
           cite("para 30"), Due.ON_RECEIPT, Variant.LOCAL_REVIEW),
+    Route("route-para-19-review-commissioned-to-partners", EventType.REVIEW_COMMISSIONED, Audience.AREA_PARTNERS,
+          cite("paras 19, 30"), Due.ON_RECEIPT, Variant.PARA_19_REVIEW),
+    # para 26: every national review reaches the Secretary of State, however it arises; after the Panel's
+    # NATIONAL_REVIEW response (panel.responded) the commissioning is a further event of its own, with the reviewers
+    Route("route-national-review-commissioned-to-sos", EventType.REVIEW_COMMISSIONED, Audience.SOS,
+          cite("para 26"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
     Route("route-national-review-commissioned-to-partners", EventType.REVIEW_COMMISSIONED,
           Audience.AREA_PARTNERS, cite("paras 45, 50"), Due.ON_RECEIPT, Variant.NATIONAL_REVIEW),
     Route("route-national-review-commissioned-to-other-areas", EventType.REVIEW_COMMISSIONED,
@@ -237,6 +244,8 @@ ROUTES: tuple[Route, ...] = (
           cite("para 43"), Due.ON_RECEIPT),
     Route("route-thematic-review-to-partners", EventType.THEMATIC_REVIEW_INCLUDED, Audience.AREA_PARTNERS,
           cite("para 28"), Due.ON_RECEIPT),
+    Route("route-thematic-review-to-sos", EventType.THEMATIC_REVIEW_INCLUDED, Audience.SOS,
+          cite("paras 26, 28"), Due.ON_RECEIPT),
     Route("route-publication-deadline-approaching", EventType.DEADLINE_APPROACHING, Audience.NAMED,
           cite("paras 41, 50"), Due.GIVEN, Variant.PUBLICATION_DEADLINE),
     Route("route-publication-deadline-missed", EventType.DEADLINE_MISSED, Audience.NAMED,

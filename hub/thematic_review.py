@@ -3,7 +3,8 @@
 "There will be instances where a local review has been carried out which could
 then form part of a thematic review that the Panel undertakes at a later date
 ... the Panel should engage with safeguarding partners to agree the conduct of
-the review." Each case included is told to its area's partners.
+the review." Each case included is told to its area's partners and, as every national review is, to the
+Secretary of State (para 26): one message per case the national review covers, when it is included.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Theme:
 
 @rule("thematic-review", "para 28",
       "the Panel may group cases, reviewed locally or not, under a thematic national review, and tells the "
-      "partners of each case's area")
+      "partners of each case's area and the Secretary of State (para 26)")
 async def start(session: AsyncSession, *, clock: Clock, principal: Principal, theme: Theme) -> ThematicReview:
     if principal.role is not Role.PANEL:
         raise Forbidden("thematic reviews are the Panel's (para 28)")

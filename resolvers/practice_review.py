@@ -238,10 +238,14 @@ async def _include_in_thematic(info: HubInfo, thematic_review_id: strawberry.ID,
 class PracticeReviewMutations:
     commission_review: PracticeReviewPayload = strawberry.field(
         resolver=_commission, extensions=roles(*COMMISSIONERS), description=described(
-            "Commission a review: LOCAL by a partner of the lead area once its rapid review has gone to the Panel, "
-            "NATIONAL by the Panel; each reviewer with the para 31 criteria and any conflict of interest (with its "
-            "mitigation). Publication is due six months after decidedOn (paras 41, 50). A local review is routed to "
-            "the Panel, Ofsted and DfE (para 21).", COMMISSIONERS))
+            "Commission a review: LOCAL by a partner of the lead area, NATIONAL by the Panel; each reviewer with "
+            "the para 31 criteria and any conflict of interest (with its mitigation). A local review of a notified "
+            "case follows its rapid review: once the partners decided a local review there, otherwise after the "
+            "Panel's response (RAPID_REVIEW_NOT_SUBMITTED, AWAITING_PANEL_RESPONSE; paras 21, 25); a case referred "
+            "but not notified may be reviewed at the partners' choice (para 19). Publication is due six months "
+            "after the recorded decision, decidedOn (paras 41, 50). A local review following a rapid review is "
+            "routed to the Panel, Ofsted and DfE (para 21), a para 19 review to the area's partners only; a national "
+            "review to the Secretary of State (para 26).", COMMISSIONERS))
     record_review_supervision: PracticeReviewPayload = strawberry.field(
         resolver=_supervise, extensions=roles(*COMMISSIONERS), description=described(
             "Record a progress note or quality check on a review the caller supervises (paras 35, 45).",

@@ -372,8 +372,13 @@ class ReviewerInput:
 @strawberry.input(description="Commission a local or national review.")
 class CommissionReviewInput:
     kind: ReviewKind = strawberry.field(description="LOCAL (the partners) or NATIONAL (the Panel).")
-    decided_on: date = strawberry.field(description="The decision to initiate the review; publication is due "
-                                        "six months later (paras 41, 50).")
+    decided_on: date | None = strawberry.field(
+        default=None, description="The day of the decision to initiate the review; publication is due six months "
+        "later (paras 41, 50). Where the hub recorded the decision (the partners' review.decided at the rapid review, "
+        "or the Panel's NATIONAL_REVIEW response), that day is used: leave this out, or a different day is refused "
+        "with DECIDED_ON_DIFFERS_FROM_RECORD. Otherwise (a para 19 review, a local review decided after the Panel's "
+        "response, a national review commissioned directly) this commissioning records the decision: on this day, "
+        "not in the future nor before the case was known, or today if left out.")
     reviewers: list[ReviewerInput] = strawberry.field(description="The reviewers (at most 10).")
     outside_pool_reason: str | None = strawberry.field(
         default=None, description="National reviews: why no reviewer in the pool was suitable or available (para 44).")

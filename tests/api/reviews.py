@@ -8,7 +8,8 @@ from typing import Any
 
 from hub.clock import LONDON, FixedClock
 from tests.api.test_notification import CAMDEN, MET
-from tests.api.test_rapid_review import INBOX, submitted
+from tests.api.test_rapid_review import INBOX, RESPOND, SUBMISSION, SUBMIT, contributed_by_all, submitted
+from tests.api.test_referral import REFER, referral
 from tests.conftest import Api
 
 REVIEW = """id kind status decidedOn publicationDueOn copiesSentOn scheduledPublicationOn withheld publishedOn
@@ -74,8 +75,35 @@ async def inbox(api: Api, who: tuple[str, str], event: str) -> list[tuple[str, s
     return sorted((m["recipient"]["code"], m["basis"]) for m in found)
 
 
+async def decided_locally(api: Api, **overrides: Any) -> dict[str, Any]:
+    """A rapid review submitted with the partners' decision for a local review (para 21): ``review.decided``."""
+    rapid = await contributed_by_all(api, **overrides)
+    local = {**SUBMISSION, "recommendation": "LOCAL_REVIEW", "criteria": ["IMPROVEMENTS_NEEDED"]}
+    body = await api(SUBMIT, {"r": rapid["id"], "i": local}, as_=CAMDEN_LA)
+    assert body["data"]["submitRapidReview"]["errors"] == []
+    return rapid
+
+
+async def panel_responded(api: Api, outcome: str, **overrides: Any) -> dict[str, Any]:
+    """A rapid review submitted without a local-review decision, then the Panel's response (paras 22-26)."""
+    rapid = await submitted(api, **overrides)
+    answer = {"outcome": outcome, "rationale": "Considered against the para 22 criteria.",
+              "criteria": ["IMPROVEMENTS_NEEDED"]}
+    body = await api(RESPOND, {"r": rapid["id"], "i": answer}, as_=PANEL)
+    assert body["data"]["respondToRapidReview"]["errors"] == []
+    return rapid
+
+
+async def referred_case(api: Api, **incident: Any) -> str:
+    """A case the police told the partners of (para 14), never notified to the Panel."""
+    value = referral(incident={**referral()["incident"], **incident})
+    body = await api(REFER, {"input": value}, as_=(MET, "police"))
+    assert body["data"]["referIncident"]["errors"] == []
+    return str(body["data"]["referIncident"]["case"]["id"])
+
+
 async def local_review(api: Api, **changes: Any) -> dict[str, Any]:
-    rapid = await submitted(api)
+    rapid = await decided_locally(api)
     body = await api(COMMISSION, {"c": rapid["caseId"], "i": {"kind": "LOCAL", "decidedOn": "2026-12-22",
                                                              "reviewers": [REVIEWER], **changes}}, as_=CAMDEN_LA)
     assert errors(body, "commissionReview") == []
