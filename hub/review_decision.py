@@ -31,9 +31,16 @@ from sqlmodel import col
 
 from hub.clock import LONDON
 from hub.errors import Problem
-from hub.models import Case, CaseEvent, Notification, PanelResponse, RapidReview
+from hub.models import Case, CaseEvent, Notification, PanelResponse, PracticeReview, RapidReview, ReviewStatement
 from hub.statute import rule
-from hub.vocabulary import EventType, PanelOutcome, RapidReviewStatus, ReviewKind
+from hub.vocabulary import (
+    EventType,
+    NewInformationOutcome,
+    PanelOutcome,
+    RapidReviewStatus,
+    ReviewKind,
+    ReviewStatementKind,
+)
 
 DECIDED_ON = ("input", "decidedOn")
 
@@ -73,13 +80,19 @@ async def local_decided_on(session: AsyncSession, case_id: str) -> date | None:
 
 
 async def national_decided_on(session: AsyncSession, case_id: str) -> date | None:
-    """The day of the Panel's latest NATIONAL_REVIEW response to the case's rapid review (para 26)."""
-    query = (select(PanelResponse).join(RapidReview, col(RapidReview.id) == col(PanelResponse.rapid_review_id))
-             .where(col(RapidReview.case_id) == case_id,
-                    col(PanelResponse.outcome) == PanelOutcome.NATIONAL_REVIEW.value)
-             .order_by(col(PanelResponse.responded_at).desc()))
-    found = (await session.execute(query)).scalars().first()
-    return found.responded_at.astimezone(LONDON).date() if found else None
+    """The day of the Panel's latest decision for a national review of the case (para 26): its NATIONAL_REVIEW
+    response to the rapid review, or its NATIONAL_REVIEW answer to new information from a local review (para 21)."""
+    responses = (select(col(PanelResponse.responded_at))
+                 .join(RapidReview, col(RapidReview.id) == col(PanelResponse.rapid_review_id))
+                 .where(col(RapidReview.case_id) == case_id,
+                        col(PanelResponse.outcome) == PanelOutcome.NATIONAL_REVIEW.value))
+    answers = (select(col(ReviewStatement.answered_at))
+               .join(PracticeReview, col(PracticeReview.id) == col(ReviewStatement.review_id))
+               .where(col(PracticeReview.case_id) == case_id,
+                      col(ReviewStatement.kind) == ReviewStatementKind.NEW_INFORMATION.value,
+                      col(ReviewStatement.outcome) == NewInformationOutcome.NATIONAL_REVIEW.value))
+    found = [at for query in (responses, answers) for at in (await session.execute(query)).scalars() if at]
+    return max(found).astimezone(LONDON).date() if found else None
 
 
 def _recorded(on: date | None, source: Source, *, after_rapid_review: bool = True) -> Decision:

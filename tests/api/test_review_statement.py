@@ -3,10 +3,12 @@ learning shared during the review (paras 42, 50), comments on not publishing or 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from hub.clock import FixedClock
 from tests.api.reviews import (
     CAMDEN_LA,
     COMMISSION,
@@ -107,9 +109,9 @@ async def test_para_21_new_information_during_a_local_review_goes_to_the_panel_w
 
 
 @pytest.mark.rule("panel-answers-new-information", "route-new-information-national-review-to-partners",
-                  "route-new-information-national-review-to-sos", "new-information-to-panel")
+                  "route-new-information-national-review-to-sos", "new-information-to-panel", "review-decision-date")
 async def test_paras_21_26_the_panel_deciding_a_national_review_on_new_information_tells_the_secretary_of_state(
-    api: Api,
+    api: Api, clock: FixedClock,
 ) -> None:
     review = await local_review(api)
     body = await api(NEW_INFORMATION, {"r": review["id"], "i": {"information": NEWS}}, as_=CAMDEN_LA)
@@ -121,10 +123,15 @@ async def test_paras_21_26_the_panel_deciding_a_national_review_on_new_informati
     assert await inbox(api, DFE, "review.new_information_answered") == [("SOS", "WT2018 ch4 para 26")]
     assert await inbox(api, CAMDEN_LA, "review.new_information_answered") == [(CAMDEN, "WT2018 ch4 paras 21, 25")]
     chosen = await pool_reviewer(api)
-    national = await api(COMMISSION, {"c": review["caseId"], "i": {
-        "kind": "NATIONAL", "decidedOn": "2026-12-22", "reviewers": [{"name": "P", "poolReviewerId": chosen}]}},
+    clock.set(clock.now() + timedelta(days=14))  # commissioned later: the six months still run from the answer
+    moved = await api(COMMISSION, {"c": review["caseId"], "i": {
+        "kind": "NATIONAL", "decidedOn": "2027-01-05", "reviewers": [{"name": "P", "poolReviewerId": chosen}]}},
         as_=PANEL)
+    assert errors(moved, "commissionReview") == ["DECIDED_ON_DIFFERS_FROM_RECORD"]
+    national = await api(COMMISSION, {"c": review["caseId"], "i": {
+        "kind": "NATIONAL", "reviewers": [{"name": "P", "poolReviewerId": chosen}]}}, as_=PANEL)
     assert errors(national, "commissionReview") == []
+    assert national["data"]["commissionReview"]["review"]["decidedOn"] == "2026-12-22"  # para 50: the answer's day
     on_national = await api(NEW_INFORMATION, {"r": national["data"]["commissionReview"]["review"]["id"],
                                               "i": {"information": NEWS}}, as_=CAMDEN_LA)
     assert forbidden(on_national) == ["FORBIDDEN"]  # the Panel runs a national review, not the partners
