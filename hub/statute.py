@@ -66,6 +66,7 @@ def all_rules() -> list[Rule]:
     import hub.routing
     import hub.supervision
     import hub.thematic_review
-    import hub.visibility  # noqa: F401
+    import hub.visibility
+    import hub.withdrawal  # noqa: F401
 
     return sorted(REGISTRY.values(), key=lambda r: r.id)

@@ -78,6 +78,7 @@ class Sex(str, Enum):
 class CaseStatus(str, Enum):
     REFERRED = "REFERRED"  # para 14: told to the partners, not (yet) notified
     NOTIFIED = "NOTIFIED"  # para 12
+    WITHDRAWN = "WITHDRAWN"  # paras 10-12: the notification was found not to meet the criteria
 
 
 class NotificationKind(str, Enum):
@@ -117,6 +118,7 @@ class EventType(str, Enum):
     DEADLINE_MISSED = "deadline.missed"
     REVIEW_DECIDED = "review.decided"
     REVIEW_LEARNING_SHARED = "review.learning_shared"
+    NOTIFICATION_WITHDRAWN = "notification.withdrawn"  # paras 10-12: not in CONTRACT's fixed list; its pattern
     THEMATIC_REVIEW_INCLUDED = "thematic_review.case_included"  # para 28: not in CONTRACT's fixed list
     WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
     CONNECTOR_FAILED = "connector.failed"  # not a statutory step: a request could not reach the organisation's system
@@ -127,6 +129,7 @@ class RapidReviewStatus(str, Enum):
     SUBMITTED = "SUBMITTED"  # with the Panel: awaiting its response
     FURTHER_INFORMATION_REQUESTED = "FURTHER_INFORMATION_REQUESTED"
     RESPONDED = "RESPONDED"
+    WITHDRAWN = "WITHDRAWN"  # its notification was withdrawn before it reached the Panel (paras 10-12)
 
 
 class RapidReviewRecommendation(str, Enum):

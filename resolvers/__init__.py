@@ -32,6 +32,7 @@ from resolvers.rapid_review import RapidReviewMutations
 from resolvers.routing import RoutingMutations
 from resolvers.subscription import Subscription
 from resolvers.webhook import WebhookMutations
+from resolvers.withdrawal import WithdrawalMutations
 from schema.case import Case
 from schema.descriptions import describe
 from schema.organisation import Organisation, SafeguardingPartnership
@@ -42,6 +43,7 @@ from schema.scalars import SCALAR_OVERRIDES
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
     CaseRecordMutations, HandoffMutations, PracticeReviewMutations, RoutingMutations, WebhookMutations,
+    WithdrawalMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

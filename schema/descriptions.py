@@ -41,7 +41,9 @@ ARGUMENTS = {
 
 ENUM_VALUES: dict[str, dict[str, str]] = {
     "CaseStatus": {"REFERRED": "Told to the partners by another agency (para 14); not notified.",
-                   "NOTIFIED": "Notified to the Panel or, for a looked-after death, the Secretary of State (paras 12-13)."},
+                   "NOTIFIED": "Notified to the Panel or, for a looked-after death, the Secretary of State (paras 12-13).",
+                   "WITHDRAWN": "The notification was withdrawn by its local authority, found not to meet the "
+                                "criteria (paras 10-12): its clocks are closed."},
     "IncidentKind": {"DEATH": "The child died.", "SERIOUS_HARM": "The child was seriously harmed (para 11)."},
     "AbuseOrNeglect": {"KNOWN": "Abuse or neglect is known.", "SUSPECTED": "Abuse or neglect is suspected.",
                        "NOT_SUSPECTED": "Neither known nor suspected: not notifiable to the Panel (para 10)."},
@@ -52,7 +54,7 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
     "NotificationKind": {"SERIOUS_INCIDENT": "A serious incident (s16C; para 12).",
                          "LOOKED_AFTER_CHILD_DEATH": "The death of a looked-after child or care leaver (para 13)."},
     "InformationRequestStatus": {"OPEN": "Awaiting answers.", "ANSWERED": "Every organisation asked has answered.",
-                                 "CLOSED": "Overtaken by a decision."},
+                                 "CLOSED": "Overtaken by a decision, or its notification was withdrawn."},
     "FamilyCommunicationMethod": {"MEETING": "In a meeting.", "LETTER": "By letter.", "TELEPHONE": "By telephone.",
                                   "EMAIL": "By email.", "THROUGH_REPRESENTATIVE": "Through the family's representative.",
                                   "OTHER": "Otherwise (say how in notes)."},
@@ -72,7 +74,9 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
     "RapidReviewStatus": {"IN_PROGRESS": "Being written by the partners.",
                           "SUBMITTED": "With the Panel, awaiting its response.",
                           "FURTHER_INFORMATION_REQUESTED": "The Panel asked; the partners owe answers (para 24).",
-                          "RESPONDED": "The Panel has decided."},
+                          "RESPONDED": "The Panel has decided.",
+                          "WITHDRAWN": "Closed before it reached the Panel: its notification was withdrawn "
+                                       "(paras 10-12)."},
     "RapidReviewRecommendation": {"LOCAL_REVIEW": "The partners will carry out a local review.",
                                   "NO_LOCAL_REVIEW": "The partners will not carry out a local review.",
                                   "NATIONAL_REVIEW_MAY_BE_APPROPRIATE": "The case may raise issues of national importance."},
@@ -85,7 +89,8 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
     "ConnectorAuthMethod": {"OAUTH2_CLIENT_CREDENTIALS": "A token from the agency's identity provider (RFC 6749 4.4).",
                             "BEARER": "A static token the agency issued.",
                             "NONE": "None (development and tests only)."},
-    "DeadlineKind": {"RAPID_REVIEW": "The rapid review to the Panel (paras 20-21).",
+    "DeadlineKind": {"RAPID_REVIEW": "The rapid review to the Panel (paras 20-21): owed from the moment of a "
+                                     "notification to the Panel, before the rapid review is started.",
                      "INFORMATION_REQUEST": "Answers to an information request (paras 24, 35).",
                      "PUBLICATION": "A review's publication: six months after the decision (paras 41, 50).",
                      "RECOMMENDATION": "A recommendation's own date (paras 37, 43)."},
