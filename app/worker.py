@@ -65,7 +65,7 @@ async def remind(hub: Hub, stop: asyncio.Event, *, wake: asyncio.Event, every_se
     """Announce deadlines approaching and missed (once each), then wake the delivery loop."""
     while not stop.is_set():
         try:
-            if await reminders.sweep(hub.sessions, clock=hub.clock,
+            if await reminders.sweep(hub.sessions, clock=hub.clock, policy=hub.settings.policy,
                                      warn_working_days=hub.settings.policy.deadline_warning_working_days):
                 wake.set()
         except Exception:

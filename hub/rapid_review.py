@@ -34,6 +34,7 @@ from hub.policy import Policy, RapidReviewClock
 from hub.principal import Principal
 from hub.statute import rule
 from hub.vocabulary import (
+    CaseStatus,
     EventType,
     LocalReviewCriterion,
     OrganisationKind,
@@ -53,6 +54,7 @@ class Step(str, Enum):
     ASK = "ASK"  # the Panel asks for further information (paras 24-25)
     DECIDE = "DECIDE"  # the Panel decides (paras 22, 25-26)
     ANSWERED = "ANSWERED"  # every organisation asked has answered: back with the Panel
+    WITHDRAW = "WITHDRAW"  # the notification is withdrawn before the review reaches the Panel (paras 10-12)
 
 
 REFUSALS: dict[tuple[S | None, Step], tuple[str, str]] = {
@@ -64,9 +66,10 @@ REFUSALS: dict[tuple[S | None, Step], tuple[str, str]] = {
 }
 
 
-@rule("rapid-review-transitions", "paras 20-26",
+@rule("rapid-review-transitions", "paras 20-26; paras 10-12",
       "a rapid review is written, then submitted, then answered by the Panel, which may ask for "
-      "further information any number of times before deciding")
+      "further information any number of times before deciding; until it is submitted it closes "
+      "when its notification is withdrawn")
 def next_status(current: S | None, step: Step) -> S:
     match (current, step):
         case (None, Step.START):
@@ -81,6 +84,8 @@ def next_status(current: S | None, step: Step) -> S:
             return S.RESPONDED
         case (S.FURTHER_INFORMATION_REQUESTED, Step.ANSWERED):
             return S.SUBMITTED
+        case (S.IN_PROGRESS, Step.WITHDRAW):
+            return S.WITHDRAWN
     code, message = REFUSALS.get((current, step), _default_refusal(current, step))
     raise Refused([Problem(code, ("rapidReviewId",), message)])
 
@@ -88,9 +93,11 @@ def next_status(current: S | None, step: Step) -> S:
 def _default_refusal(current: S | None, step: Step) -> tuple[str, str]:
     if current is None:
         return "NOT_STARTED", "no rapid review has been started"
+    if current is S.WITHDRAWN:
+        return "NOTIFICATION_WITHDRAWN", "the notification was withdrawn; its rapid review is closed"
     if current is S.RESPONDED:
         return "ALREADY_DECIDED", "the Panel has already decided on this rapid review"
-    if step in (Step.START, Step.CONTRIBUTE, Step.SUBMIT):
+    if step in (Step.START, Step.CONTRIBUTE, Step.SUBMIT, Step.WITHDRAW):
         return "ALREADY_SUBMITTED", "the rapid review has been submitted; it can no longer change"
     return "ILLEGAL_STEP", f"{step.value.lower()} is not possible while {current.value}"
 
@@ -159,6 +166,9 @@ async def start(session: AsyncSession, *, clock: Clock, principal: Principal, ca
     note = (await session.execute(select(Notification).where(col(Notification.case_id) == case.id))).scalar_one_or_none()
     if note is None:
         raise Refused([Problem("NOT_NOTIFIED", ("caseId",), "a rapid review follows a notification (para 12)")])
+    if case.status == CaseStatus.WITHDRAWN.value:
+        raise Refused([Problem("NOTIFICATION_WITHDRAWN", ("caseId",),
+                               "the notification was withdrawn (paras 10-12): there is no rapid review to start")])
     existing = (await session.execute(select(RapidReview).where(col(RapidReview.case_id) == case.id))).scalar_one_or_none()
     next_status(S(existing.status) if existing else None, Step.START)
     due = rapid_review_due_on(notified_on=note.submitted_on, aware_on=case.aware_on, policy=policy)

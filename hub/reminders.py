@@ -1,7 +1,8 @@
 """Deadlines owed on each case, and the reminders that they approach or were missed.
 
 The deadlines of DOMAIN.md that the hub tracks: the rapid review to the
-Panel (notification + 15 working days, paras 20-21), each information
+Panel (notification + 15 working days, paras 20-21, owed from the notification
+itself, before the review is started), each information
 request's own due date (paras 24, 35), a review's publication (decision + 6
 months, paras 41, 50) and each recommendation's own date (paras 37, 43). A missed deadline is a fact recorded
 and routed (``deadline.missed``), never a reason to refuse the late step.
@@ -27,20 +28,27 @@ from hub.models import (
     DeadlineNotice,
     InformationAddressee,
     InformationRequest,
+    Notification,
     Organisation,
     PracticeReview,
     RapidReview,
     Recommendation,
 )
+from hub.policy import Policy
+from hub.rapid_review import rapid_review_due_on
 from hub.statute import rule
 from hub.vocabulary import (
+    CaseStatus,
     EventType,
     InformationRequestStatus,
+    OrganisationKind,
     PracticeReviewStatus,
     RapidReviewStatus,
     RecommendationStatus,
 )
 
+DEFAULT_POLICY = Policy()
+RAPID_REVIEW_BASIS = "WT2018 ch4 paras 20-21"
 UNPUBLISHED = (PracticeReviewStatus.COMMISSIONED.value, PracticeReviewStatus.REPORT_SUBMITTED.value,
                PracticeReviewStatus.PUBLICATION_SCHEDULED.value)
 
@@ -65,25 +73,67 @@ class Deadline:
     owed_by: tuple[str, ...]  # organisation ids
     variant: routing.Variant
     area: str | None = None  # the partnership told as the area's partners, if not the case's lead
+    clock_id: str | None = None  # what its notices are kept under, if not the subject (see ``notice_subject``)
+
+    @property
+    def notice_subject(self) -> str:
+        """The one identity of a deadline's notices: the rapid review's clock is its notification's before and
+        after the review starts, so a reminder sent before the start is not sent again after it."""
+        return self.clock_id or self.subject_id
 
 
-async def open_deadlines(session: AsyncSession, *, today: date, case_ids: list[str] | None = None,
+async def open_deadlines(session: AsyncSession, *, today: date, policy: Policy, case_ids: list[str] | None = None,
                          owed_by: str | None = None) -> list[Deadline]:
     """Every deadline still owed (not yet met), oldest due first: on these cases, and (``owed_by``) the
     recommendations an organisation owes on cases it does not otherwise see."""
-    found = (await _rapid_reviews(session, case_ids) + await _information_requests(session, case_ids)
+    found = (await _rapid_reviews(session, case_ids)
+             + await _notified_awaiting_rapid_review(session, case_ids, today, policy)
+             + await _information_requests(session, case_ids)
              + await _reviewer_requests(session, case_ids)
              + await _publications(session, case_ids, today) + await _recommendations(session, case_ids, owed_by))
     return sorted(found, key=lambda d: (d.due_on, d.subject_id))
 
 
 async def _rapid_reviews(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
-    query = select(RapidReview).where(col(RapidReview.status) == RapidReviewStatus.IN_PROGRESS.value)
+    """A rapid review being written: owed by the local authority that started it (paras 20-21)."""
+    query = (select(RapidReview, col(Notification.id))
+             .join(Notification, col(Notification.case_id) == col(RapidReview.case_id))
+             .where(col(RapidReview.status) == RapidReviewStatus.IN_PROGRESS.value))
     if case_ids is not None:
         query = query.where(col(RapidReview.case_id).in_(case_ids))
-    return [Deadline(DeadlineKind.RAPID_REVIEW, r.id, r.case_id, r.due_on, "WT2018 ch4 paras 20-21",
-                     (r.started_by_id,), routing.Variant.RAPID_REVIEW_DEADLINE)
-            for r in (await session.execute(query)).scalars()]
+    return [Deadline(DeadlineKind.RAPID_REVIEW, r.id, r.case_id, r.due_on, RAPID_REVIEW_BASIS,
+                     (r.started_by_id,), routing.Variant.RAPID_REVIEW_DEADLINE, clock_id=notification_id)
+            for r, notification_id in (await session.execute(query)).all()]
+
+
+@rule("rapid-review-clock", "para 12; paras 20-21; Panel practice guidance",
+      "the rapid review's 15 working days run from the notification to the Panel, before anyone starts the "
+      "review; a notification that does not reach the Panel, or is withdrawn, starts no clock")
+async def _notified_awaiting_rapid_review(session: AsyncSession, case_ids: list[str] | None, today: date,
+                                          policy: Policy) -> list[Deadline]:
+    """A case notified to the Panel with no rapid review yet: the review is owed all the same, by the notifier
+    (or, after a hand-off, by the local authorities of the area now leading)."""
+    query = (select(Notification, Case)
+             .join(Case, col(Case.id) == col(Notification.case_id))
+             .outerjoin(RapidReview, col(RapidReview.case_id) == col(Notification.case_id))
+             .where(col(Notification.to_panel).is_(True), col(RapidReview.id).is_(None),
+                    col(Case.status) == CaseStatus.NOTIFIED.value))
+    if case_ids is not None:
+        query = query.where(col(Notification.case_id).in_(case_ids))
+    found = list((await session.execute(query)).all())
+    leads = sorted({case.lead_partnership_id for _, case in found})
+    members = await organisations.members_of(session, leads, today) if leads else {}
+    return [Deadline(DeadlineKind.RAPID_REVIEW, note.id, case.id,
+                     rapid_review_due_on(notified_on=note.submitted_on, aware_on=case.aware_on, policy=policy),
+                     RAPID_REVIEW_BASIS, _leading_authorities(note, members.get(case.lead_partnership_id, [])),
+                     routing.Variant.RAPID_REVIEW_DEADLINE, clock_id=note.id)
+            for note, case in found]
+
+
+def _leading_authorities(note: Notification, lead: list[Organisation]) -> tuple[str, ...]:
+    """Who starts the rapid review: the notifier while it leads, else the lead area's local authorities."""
+    authorities = [o.id for o in lead if o.kind == OrganisationKind.LOCAL_AUTHORITY.value]
+    return (note.notified_by_id,) if note.notified_by_id in authorities else tuple(authorities)
 
 
 async def _information_requests(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
@@ -149,7 +199,7 @@ def notice_due(deadline: Deadline, today: date, *, warn_working_days: int) -> Ev
 
 
 async def _announce(session: AsyncSession, deadline: Deadline, event: EventType, clock: Clock, today: date) -> None:
-    session.add(DeadlineNotice(subject_id=deadline.subject_id, kind=deadline.kind.value, notice=NOTICE[event],
+    session.add(DeadlineNotice(subject_id=deadline.notice_subject, kind=deadline.kind.value, notice=NOTICE[event],
                                case_id=deadline.case_id, due_on=deadline.due_on, sent_at=clock.now()))
     await session.flush()  # a second worker announcing the same notice fails here, and sends nothing
     case = await session.get(Case, deadline.case_id)
@@ -172,18 +222,19 @@ async def _requester(session: AsyncSession, deadline: Deadline, event: EventType
     return [asker] if asker else []
 
 
-async def sweep(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, warn_working_days: int) -> int:
+async def sweep(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, warn_working_days: int,
+                policy: Policy = DEFAULT_POLICY) -> int:
     """Announce every notice now due and not yet sent; returns how many were sent."""
     today = today_in_england(clock)
     async with sessions() as session:
-        owed = await open_deadlines(session, today=today)
-        subjects = [d.subject_id for d in owed]
+        owed = await open_deadlines(session, today=today, policy=policy)
+        subjects = [d.notice_subject for d in owed]
         sent = {(n.subject_id, n.notice) for n in (await session.execute(select(DeadlineNotice).where(
             col(DeadlineNotice.subject_id).in_(subjects)))).scalars()}
     count = 0
     for deadline in owed:
         event = notice_due(deadline, today, warn_working_days=warn_working_days)
-        if event is None or (deadline.subject_id, NOTICE[event]) in sent:
+        if event is None or (deadline.notice_subject, NOTICE[event]) in sent:
             continue
         try:
             async with sessions() as session, session.begin():

@@ -92,6 +92,9 @@ ROUTES: tuple[Route, ...] = (
           Audience.AREA_PARTNERS, cite("para 12"), Due.AWARE_PLUS_5),
     Route("route-notification-to-other-areas", EventType.NOTIFICATION_SUBMITTED,
           Audience.OTHER_AREA_PARTNERS, cite("para 12, footnote 77; para 18"), Due.AWARE_PLUS_5),
+    # paras 10-12: a notification found not to meet the criteria is withdrawn to everyone it reached
+    Route("route-notification-withdrawn-to-recipients", EventType.NOTIFICATION_WITHDRAWN, Audience.NAMED,
+          cite("para 12"), Due.ON_RECEIPT),
     Route("route-looked-after-death-to-sos", EventType.LOOKED_AFTER_DEATH_NOTIFIED, Audience.SOS,
           cite("para 13"), Due.AWARE_PLUS_5),
     Route("route-looked-after-death-to-ofsted", EventType.LOOKED_AFTER_DEATH_NOTIFIED,

@@ -78,6 +78,7 @@ class Sex(str, Enum):
 class CaseStatus(str, Enum):
     REFERRED = "REFERRED"  # para 14: told to the partners, not (yet) notified
     NOTIFIED = "NOTIFIED"  # para 12
+    WITHDRAWN = "WITHDRAWN"  # paras 10-12: the notification was found not to meet the criteria
 
 
 class NotificationKind(str, Enum):
@@ -121,6 +122,7 @@ class EventType(str, Enum):
     REVIEW_NEW_INFORMATION_ANSWERED = "review.new_information_answered"  # para 21: not in CONTRACT's fixed list
     PUBLICATION_COMMENTED = "publication.commented"  # paras 41, 50: not in CONTRACT's fixed list
     REPORT_REMOVED = "report.removed"  # paras 38, 49: timeline only, not in CONTRACT's fixed list
+    NOTIFICATION_WITHDRAWN = "notification.withdrawn"  # paras 10-12: not in CONTRACT's fixed list; its pattern
     THEMATIC_REVIEW_INCLUDED = "thematic_review.case_included"  # para 28: not in CONTRACT's fixed list
     WEBHOOK_DISABLED = "webhook.disabled"  # not a statutory step: the organisation's own endpoint stopped
     CONNECTOR_FAILED = "connector.failed"  # not a statutory step: a request could not reach the organisation's system
@@ -131,6 +133,7 @@ class RapidReviewStatus(str, Enum):
     SUBMITTED = "SUBMITTED"  # with the Panel: awaiting its response
     FURTHER_INFORMATION_REQUESTED = "FURTHER_INFORMATION_REQUESTED"
     RESPONDED = "RESPONDED"
+    WITHDRAWN = "WITHDRAWN"  # its notification was withdrawn before it reached the Panel (paras 10-12)
 
 
 class RapidReviewRecommendation(str, Enum):

@@ -33,6 +33,7 @@ from resolvers.review_statement import ReviewStatementMutations
 from resolvers.routing import RoutingMutations
 from resolvers.subscription import Subscription
 from resolvers.webhook import WebhookMutations
+from resolvers.withdrawal import WithdrawalMutations
 from schema.case import Case
 from schema.descriptions import describe
 from schema.organisation import Organisation, SafeguardingPartnership
@@ -43,7 +44,7 @@ from schema.scalars import SCALAR_OVERRIDES
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
     CaseRecordMutations, HandoffMutations, PracticeReviewMutations, ReviewStatementMutations, RoutingMutations,
-    WebhookMutations,
+    WebhookMutations, WithdrawalMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

@@ -42,7 +42,7 @@ async def deadlines(
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal, today)
         case_ids = list((await session.execute(select(col(models.Case.id)).where(visible))).scalars())
-        owed = await reminders.open_deadlines(session, today=today, case_ids=case_ids,
+        owed = await reminders.open_deadlines(session, today=today, policy=info.context.policy, case_ids=case_ids,
                                               owed_by=principal.organisation_id)
     full = may_see_case_record(principal)
     found = [d for d in owed if (full or principal.organisation_id in d.owed_by) and _wanted(d, filter, today)]

@@ -20,7 +20,9 @@ strawberry.enum(DeadlineKind, description="Which statutory step is owed.")
 @strawberry.type(description="A step still owed on a case, by when, and by whom (footnote 91: working days).")
 class Deadline:
     kind: DeadlineKind = strawberry.field(description="The step owed.")
-    subject_id: strawberry.ID = strawberry.field(description="The rapid review or information request owed.")
+    subject_id: strawberry.ID = strawberry.field(description=(
+        "What is owed: the rapid review, information request, practice review or recommendation; for a rapid "
+        "review not yet started, its notification (the clock runs from the notification, paras 12, 20-21)."))
     due_on: date = strawberry.field(description="When it is due.")
     overdue: bool = strawberry.field(description="Past its due date and still owed.")
     basis: str = strawberry.field(description="The paragraphs that set it.")

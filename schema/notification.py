@@ -32,6 +32,9 @@ class Notification:
                                       "England. False for a looked-after death without abuse or neglect, for a "
                                       "looked-after child who died in another English area (that area notifies: "
                                       "s16C(1)(a), footnote 77) and for a care leaver aged 18 or over (not a child).")
+    withdrawn_at: datetime | None = strawberry.field(description=(
+        "When its local authority withdrew it, found not to meet the criteria (paras 10-12); null while it stands."))
+    withdrawal_reason: str | None = strawberry.field(description="Why it was withdrawn (paras 10-12), when it was.")
     case_id: strawberry.Private[str]
 
     @classmethod
@@ -39,7 +42,8 @@ class Notification:
         return cls(
             id=strawberry.ID(row.id), kind=NotificationKind(row.kind), submitted_at=row.submitted_at,
             submitted_on=row.submitted_on, due_on=row.due_on, on_time=row.on_time,
-            late_reason=row.late_reason, to_panel=row.to_panel, case_id=row.case_id,
+            late_reason=row.late_reason, to_panel=row.to_panel, withdrawn_at=row.withdrawn_at,
+            withdrawal_reason=row.withdrawal_reason, case_id=row.case_id,
         )
 
     @strawberry.field(description="Who it was routed to, with basis and due date; roles other than "

@@ -78,6 +78,9 @@ class Notification(SQLModel, table=True):
     due_on: date
     on_time: bool
     late_reason: str | None = None
+    # paras 10-12: withdrawn by its local authority, found not to meet the criteria
+    withdrawn_at: datetime | None = when(default=None)
+    withdrawal_reason: str | None = None
 
 
 class Referral(SQLModel, table=True):
