@@ -61,7 +61,9 @@ class Decision:
 
 
 async def notified_to_panel(session: AsyncSession, case_id: str) -> bool:
-    query = select(col(Notification.id)).where(col(Notification.case_id) == case_id, col(Notification.to_panel))
+    """Whether a notification to the Panel stands: a withdrawn one (paras 10-12) leaves the case to para 19."""
+    query = select(col(Notification.id)).where(col(Notification.case_id) == case_id, col(Notification.to_panel),
+                                               col(Notification.withdrawn_at).is_(None))
     return (await session.execute(query)).first() is not None
 
 

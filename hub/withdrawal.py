@@ -28,7 +28,14 @@ from hub.models import Case, Child, InformationRequest, Notification, Organisati
 from hub.naming import Identity, naming_problems
 from hub.principal import Principal
 from hub.statute import rule
-from hub.vocabulary import CaseStatus, EventType, InformationRequestStatus, RapidReviewStatus, Role
+from hub.vocabulary import (
+    CaseStatus,
+    EventType,
+    InformationRequestStatus,
+    NotificationKind,
+    RapidReviewStatus,
+    Role,
+)
 
 NOTIFYING_EVENTS = (EventType.NOTIFICATION_SUBMITTED.value, EventType.LOOKED_AFTER_DEATH_NOTIFIED.value)
 
@@ -83,9 +90,13 @@ async def _reason_problems(session: AsyncSession, case: Case, reason: str) -> li
 
 
 async def reached(session: AsyncSession, note: Notification) -> list[Organisation]:
-    """Every organisation a routed message of the notification reached (paras 12-13, footnote 76)."""
+    """Every organisation the notification to the Panel reached (para 12, footnote 76). A looked-after child's
+    death stays notified to the Secretary of State and Ofsted (para 13 applies whether or not abuse or neglect is
+    suspected), so for it only the notification to the Panel is withdrawn, and only its recipients are told."""
+    notifying = (NOTIFYING_EVENTS[:1] if note.kind == NotificationKind.LOOKED_AFTER_CHILD_DEATH.value
+                 else NOTIFYING_EVENTS)
     query = (select(Organisation).join(RoutedMessage, col(RoutedMessage.recipient_id) == col(Organisation.id))
-             .where(col(RoutedMessage.subject_id) == note.id, col(RoutedMessage.event_type).in_(NOTIFYING_EVENTS))
+             .where(col(RoutedMessage.subject_id) == note.id, col(RoutedMessage.event_type).in_(notifying))
              .distinct().order_by(col(Organisation.code)))
     return list((await session.execute(query)).scalars())
 

@@ -10,6 +10,7 @@ import pytest
 from app.main import Hub
 from hub import reminders
 from hub.clock import LONDON, FixedClock
+from tests.api.reviews import COMMISSION, REVIEWER
 from tests.api.test_notification import CAMDEN, ISLINGTON, LOOKED_AFTER, MET, NOTIFY, serious_incident
 from tests.api.test_rapid_review import CONTRIBUTE, INBOX, START, notified_case, started, submitted
 from tests.api.test_referral import REFER, referral
@@ -162,3 +163,35 @@ async def test_para_12_the_notification_and_its_hand_overs_stay_on_record_beside
     kinds = [m["eventType"] for m in record["notification"]["routedTo"]]
     assert kinds.count("notification.submitted") == routed
     assert kinds.count("notification.withdrawn") == routed
+
+
+@pytest.mark.rule("notification-withdrawal")
+async def test_para_13_withdrawing_a_looked_after_childs_death_withdraws_only_its_notification_to_the_panel(
+    api: Api,
+) -> None:
+    # given a looked-after child's death with neglect suspected: para 13 notice and s16C notification in one
+    died = {"child": {"sex": "MALE", "lookedAfter": True, "onChildProtectionPlan": False},
+            "diedOn": "2026-12-20", "awareOn": "2026-12-22", "abuseOrNeglect": "SUSPECTED",
+            "summary": "Died in hospital; neglect suspected at first."}
+    made = await api(LOOKED_AFTER, {"input": died}, as_=(CAMDEN, "la"))
+    case_id = made["data"]["notifyLookedAfterChildDeath"]["case"]["id"]
+    # when the criteria of para 10 turn out not to be met
+    body = await api(WITHDRAW, {"c": case_id, "r": "No abuse or neglect after all."}, as_=(CAMDEN, "la"))
+    assert errors(body) == []
+    # then those the notification to the Panel reached are told; the Secretary of State's para 13 notice stands
+    routed = (await api(CASE, {"c": case_id}, as_=(CAMDEN, "la")))["data"]["case"]["notification"]["routedTo"]
+    told = {m["recipient"]["code"] for m in routed if m["eventType"] == "notification.withdrawn"}
+    assert "PANEL" in told and "SOS" not in told
+    assert {m["recipient"]["code"] for m in routed if m["eventType"] == "looked_after_death.notified"} >= {"SOS"}
+
+
+@pytest.mark.rule("notification-withdrawal", "local-review-route")
+async def test_paras_12_19_a_withdrawn_notification_may_still_be_reviewed_locally_at_the_partners_choice(
+    api: Api,
+) -> None:
+    case_id = await notified_case(api)
+    assert errors(await api(WITHDRAW, {"c": case_id, "r": "Accidental injury."}, as_=(CAMDEN, "la"))) == []
+    body = await api(COMMISSION, {"c": case_id, "i": {"kind": "LOCAL", "reviewers": [REVIEWER]}},
+                     as_=(CAMDEN, "la"))
+    assert body["data"]["commissionReview"]["errors"] == []
+    assert body["data"]["commissionReview"]["review"]["decidedOn"] == "2026-12-22"
