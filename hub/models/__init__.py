@@ -21,6 +21,7 @@ from hub.models.case import (
     RapidReview,
     RapidReviewContribution,
     RapidReviewInvitation,
+    RapidReviewSignOff,
     Referral,
     RoutedMessage,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "RapidReview",
     "RapidReviewContribution",
     "RapidReviewInvitation",
+    "RapidReviewSignOff",
     "Recommendation",
     "RecommendationUpdate",
     "Referral",
