@@ -213,7 +213,8 @@ class RapidReviewLoop(RuleBasedStateMachine):
             await self._nothing_visible_outside(session, messages)
 
     async def _submitted_by_the_partners(self, session: Any) -> None:
-        submitted = await session.execute(select(models.RapidReview).where(col(models.RapidReview.submitted_at).is_not(None)))
+        submitted = await session.execute(
+            select(models.RapidReview).where(col(models.RapidReview.submitted_at).is_not(None)))
         for review in submitted.scalars():
             answered = {c["criterion"] for c in review.criteria_considered or []}
             assert set(criteria.LOCAL_MUST) <= answered, "a submission without the para 18 criteria"
