@@ -1,6 +1,7 @@
 """The Panel's response to a rapid review (paras 22-26).
 
-The Panel decides against the para 22 criteria and circumstances, with its
+The Panel decides against the para 22 criteria and circumstances, answering
+each criterion it must take into account (``hub/criteria.py``), with its
 rationale, and tells the partners promptly (para 25); it may first ask for
 further information (paras 24-25), any number of times; a national review is
 also notified to the Secretary of State (para 26).
@@ -13,9 +14,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import events, information_request, rapid_review, routing
+from hub import criteria, events, information_request, rapid_review, routing
 from hub.case import MAX_SUMMARY, check_text
 from hub.clock import Clock, today_in_england
+from hub.criteria import Considered
 from hub.errors import Forbidden, Problem, refuse_if
 from hub.models import InformationRequest, PanelResponse, RapidReview
 from hub.policy import Policy
@@ -33,6 +35,7 @@ class Response:
     questions: tuple[str, ...] = ()
     information_due_on: date | None = None
     information_from_codes: tuple[str, ...] = ()
+    criteria_considered: tuple[Considered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,9 @@ def _check(entry: Response, *, today: date, policy: Policy) -> list[Problem]:
     problems += [Problem("UNKNOWN_CRITERION", ("input", "criteria", str(i)),
                          f"{c!r} is not a para 22 criterion or circumstance; one of {sorted(known)}")
                  for i, c in enumerate(entry.criteria) if c not in known]
-    if entry.outcome is PanelOutcome.FURTHER_INFORMATION_REQUIRED:
+    asking = entry.outcome is PanelOutcome.FURTHER_INFORMATION_REQUIRED
+    problems += criteria.national_review_problems(entry.criteria_considered, entry.criteria, deciding=not asking)
+    if asking:
         ask = information_request.Ask(entry.questions, entry.information_due_on, entry.information_from_codes)
         problems += information_request.check_ask(ask, today=today, policy=policy, path=("input",),
                                                   due_field="informationDueOn", codes_field="informationFromCodes")
@@ -74,8 +79,9 @@ async def respond(session: AsyncSession, *, clock: Clock, principal: Principal, 
         session, case, entry.information_from_codes, today, ("input", "informationFromCodes"))
     refuse_if(problems + (more if asking else []))
     response = PanelResponse(rapid_review_id=review.id, outcome=entry.outcome.value, rationale=entry.rationale,
-                             criteria=list(dict.fromkeys(entry.criteria)), responded_by_id=principal.organisation_id,
-                             responded_at=at)
+                             criteria=criteria.met_criteria(entry.criteria_considered, entry.criteria),
+                             criteria_considered=criteria.rows(entry.criteria_considered) or None,
+                             responded_by_id=principal.organisation_id, responded_at=at)
     session.add(response)
     request = None
     if asking:

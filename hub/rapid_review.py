@@ -2,9 +2,11 @@
 
 Led by the local authority of the lead partnership, written with police and
 health (and other agencies the lead invites): each writes its own
-contribution; the lead submits it to the Panel with a recommendation and its
-rationale against the para 18 criteria. Every change of status goes through
-``next_status``, the one table of legal steps.
+contribution; the other partners sign off the recommendation they agree
+(paras 15-16, ``hub/rapid_review_sign_off.py``); the lead submits it to the Panel
+with the recommendation, its rationale and each para 18 criterion answered
+(``hub/criteria.py``). Every change of status goes through ``next_status``, the
+one table of legal steps.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import connector_outbox, events, organisations, routing
+from hub import connector_outbox, criteria, events, organisations, routing
+from hub import rapid_review_sign_off as sign_off
 from hub.case import MAX_REASON, MAX_SUMMARY, check_text, find_visible, partnership_ids
 from hub.clock import Clock, today_in_england
+from hub.criteria import Considered
 from hub.deadlines import RAPID_REVIEW_WORKING_DAYS, add_working_days
 from hub.errors import Forbidden, Problem, Refused, refuse_if
 from hub.models import (
@@ -50,6 +54,7 @@ CONTRIBUTING_ROLES = frozenset({Role.LA, Role.POLICE, Role.HEALTH, Role.AGENCY})
 class Step(str, Enum):
     START = "START"
     CONTRIBUTE = "CONTRIBUTE"
+    AGREE = "AGREE"  # a partner signs off the recommendation (paras 15-16)
     SUBMIT = "SUBMIT"
     ASK = "ASK"  # the Panel asks for further information (paras 24-25)
     DECIDE = "DECIDE"  # the Panel decides (paras 22, 25-26)
@@ -74,7 +79,7 @@ def next_status(current: S | None, step: Step) -> S:
     match (current, step):
         case (None, Step.START):
             return S.IN_PROGRESS
-        case (S.IN_PROGRESS, Step.CONTRIBUTE):
+        case (S.IN_PROGRESS, Step.CONTRIBUTE | Step.AGREE):
             return S.IN_PROGRESS
         case (S.IN_PROGRESS, Step.SUBMIT):
             return S.SUBMITTED
@@ -97,7 +102,7 @@ def _default_refusal(current: S | None, step: Step) -> tuple[str, str]:
         return "NOTIFICATION_WITHDRAWN", "the notification was withdrawn; its rapid review is closed"
     if current is S.RESPONDED:
         return "ALREADY_DECIDED", "the Panel has already decided on this rapid review"
-    if step in (Step.START, Step.CONTRIBUTE, Step.SUBMIT, Step.WITHDRAW):
+    if step in (Step.START, Step.CONTRIBUTE, Step.AGREE, Step.SUBMIT, Step.WITHDRAW):
         return "ALREADY_SUBMITTED", "the rapid review has been submitted; it can no longer change"
     return "ILLEGAL_STEP", f"{step.value.lower()} is not possible while {current.value}"
 
@@ -133,6 +138,8 @@ class Submission:
     learning_identified: str | None = None
     criteria: tuple[str, ...] = ()
     missing_contribution_reason: str | None = None
+    criteria_considered: tuple[Considered, ...] = ()
+    missing_sign_offs: tuple[sign_off.MissingSignOff, ...] = ()
 
 
 async def _lead_members(session: AsyncSession, case: Case, today: date) -> list[Organisation]:
@@ -304,7 +311,26 @@ def _check_submission(entry: Submission) -> list[Problem]:
     problems += [Problem("UNKNOWN_CRITERION", ("input", "criteria", str(i)),
                          f"{c!r} is not a para 18 criterion or circumstance; one of {sorted(known)}")
                  for i, c in enumerate(entry.criteria) if c not in known]
-    return problems
+    return problems + criteria.local_review_problems(entry.criteria_considered, entry.criteria)
+
+
+@rule("rapid-review-sign-off", "paras 15-16",
+      "each partner of the lead partnership signs off the recommendation it agrees while the rapid review is "
+      "being written; a later sign-off replaces its earlier one")
+async def agree(session: AsyncSession, *, clock: Clock, principal: Principal, review_id: str,
+                recommendation: RapidReviewRecommendation) -> RapidReview:
+    today, at = today_in_england(clock), clock.now()
+    review, case = await find(session, principal=principal, review_id=review_id, today=today)
+    if principal.role not in (Role.LA, Role.POLICE, Role.HEALTH) or not any(
+            o.id == principal.organisation_id for o in await _lead_members(session, case, today)):
+        raise Forbidden("only the safeguarding partners of the lead partnership sign off the rapid review")
+    move(review, Step.AGREE, at)
+    await sign_off.record_agreement(session, review=review, organisation_id=principal.organisation_id,
+                                    recommendation=recommendation, at=at)
+    events.record(session, case_id=case.id, event=EventType.RAPID_REVIEW_AGREED, actor_id=principal.organisation_id,
+                  at=at, data={"rapidReviewId": review.id, "recommendation": recommendation.value})
+    await session.flush()
+    return review
 
 
 @rule("rapid-review-complete", "paras 20-21",
@@ -326,6 +352,10 @@ async def submit(session: AsyncSession, *, clock: Clock, principal: Principal, r
     await _require_lead_authority(session, principal, case, today)
     next_status(S(review.status), Step.SUBMIT)
     problems = _check_submission(entry)
+    partners = await _lead_members(session, case, today)
+    problems += await sign_off.agreement_problems(
+        session, review=review, partners=partners, submitter_id=principal.organisation_id,
+        recommendation=entry.recommendation, missing=entry.missing_sign_offs)
     missing = await missing_contributions(session, case, review, today)
     if missing and not (entry.missing_contribution_reason or "").strip():
         problems.append(Problem("MISSING_CONTRIBUTIONS", ("input", "missingContributionReason"),
@@ -334,11 +364,14 @@ async def submit(session: AsyncSession, *, clock: Clock, principal: Principal, r
     refuse_if(problems)
     review.recommendation = entry.recommendation.value
     review.rationale = entry.rationale
-    review.criteria = list(dict.fromkeys(entry.criteria))
+    review.criteria = criteria.met_criteria(entry.criteria_considered, entry.criteria)
+    review.criteria_considered = criteria.rows(entry.criteria_considered)
     review.immediate_actions_taken = entry.immediate_actions_taken
     review.learning_identified = entry.learning_identified
     review.missing_contribution_reason = entry.missing_contribution_reason if missing else None
     review.submitted_at, review.submitted_on = at, today
+    await sign_off.record_submission(session, review=review, partners=partners, submitter_id=principal.organisation_id,
+                                     recommendation=entry.recommendation, missing=entry.missing_sign_offs, at=at)
     move(review, Step.SUBMIT, at)
     await routing.dispatch(session, event=EventType.RAPID_REVIEW_SUBMITTED, case=case, subject_id=review.id,
                            sender_id=principal.organisation_id, at=at, today=today, due=review.due_on)

@@ -99,6 +99,8 @@ class EventType(str, Enum):
     LOOKED_AFTER_DEATH_NOTIFIED = "looked_after_death.notified"
     RAPID_REVIEW_STARTED = "rapid_review.started"
     RAPID_REVIEW_SUBMITTED = "rapid_review.submitted"
+    # paras 15-16: a partner's sign-off; on the timeline only, never routed (not in CONTRACT's fixed list)
+    RAPID_REVIEW_AGREED = "rapid_review.agreed"
     PANEL_RESPONDED = "panel.responded"
     INFORMATION_REQUESTED = "information.requested"
     INFORMATION_ANSWERED = "information.answered"

@@ -150,6 +150,8 @@ def build(
         rapid_review_of_case=DataLoader(one_by(models.RapidReview, "case_id")),
         contributions=DataLoader(many_by(models.RapidReviewContribution, "rapid_review_id",
                                          models.RapidReviewContribution.created_at)),
+        sign_offs=DataLoader(many_by(models.RapidReviewSignOff, "rapid_review_id",
+                                     models.RapidReviewSignOff.organisation_id)),
         panel_responses=DataLoader(many_by(models.PanelResponse, "rapid_review_id", models.PanelResponse.responded_at)),
         information_request=DataLoader(by_id(models.InformationRequest)),
         addressees=DataLoader(many_by(models.InformationAddressee, "request_id", models.InformationAddressee.organisation_id)),

@@ -9,6 +9,7 @@ from hub import panel_response
 from hub.vocabulary import Role
 from resolvers.errors import principal_of, unit_of_work
 from resolvers.permissions import described, roles
+from schema import criteria
 from schema.common import parse_id
 from schema.context import HubInfo
 from schema.panel_response import PanelResponse, PanelResponseInput, PanelResponsePayload
@@ -22,7 +23,8 @@ async def _respond(info: HubInfo, rapid_review_id: strawberry.ID, input: PanelRe
     entry = panel_response.Response(
         outcome=input.outcome, rationale=input.rationale, criteria=tuple(input.criteria or ()),
         questions=tuple(input.questions or ()), information_due_on=input.information_due_on,
-        information_from_codes=tuple(input.information_from_codes or ()))
+        information_from_codes=tuple(input.information_from_codes or ()),
+        criteria_considered=criteria.to_core(input.criteria_considered))
 
     async def act(session: AsyncSession) -> panel_response.Responded:
         return await panel_response.respond(session, clock=info.context.clock, principal=principal_of(info.context),
@@ -40,5 +42,6 @@ class PanelResponseMutations:
     respond_to_rapid_review: PanelResponsePayload = strawberry.field(
         resolver=_respond, extensions=roles(*PANEL), description=described(
             "The Panel's response to a submitted rapid review, with its rationale, routed to the partners "
-            "(paras 22, 25); NATIONAL_REVIEW also to the Secretary of State (para 26); "
+            "(paras 22, 25); every decision answers each para 22 criterion (regulation 3); "
+            "NATIONAL_REVIEW also to the Secretary of State (para 26); "
             "FURTHER_INFORMATION_REQUIRED opens a request to the partners (para 24).", PANEL))

@@ -6,12 +6,14 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import models, queues, rapid_review
+from hub import rapid_review_sign_off as sign_off
 from hub.clock import today_in_england
 from hub.visibility import visible_cases
 from hub.vocabulary import Role
 from resolvers.errors import principal_of, unit_of_work
 from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
+from schema import criteria
 from schema.common import (
     Connection,
     UserError,
@@ -19,6 +21,7 @@ from schema.common import (
 )
 from schema.context import HubInfo
 from schema.rapid_review import (
+    AgreeRapidReviewInput,
     RapidReview,
     RapidReviewContributionInput,
     RapidReviewFilter,
@@ -27,6 +30,7 @@ from schema.rapid_review import (
 )
 
 LEAD = (Role.LA,)
+PARTNERS = (Role.HEALTH, Role.LA, Role.POLICE)
 CONTRIBUTORS = tuple(sorted(rapid_review.CONTRIBUTING_ROLES))
 
 
@@ -73,11 +77,24 @@ async def _submit(info: HubInfo, rapid_review_id: strawberry.ID, input: SubmitRa
     entry = rapid_review.Submission(
         recommendation=input.recommendation, rationale=input.rationale,
         immediate_actions_taken=input.immediate_actions_taken, learning_identified=input.learning_identified,
-        criteria=tuple(input.criteria or ()), missing_contribution_reason=input.missing_contribution_reason)
+        criteria=tuple(input.criteria or ()), missing_contribution_reason=input.missing_contribution_reason,
+        criteria_considered=criteria.to_core(input.criteria_considered),
+        missing_sign_offs=tuple(sign_off.MissingSignOff(m.organisation_code, m.reason)
+                                for m in input.missing_sign_offs or ()))
 
     async def act(session: AsyncSession) -> models.RapidReview:
         return await rapid_review.submit(session, clock=info.context.clock, principal=principal_of(info.context),
                                          review_id=wanted, entry=entry)
+
+    return _payload(await unit_of_work(info, act))
+
+
+async def _agree(info: HubInfo, rapid_review_id: strawberry.ID, input: AgreeRapidReviewInput) -> RapidReviewPayload:
+    wanted = parse_id(rapid_review_id, "rapidReviewId")
+
+    async def act(session: AsyncSession) -> models.RapidReview:
+        return await rapid_review.agree(session, clock=info.context.clock, principal=principal_of(info.context),
+                                        review_id=wanted, recommendation=input.recommendation)
 
     return _payload(await unit_of_work(info, act))
 
@@ -111,10 +128,17 @@ class RapidReviewMutations:
         resolver=_contribute, extensions=roles(*CONTRIBUTORS), description=described(
             "Write or revise the caller's organisation's contribution (para 20); a revision must give "
             "the expectedVersion it revises.", CONTRIBUTORS))
+    agree_rapid_review: RapidReviewPayload = strawberry.field(
+        resolver=_agree, extensions=roles(*PARTNERS), description=described(
+            "Sign off, for the caller's organisation, the recommendation it agrees (paras 15-16): the "
+            "safeguarding partners of the lead partnership, while the rapid review is in progress; signing "
+            "again replaces the earlier sign-off.", PARTNERS))
     submit_rapid_review: RapidReviewPayload = strawberry.field(
         resolver=_submit, extensions=roles(*LEAD), description=described(
             "Send the rapid review to the Panel with the partners' recommendation (para 21); refused while "
-            "a partner's contribution is missing unless the reason is given.", LEAD))
+            "a partner's contribution is missing unless the reason is given, until each para 18 criterion is "
+            "answered (regulation 11), and while a lead partner has not signed off the recommendation unless "
+            "the reason is recorded (paras 15-16).", LEAD))
 
 
 RAPID_REVIEWS_DESCRIPTION = described(

@@ -40,6 +40,7 @@ class Loaders:
     rapid_review: DataLoader[str, models.RapidReview | None]
     rapid_review_of_case: DataLoader[str, models.RapidReview | None]
     contributions: DataLoader[str, list[models.RapidReviewContribution]]
+    sign_offs: DataLoader[str, list[models.RapidReviewSignOff]]
     panel_responses: DataLoader[str, list[models.PanelResponse]]
     information_request: DataLoader[str, models.InformationRequest | None]
     addressees: DataLoader[str, list[models.InformationAddressee]]

@@ -10,6 +10,7 @@ import strawberry
 from hub import models
 from schema.common import UserError
 from schema.context import HubInfo
+from schema.criteria import CriterionConsidered, CriterionConsideredInput
 from schema.enums import PanelOutcome
 
 if TYPE_CHECKING:
@@ -23,13 +24,16 @@ class PanelResponse:
     outcome: PanelOutcome = strawberry.field(description="What the Panel decided or asked.")
     rationale: str = strawberry.field(description="Why (para 25).")
     criteria: list[str] = strawberry.field(description="The para 22 criteria and circumstances considered.")
+    criteria_considered: list[CriterionConsidered] = strawberry.field(
+        description="Each para 22 criterion the Panel took into account: met or not, and how (regulation 3).")
     responded_at: datetime = strawberry.field(description="When.")
     row: strawberry.Private[models.PanelResponse]
 
     @classmethod
     def from_model(cls, row: models.PanelResponse) -> PanelResponse:
         return cls(id=strawberry.ID(row.id), outcome=PanelOutcome(row.outcome), rationale=row.rationale,
-                   criteria=list(row.criteria), responded_at=row.responded_at, row=row)
+                   criteria=list(row.criteria), criteria_considered=CriterionConsidered.from_rows(row.criteria_considered),
+                   responded_at=row.responded_at, row=row)
 
     @strawberry.field(description="The further-information request this response opened, if any.")
     async def information_request(
@@ -55,6 +59,11 @@ class PanelResponseInput:
         default=None, description="Para 22 criteria and circumstances: IMPROVEMENTS_NEEDED, "
         "LEGISLATION_OR_GUIDANCE_CHANGE, RECURRENT_THEMES, EDUCATED_OTHERWISE_THAN_AT_SCHOOL, "
         "IN_CARE_OR_ON_CHILD_PROTECTION_PLAN, RANGE_OF_ABUSE_TYPES, INSTITUTIONAL_SETTING, OTHER_EVIDENCE.")
+    criteria_considered: list[CriterionConsideredInput] | None = strawberry.field(
+        default=None, description="Each para 22 criterion answered, met or not and how (regulation 3): with every "
+        "outcome but FURTHER_INFORMATION_REQUIRED, IMPROVEMENTS_NEEDED, LEGISLATION_OR_GUIDANCE_CHANGE and "
+        "RECURRENT_THEMES are required (CRITERION_NOT_ADDRESSED); the circumstances may be answered too. Those met "
+        "are added to criteria.")
 
 
 @strawberry.type(description="The result of respondToRapidReview.")

@@ -10,6 +10,7 @@ import strawberry
 from hub import models
 from schema.common import UserError
 from schema.context import HubInfo
+from schema.criteria import CriterionConsidered, CriterionConsideredInput
 from schema.enums import RapidReviewRecommendation, RapidReviewStatus
 from schema.organisation import Organisation
 
@@ -41,6 +42,29 @@ class RapidReviewContribution:
         return Organisation.from_model(row)
 
 
+@strawberry.type(description="A lead partner's agreement to the rapid review's recommendation, or the lead's "
+                             "recorded reason it is missing (paras 15-16).")
+class RapidReviewSignOff:
+    recommendation: RapidReviewRecommendation | None = strawberry.field(
+        description="The recommendation the partner signed off; null if it never signed off.")
+    signed_off_at: datetime | None = strawberry.field(description="When it signed off; null if it did not.")
+    missing_reason: str | None = strawberry.field(
+        description="Why its agreement to the submitted recommendation is missing, recorded by the lead at submission.")
+    organisation_id: strawberry.Private[str]
+
+    @classmethod
+    def from_model(cls, row: models.RapidReviewSignOff) -> RapidReviewSignOff:
+        return cls(recommendation=RapidReviewRecommendation(row.recommendation) if row.recommendation else None,
+                   signed_off_at=row.signed_off_at, missing_reason=row.missing_reason,
+                   organisation_id=row.organisation_id)
+
+    @strawberry.field(description="The partner: local authority, police or integrated care board.")
+    async def organisation(self, info: HubInfo) -> Organisation:
+        row = await info.context.loaders.organisation.load(self.organisation_id)
+        assert row is not None
+        return Organisation.from_model(row)
+
+
 @strawberry.federation.type(keys=["id"], description="The partners' rapid review of a case (paras 20-21).")
 class RapidReview:
     id: strawberry.ID = strawberry.field(description="Stable identifier.")
@@ -52,6 +76,8 @@ class RapidReview:
     recommendation: RapidReviewRecommendation | None = strawberry.field(description="The partners' recommendation.")
     rationale: str | None = strawberry.field(description="Why, against the para 18 criteria and circumstances.")
     criteria: list[str] = strawberry.field(description="The para 18 criteria and circumstances the partners found met.")
+    criteria_considered: list[CriterionConsidered] = strawberry.field(
+        description="Each para 18 criterion the partners took into account: met or not, and how (regulation 11).")
     immediate_actions_taken: str | None = strawberry.field(description="Immediate actions taken.")
     learning_identified: str | None = strawberry.field(description="Learning identified and shared.")
     missing_contribution_reason: str | None = strawberry.field(description="Why a partner's contribution is missing.")
@@ -66,7 +92,9 @@ class RapidReview:
             id=strawberry.ID(row.id), status=RapidReviewStatus(row.status), due_on=row.due_on,
             started_at=row.started_at, submitted_at=row.submitted_at, on_time=on_time,
             recommendation=RapidReviewRecommendation(row.recommendation) if row.recommendation else None,
-            rationale=row.rationale, criteria=list(row.criteria), immediate_actions_taken=row.immediate_actions_taken,
+            rationale=row.rationale, criteria=list(row.criteria),
+            criteria_considered=CriterionConsidered.from_rows(row.criteria_considered),
+            immediate_actions_taken=row.immediate_actions_taken,
             learning_identified=row.learning_identified, missing_contribution_reason=row.missing_contribution_reason,
             awaiting_panel=row.status == RapidReviewStatus.SUBMITTED.value, version=row.version, row=row)
 
@@ -90,6 +118,12 @@ class RapidReview:
         rows = await info.context.loaders.contributions.load(self.row.id)
         return [RapidReviewContribution.from_model(r) for r in rows]
 
+    @strawberry.field(description="Each lead partner's sign-off of the recommendation, or the recorded reason it "
+                                  "is missing (paras 15-16).")
+    async def sign_offs(self, info: HubInfo) -> list[RapidReviewSignOff]:
+        rows = await info.context.loaders.sign_offs.load(self.row.id)
+        return [RapidReviewSignOff.from_model(r) for r in rows]
+
     @strawberry.field(description="The Panel's responses, oldest first (one per round).")
     async def panel_responses(
         self, info: HubInfo
@@ -109,6 +143,18 @@ class RapidReviewContributionInput:
         default=None, description="Required to revise: the version read. A stale version is refused, never overwritten.")
 
 
+@strawberry.input(description="A partner signs off the rapid review's recommendation (paras 15-16).")
+class AgreeRapidReviewInput:
+    recommendation: RapidReviewRecommendation = strawberry.field(
+        description="The recommendation the partner agrees; the submission must carry the same one.")
+
+
+@strawberry.input(description="Why a lead partner's agreement is missing (paras 15-16).")
+class MissingSignOffInput:
+    organisation_code: str = strawberry.field(description="The partner's code, e.g. E23000001.")
+    reason: str = strawberry.field(description="Why its agreement is missing. At most 5,000 characters.")
+
+
 @strawberry.input(description="Send the rapid review to the Panel (para 21).")
 class SubmitRapidReviewInput:
     recommendation: RapidReviewRecommendation = strawberry.field(description="The partners' recommendation.")
@@ -121,6 +167,14 @@ class SubmitRapidReviewInput:
         "MORE_THAN_ONE_AREA, INSTITUTIONAL_SETTING.")
     missing_contribution_reason: str | None = strawberry.field(
         default=None, description="Required when a partner's contribution is missing.")
+    criteria_considered: list[CriterionConsideredInput] | None = strawberry.field(
+        default=None, description="Each para 18 criterion answered, met or not and how (regulation 11): "
+        "IMPROVEMENTS_NEEDED, RECURRENT_THEMES, AGENCIES_WORKING_TOGETHER and PANEL_CONSIDERS_LOCAL_REVIEW are "
+        "required (CRITERION_NOT_ADDRESSED); the circumstances may be answered too. Those met are added to criteria.")
+    missing_sign_offs: list[MissingSignOffInput] | None = strawberry.field(
+        default=None, description="For each lead partner that has not signed off this recommendation "
+        "(agreeRapidReview), why its agreement is missing (paras 15-16); otherwise SIGN_OFF_MISSING or "
+        "PARTNER_DISAGREES.")
 
 
 @strawberry.input(description="Narrow the list of rapid reviews.")

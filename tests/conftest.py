@@ -34,7 +34,7 @@ POSTGRES_URL = os.environ.get(
 )
 CASE_TABLES = ("connector_receipt", "connector_attempt", "connector_call", "connector", "recommendation_update", "recommendation", "supervision_note", "publication_delay", "review_statement",
                "thematic_review_case", "thematic_review", "information_addressee", "information_request",
-               "review_reviewer", "practice_review", "pool_reviewer", "case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_contribution",
+               "review_reviewer", "practice_review", "pool_reviewer", "case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_sign_off", "rapid_review_contribution",
                "panel_response", "rapid_review", "family_communication",
                "parallel_proceeding", "idempotency_record", "case_event", "routed_message", "notification",
                "referral", "child", "case_partnership", '"case"')

@@ -21,6 +21,7 @@ from hub.models.case import (
     RapidReview,
     RapidReviewContribution,
     RapidReviewInvitation,
+    RapidReviewSignOff,
     Referral,
     RoutedMessage,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "RapidReview",
     "RapidReviewContribution",
     "RapidReviewInvitation",
+    "RapidReviewSignOff",
     "Recommendation",
     "RecommendationUpdate",
     "Referral",

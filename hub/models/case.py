@@ -153,6 +153,8 @@ class RapidReview(SQLModel, table=True):
     recommendation: str | None = Field(default=None, max_length=48)
     rationale: str | None = None
     criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # each para 18 criterion answered: {"criterion", "met", "how"}; null before submission and on older rows
+    criteria_considered: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     immediate_actions_taken: str | None = None
     learning_identified: str | None = None
     missing_contribution_reason: str | None = None
@@ -171,6 +173,18 @@ class RapidReviewInvitation(SQLModel, table=True):
     organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=36, index=True)
     invited_by_id: str = Field(foreign_key="organisation.id", max_length=36)
     invited_at: datetime = when()
+
+
+class RapidReviewSignOff(SQLModel, table=True):
+    """A lead partner's agreement to the rapid review's recommendation, or the reason it is missing (paras 15-16)."""
+
+    __tablename__ = "rapid_review_sign_off"
+
+    rapid_review_id: str = Field(foreign_key="rapid_review.id", primary_key=True, max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=36, index=True)
+    recommendation: str | None = Field(default=None, max_length=48)  # what the partner agreed
+    signed_off_at: datetime | None = when(default=None)
+    missing_reason: str | None = None  # recorded by the lead at submission when the agreement is missing
 
 
 class RapidReviewContribution(SQLModel, table=True):
@@ -200,6 +214,8 @@ class PanelResponse(SQLModel, table=True):
     outcome: str = Field(max_length=48)
     rationale: str
     criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # each para 22 criterion answered: {"criterion", "met", "how"}; null when only asking, and on older rows
+    criteria_considered: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     responded_by_id: str = Field(foreign_key="organisation.id", max_length=36)
     responded_at: datetime = when()
     information_request_id: str | None = Field(default=None, max_length=36)

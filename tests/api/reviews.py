@@ -8,7 +8,16 @@ from typing import Any
 
 from hub.clock import LONDON, FixedClock
 from tests.api.test_notification import CAMDEN, MET
-from tests.api.test_rapid_review import INBOX, RESPOND, SUBMISSION, SUBMIT, contributed_by_all, submitted
+from tests.api.test_rapid_review import (
+    INBOX,
+    RESPOND,
+    SUBMISSION,
+    SUBMIT,
+    contributed_by_all,
+    panel_decision,
+    signed_off,
+    submitted,
+)
 from tests.api.test_referral import REFER, referral
 from tests.conftest import Api
 
@@ -78,6 +87,7 @@ async def inbox(api: Api, who: tuple[str, str], event: str) -> list[tuple[str, s
 async def decided_locally(api: Api, **overrides: Any) -> dict[str, Any]:
     """A rapid review submitted with the partners' decision for a local review (para 21): ``review.decided``."""
     rapid = await contributed_by_all(api, **overrides)
+    await signed_off(api, rapid["id"], "LOCAL_REVIEW")
     local = {**SUBMISSION, "recommendation": "LOCAL_REVIEW", "criteria": ["IMPROVEMENTS_NEEDED"]}
     body = await api(SUBMIT, {"r": rapid["id"], "i": local}, as_=CAMDEN_LA)
     assert body["data"]["submitRapidReview"]["errors"] == []
@@ -87,8 +97,7 @@ async def decided_locally(api: Api, **overrides: Any) -> dict[str, Any]:
 async def panel_responded(api: Api, outcome: str, **overrides: Any) -> dict[str, Any]:
     """A rapid review submitted without a local-review decision, then the Panel's response (paras 22-26)."""
     rapid = await submitted(api, **overrides)
-    answer = {"outcome": outcome, "rationale": "Considered against the para 22 criteria.",
-              "criteria": ["IMPROVEMENTS_NEEDED"]}
+    answer = panel_decision(outcome, "Considered against the para 22 criteria.", criteria=["IMPROVEMENTS_NEEDED"])
     body = await api(RESPOND, {"r": rapid["id"], "i": answer}, as_=PANEL)
     assert body["data"]["respondToRapidReview"]["errors"] == []
     return rapid

@@ -18,6 +18,8 @@ from tests.api.test_rapid_review import (
     SUBMIT,
     icb,
     notified_case,
+    panel_decision,
+    signed_off,
     started,
 )
 from tests.conftest import Api
@@ -94,9 +96,12 @@ async def test_the_panels_response_reaches_the_partners_of_every_area_involved(a
     review = await started(api, otherAreaCodes=[BIRMINGHAM])
     for who in [(CAMDEN, "la"), (MET, "police"), (await icb(api), "health")]:
         await api(CONTRIBUTE, {"r": review["id"], "i": {"summary": "Facts."}}, as_=who)
-    await api(SUBMIT, {"r": review["id"], "i": SUBMISSION}, as_=(CAMDEN, "la"))
-    await api(RESPOND, {"r": review["id"], "i": {"outcome": "NATIONAL_REVIEW", "rationale": "National importance."}},
-              as_=("PANEL", "panel"))
+    await signed_off(api, review["id"])
+    submitted = await api(SUBMIT, {"r": review["id"], "i": SUBMISSION}, as_=(CAMDEN, "la"))
+    assert submitted["data"]["submitRapidReview"]["errors"] == []
+    decided = await api(RESPOND, {"r": review["id"], "i": panel_decision("NATIONAL_REVIEW", "National importance.")},
+                        as_=("PANEL", "panel"))
+    assert decided["data"]["respondToRapidReview"]["errors"] == []
     for code in await area_members(api, BIRMINGHAM):
         role = {"E08": "la", "E23": "police", "E54": "health"}[code[:3]]
         inbox = (await api(INBOX, {"f": {"eventTypes": ["panel.responded"]}}, as_=(code, role)))["data"]["inbox"]["nodes"]

@@ -27,7 +27,7 @@ from hub.clock import FixedClock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets
 from hub.store import transaction
 from tests.api.test_notification import CAMDEN, MET
-from tests.api.test_rapid_review import INBOX, QUEUE, RESPOND, icb, submitted
+from tests.api.test_rapid_review import INBOX, QUEUE, RESPOND, icb, panel_decision, submitted
 from tests.conftest import Api, serving
 from tests.stubs.council import REQUEST_MEDIA_TYPE, CouncilSystem
 from tests.stubs.fhir_server import FhirServer
@@ -267,7 +267,7 @@ async def test_calls_close_when_the_organisation_answers_through_the_hub_or_the_
     assert await loop.worker.run_once() == 0
     pushed = (await api(CALLS, {"c": council.id}, as_=(CAMDEN, "la")))["data"]["connectorCalls"]["nodes"][0]
     assert pushed["status"] == "SENT"
-    decided = await api(RESPOND, {"r": review["id"], "i": {"outcome": "AGREES_WITH_PARTNERS", "rationale": "Enough."}},
+    decided = await api(RESPOND, {"r": review["id"], "i": panel_decision("AGREES_WITH_PARTNERS", "Enough.")},
                         as_=("PANEL", "panel"))
     assert decided["data"]["respondToRapidReview"]["errors"] == []
     assert await loop.worker.run_once() == 1

@@ -34,7 +34,7 @@ from tests.api.reviews import (
 )
 from tests.api.test_deadline_reminders import DEADLINES, sweep
 from tests.api.test_notification import BIRMINGHAM, CAMDEN, ISLINGTON, MET
-from tests.api.test_rapid_review import RESPOND, icb, submitted
+from tests.api.test_rapid_review import RESPOND, icb, panel_decision, submitted
 from tests.conftest import Api
 
 
@@ -382,7 +382,7 @@ async def test_para_21_a_notified_case_is_reviewed_locally_after_the_rapid_revie
     assert (await api(CASE_REVIEWS, {"c": rapid["caseId"]}, as_=CAMDEN_LA))["data"]["case"]["reviews"] == []
     # then after the Panel's response the partners decide and commission: the decision is recorded today
     at(clock, 2027, 1, 11)
-    decided = {"outcome": "LOCAL_REVIEW_MORE_APPROPRIATE", "rationale": "A local review is more appropriate."}
+    decided = panel_decision("LOCAL_REVIEW_MORE_APPROPRIATE", "A local review is more appropriate.")
     assert (await api(RESPOND, {"r": rapid["id"], "i": decided}, as_=PANEL))["data"]["respondToRapidReview"][
         "errors"] == []
     body = await api(COMMISSION, {"c": rapid["caseId"], "i": local}, as_=CAMDEN_LA)

@@ -55,14 +55,17 @@ QUEUE = """query($first: Int) { rapidReviews(first: $first, filter: {awaitingPan
 
 
 async def test_the_panels_queue_of_fifty_reviews_costs_the_same_statements_as_five(api: Api, statements: Statements) -> None:
-    from tests.api.test_rapid_review import CONTRIBUTE, START, SUBMISSION, SUBMIT
+    from tests.api.test_rapid_review import CONTRIBUTE, MET, START, SUBMISSION, SUBMIT, icb
+
+    partners = [MET, await icb(api)]
 
     for n in range(50):
         made = await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"q{n}")}, as_=(CAMDEN, "la"))
         case_id = made["data"]["notifySeriousIncident"]["case"]["id"]
         review = (await api(START, {"c": case_id}, as_=(CAMDEN, "la")))["data"]["startRapidReview"]["rapidReview"]
         await api(CONTRIBUTE, {"r": review["id"], "i": {"summary": "Facts."}}, as_=(CAMDEN, "la"))
-        reason = {**SUBMISSION, "missingContributionReason": "Invented reason."}
+        reason = {**SUBMISSION, "missingContributionReason": "Invented reason.",
+                  "missingSignOffs": [{"organisationCode": code, "reason": "Invented reason."} for code in partners]}
         body = await api(SUBMIT, {"r": review["id"], "i": reason}, as_=(CAMDEN, "la"))
         assert body["data"]["submitRapidReview"]["errors"] == []
     counts = []

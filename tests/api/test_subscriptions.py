@@ -19,7 +19,7 @@ import websockets
 
 from app.main import Hub, create_app
 from hub.clock import FixedClock, today_in_england
-from tests.api.test_rapid_review import RESPOND, submitted
+from tests.api.test_rapid_review import RESPOND, panel_decision, submitted
 from tests.conftest import Api, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ async def test_a_panel_decision_reaches_the_partners_live_and_no_one_else(api: A
     await camden.subscribe(DECISIONS)
     await islington.subscribe(DECISIONS)
     await asyncio.sleep(0.2)  # both subscriptions registered
-    await api(RESPOND, {"r": review["id"], "i": {"outcome": "AGREES_WITH_PARTNERS", "rationale": "Proportionate."}},
+    await api(RESPOND, {"r": review["id"], "i": panel_decision("AGREES_WITH_PARTNERS", "Proportionate.")},
               as_=("PANEL", "panel"))
     message = await camden.next()
     assert message["type"] == "next"
@@ -126,7 +126,7 @@ async def test_a_decision_made_through_another_process_reaches_a_subscriber_here
     token = await api.token("PANEL", "panel")
     async with httpx2.AsyncClient() as http:
         response = await http.post(f"{other_process}/graphql", headers={"authorization": f"Bearer {token}"}, json={
-            "query": RESPOND, "variables": {"r": review["id"], "i": {"outcome": "NATIONAL_REVIEW", "rationale": "Complex."}}})
+            "query": RESPOND, "variables": {"r": review["id"], "i": panel_decision("NATIONAL_REVIEW", "Complex.")}})
     assert response.status_code == 200, response.text
     assert response.json()["data"]["respondToRapidReview"]["errors"] == [], response.text
     message = await camden.next(timeout=10)
@@ -143,7 +143,7 @@ async def test_the_gql_websocket_example_prints_a_panel_decision(api: Api, serve
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await asyncio.sleep(1.5)  # connected and subscribed
-        await api(RESPOND, {"r": review["id"], "i": {"outcome": "LOCAL_REVIEW_MORE_APPROPRIATE", "rationale": "Local."}},
+        await api(RESPOND, {"r": review["id"], "i": panel_decision("LOCAL_REVIEW_MORE_APPROPRIATE", "Local.")},
                   as_=("PANEL", "panel"))
         out, err = await asyncio.wait_for(watcher.communicate(), timeout=20)
     finally:

@@ -52,6 +52,10 @@ NOTIFY = """mutation($input: NotifySeriousIncidentInput!) { notifySeriousInciden
 START_REVIEW = """mutation($c: ID!) { startRapidReview(caseId: $c) { rapidReview { id } errors { code } } }"""
 SUBMIT_REVIEW = """mutation($r: ID!, $i: SubmitRapidReviewInput!) { submitRapidReview(rapidReviewId: $r, input: $i) {
   rapidReview { id status } errors { code } } }"""
+PARTNERS = """query($code: String!) { organisation(code: $code) { partnerships { members { code kind } } } }"""
+# para 18 / regulation 11: each criterion the partners must take into account, answered
+CRITERIA = [{"criterion": c, "met": False, "how": "Invented: considered at the rapid review meeting."}
+            for c in ("IMPROVEMENTS_NEEDED", "RECURRENT_THEMES", "AGENCIES_WORKING_TOGETHER", "PANEL_CONSIDERS_LOCAL_REVIEW")]
 JOINED = """query($id: ID!) { case(id: $id) { reference child { firstName } localCaseNumber } }"""
 
 
@@ -313,8 +317,13 @@ def run_example(script: str, hub: LiveHub, token: str) -> subprocess.CompletedPr
 def submitted_to_panel(hub: LiveHub, token: str, case_id: str) -> None:
     started = hub.post(START_REVIEW, {"c": case_id}, token)["data"]["startRapidReview"]
     assert started["errors"] == []
+    found = hub.post(PARTNERS, {"code": CAMDEN[0]}, token)["data"]["organisation"]["partnerships"]
+    partners = sorted({m["code"] for p in found for m in p["members"] if m["kind"] != "LOCAL_AUTHORITY"})
     submission = {"recommendation": "NATIONAL_REVIEW_MAY_BE_APPROPRIATE", "rationale": "Invented rationale.",
-                  "missingContributionReason": "Invented: partners' contributions not yet in."}
+                  "missingContributionReason": "Invented: partners' contributions not yet in.",
+                  "criteriaConsidered": CRITERIA,
+                  "missingSignOffs": [{"organisationCode": code, "reason": "Invented: sign-off not yet in."}
+                                      for code in partners]}
     submitted = hub.post(SUBMIT_REVIEW, {"r": started["rapidReview"]["id"], "i": submission}, token)
     assert submitted["data"]["submitRapidReview"]["errors"] == []
 

@@ -20,7 +20,8 @@ from sqlmodel import col
 
 from app.main import Hub
 from app.settings import Settings
-from hub import information_request, models, panel_response, rapid_review
+from hub import criteria, information_request, models, panel_response, rapid_review
+from hub import rapid_review_sign_off as sign_off
 from hub.case import ChildFacts, IncidentFacts
 from hub.clock import LONDON, FixedClock
 from hub.errors import Forbidden, Refused
@@ -44,7 +45,10 @@ from tests.conftest import CASE_TABLES
 KIND_ROLE = {OrganisationKind.LOCAL_AUTHORITY.value: Role.LA, OrganisationKind.POLICE.value: Role.POLICE,
              OrganisationKind.HEALTH.value: Role.HEALTH, OrganisationKind.PANEL.value: Role.PANEL,
              OrganisationKind.OFSTED.value: Role.OFSTED, OrganisationKind.DFE.value: Role.DFE}
-ACTORS = ["E09000007", "E23000001", "PANEL", "OFSTED", "E09000019", "E08000025"]
+ACTORS = ["E09000007", "E23000001", "E54000071", "PANEL", "OFSTED", "E09000019", "E08000025"]
+PARTNERS = ("E23000001", "E54000071")  # Camden's police and ICB: their sign-off or the reason it is missing
+LOCAL = tuple(criteria.Considered(c, False, "Invented.") for c in criteria.LOCAL_MUST)
+NATIONAL = tuple(criteria.Considered(c, True, "Invented.") for c in criteria.NATIONAL_MUST)
 
 
 class Loop:
@@ -134,21 +138,32 @@ class RapidReviewLoop(RuleBasedStateMachine):
                                                        review_id=str(self.review_id), entry=entry))
 
     @precondition(lambda self: self.review_id is not None)
-    @rule(actor=st.sampled_from(ACTORS), reason=st.booleans(),
-          recommendation=st.sampled_from(list(RapidReviewRecommendation)))
-    def submit(self, actor: str, reason: bool, recommendation: RapidReviewRecommendation) -> None:
+    @rule(actor=st.sampled_from(ACTORS), recommendation=st.sampled_from(list(RapidReviewRecommendation)))
+    def agree(self, actor: str, recommendation: RapidReviewRecommendation) -> None:
+        self.attempt(lambda s: rapid_review.agree(s, clock=self.env.clock, principal=self.who(actor),
+                                                  review_id=str(self.review_id), recommendation=recommendation))
+
+    @precondition(lambda self: self.review_id is not None)
+    @rule(actor=st.sampled_from(ACTORS), reason=st.booleans(), answered=st.booleans(),
+          recommendation=st.sampled_from(list(RapidReviewRecommendation)),
+          unsigned=st.booleans())
+    def submit(self, actor: str, reason: bool, answered: bool, recommendation: RapidReviewRecommendation,
+               unsigned: bool) -> None:
         entry = rapid_review.Submission(recommendation=recommendation, rationale="Invented rationale.",
-                                        missing_contribution_reason="Invented reason." if reason else None)
+                                        missing_contribution_reason="Invented reason." if reason else None,
+                                        criteria_considered=LOCAL if answered else (),
+                                        missing_sign_offs=tuple(sign_off.MissingSignOff(c, "Invented reason.")
+                                                                for c in PARTNERS if unsigned))
         self.attempt(lambda s: rapid_review.submit(s, clock=self.env.clock, principal=self.who(actor),
                                                    review_id=str(self.review_id), entry=entry))
 
     @precondition(lambda self: self.review_id is not None)
-    @rule(actor=st.sampled_from(ACTORS), outcome=st.sampled_from(list(PanelOutcome)))
-    def respond(self, actor: str, outcome: PanelOutcome) -> None:
+    @rule(actor=st.sampled_from(ACTORS), outcome=st.sampled_from(list(PanelOutcome)), answered=st.booleans())
+    def respond(self, actor: str, outcome: PanelOutcome, answered: bool) -> None:
         asking = outcome is PanelOutcome.FURTHER_INFORMATION_REQUIRED
         entry = panel_response.Response(
             outcome=outcome, rationale="Invented rationale.", questions=("Why?",) if asking else (),
-            information_due_on=date(2027, 2, 1) if asking else None)
+            information_due_on=date(2027, 2, 1) if asking else None, criteria_considered=NATIONAL if answered else ())
         self.attempt(lambda s: panel_response.respond(s, clock=self.env.clock, principal=self.who(actor),
                                                       review_id=str(self.review_id), entry=entry, policy=Policy()))
 
@@ -189,9 +204,24 @@ class RapidReviewLoop(RuleBasedStateMachine):
                 review = await session.get(models.RapidReview, response.rapid_review_id)
                 assert review is not None and review.submitted_at is not None, "a response before submission"
                 assert response.responded_at >= review.submitted_at
+                if response.outcome != PanelOutcome.FURTHER_INFORMATION_REQUIRED.value:
+                    answered = {c["criterion"] for c in response.criteria_considered or []}
+                    assert set(criteria.NATIONAL_MUST) <= answered, "a Panel decision without the para 22 criteria"
+            await self._submitted_by_the_partners(session)
             messages = (await session.execute(select(models.RoutedMessage))).scalars().all()
             assert all(m.basis.strip() for m in messages), "a routed message without a basis"
             await self._nothing_visible_outside(session, messages)
+
+    async def _submitted_by_the_partners(self, session: Any) -> None:
+        submitted = await session.execute(
+            select(models.RapidReview).where(col(models.RapidReview.submitted_at).is_not(None)))
+        for review in submitted.scalars():
+            answered = {c["criterion"] for c in review.criteria_considered or []}
+            assert set(criteria.LOCAL_MUST) <= answered, "a submission without the para 18 criteria"
+            rows = (await session.execute(select(models.RapidReviewSignOff).where(
+                col(models.RapidReviewSignOff.rapid_review_id) == review.id))).scalars().all()
+            agreed = [r for r in rows if r.missing_reason or r.recommendation == review.recommendation]
+            assert len(agreed) == 3, "a submission without each of the three partners' agreement or its reason"
 
     async def _nothing_visible_outside(self, session: Any, messages: list[models.RoutedMessage]) -> None:
         today = date(2026, 12, 22)
