@@ -165,7 +165,9 @@ async def find(session: AsyncSession, *, principal: Principal, review_id: str, t
     raise Refused([Problem("NOT_FOUND", ("rapidReviewId",), "no such rapid review")])
 
 
-@rule("rapid-review-start", "paras 16, 20", "the lead local authority starts one rapid review per notified case")
+@rule("rapid-review-start", "paras 16, 20",
+      "the lead local authority starts one rapid review per case notified to the Panel; a para 13 notice that did "
+      "not go to the Panel has none")
 async def start(session: AsyncSession, *, clock: Clock, principal: Principal, case_id: str, policy: Policy) -> RapidReview:
     today, at = today_in_england(clock), clock.now()
     case = await find_visible(session, principal=principal, case_id=case_id, today=today)
@@ -176,6 +178,11 @@ async def start(session: AsyncSession, *, clock: Clock, principal: Principal, ca
     if case.status == CaseStatus.WITHDRAWN.value:
         raise Refused([Problem("NOTIFICATION_WITHDRAWN", ("caseId",),
                                "the notification was withdrawn (paras 10-12): there is no rapid review to start")])
+    if not note.to_panel:
+        raise Refused([Problem("NOT_NOTIFIED_TO_PANEL", ("caseId",),
+                               "a rapid review follows a serious incident notified to the Panel (paras 16, 20); this "
+                               "notice of a death (para 13) did not go to the Panel: where the child died in another "
+                               "area, that area notifies and reviews; the partners may still review it (para 19)")])
     existing = (await session.execute(select(RapidReview).where(col(RapidReview.case_id) == case.id))).scalar_one_or_none()
     next_status(S(existing.status) if existing else None, Step.START)
     due = rapid_review_due_on(notified_on=note.submitted_on, aware_on=case.aware_on, policy=policy)

@@ -12,6 +12,7 @@ from tests.api.test_notification import (
     BIRMINGHAM,
     CAMDEN,
     ISLINGTON,
+    LOOKED_AFTER,
     MET,
     NOTIFY,
     area_members,
@@ -479,3 +480,17 @@ async def test_paras_15_16_only_the_lead_partners_sign_off_and_only_while_it_is_
     assert codes(await api(SUBMIT, {"r": review["id"], "i": local}, as_=(CAMDEN, "la")), "submitRapidReview") == []
     late = await api(AGREE, {"r": review["id"], "i": agree}, as_=(MET, "police"))
     assert codes(late, "agreeRapidReview") == ["ALREADY_SUBMITTED"]
+
+
+@pytest.mark.rule("rapid-review-start")
+async def test_paras_13_20_a_looked_after_childs_death_not_notified_to_the_panel_has_no_rapid_review(api: Api) -> None:
+    # given a looked-after child's death with no abuse or neglect suspected: para 13 only, not to the Panel
+    died = {"child": {"sex": "FEMALE", "lookedAfter": True, "onChildProtectionPlan": False},
+            "diedOn": "2026-12-20", "awareOn": "2026-12-22", "abuseOrNeglect": "NOT_SUSPECTED",
+            "summary": "Died of a long-standing illness."}
+    made = await api(LOOKED_AFTER, {"input": died}, as_=(CAMDEN, "la"))
+    case_id = made["data"]["notifyLookedAfterChildDeath"]["case"]["id"]
+    # when the local authority starts a rapid review, it is refused: there is nothing for the Panel to decide
+    body = await api(START, {"c": case_id}, as_=(CAMDEN, "la"))
+    assert codes(body, "startRapidReview") == ["NOT_NOTIFIED_TO_PANEL"]
+    assert body["data"]["startRapidReview"]["rapidReview"] is None
