@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import events, organisations, routing
+from hub import criteria, events, organisations, routing
 from hub.case import MAX_SUMMARY, check_text
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, Refused, refuse_if
@@ -103,19 +103,23 @@ async def _new_information(session: AsyncSession, principal: Principal, statemen
 
 
 @rule("panel-answers-new-information", "paras 21-22, 25-26",
-      "the Panel answers new information from a local review with its rationale, routed to the partners: a "
-      "national review (also routed to the Secretary of State, para 26) or the local review continues")
+      "the Panel answers new information from a local review with its rationale and each para 22 criterion "
+      "answered, routed to the partners: a national review (also routed to the Secretary of State, para 26) or the "
+      "local review continues")
 async def answer_new_information(session: AsyncSession, *, clock: Clock, principal: Principal, statement_id: str,
-                                 outcome: NewInformationOutcome, rationale: str) -> PracticeReview:
+                                 outcome: NewInformationOutcome, rationale: str,
+                                 considered: tuple[criteria.Considered, ...] = ()) -> PracticeReview:
     if principal.role is not Role.PANEL:
         raise Forbidden("the Panel answers new information (para 21)")
     statement, review, case = await _new_information(session, principal, statement_id, today_in_england(clock))
     problems = check_text(rationale, ("input", "rationale"), required=True, limit=MAX_SUMMARY)
+    problems += criteria.national_review_problems(considered, (), deciding=True)  # para 22: a decision either way
     if statement.answered_at is not None:
         problems.append(Problem("ALREADY_ANSWERED", ("newInformationId",),
                                 f"the Panel already answered {statement.outcome}"))
     refuse_if(problems)
     statement.outcome, statement.answer = outcome.value, rationale
+    statement.criteria_considered = criteria.rows(considered)
     statement.answered_by_id, statement.answered_at = principal.organisation_id, clock.now()
     await session.flush()
     national = outcome is NewInformationOutcome.NATIONAL_REVIEW

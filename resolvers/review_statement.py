@@ -11,6 +11,7 @@ from hub.vocabulary import Role
 from resolvers.errors import principal_of
 from resolvers.permissions import described, roles
 from resolvers.practice_review import _review_payload
+from schema import criteria
 from schema.common import parse_id
 from schema.context import HubInfo
 from schema.practice_review import PracticeReviewPayload
@@ -45,7 +46,7 @@ async def _answer(info: HubInfo, new_information_id: strawberry.ID,
     async def act(session: AsyncSession) -> models.PracticeReview:
         return await review_statement.answer_new_information(
             session, clock=info.context.clock, principal=principal_of(info.context), statement_id=wanted,
-            outcome=input.outcome, rationale=input.rationale)
+            outcome=input.outcome, rationale=input.rationale, considered=criteria.to_core(input.criteria_considered))
 
     return await _review_payload(info, act)
 

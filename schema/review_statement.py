@@ -10,6 +10,7 @@ import strawberry
 from hub import models
 from hub.vocabulary import NewInformationOutcome, PublicationCommentSubject
 from schema.context import HubInfo
+from schema.criteria import CriterionConsidered, CriterionConsideredInput
 from schema.organisation import Organisation
 
 strawberry.enum(NewInformationOutcome, description="The Panel's answer to new information during a local review "
@@ -32,13 +33,16 @@ class NewInformation:
     outcome: NewInformationOutcome | None = strawberry.field(description="The Panel's answer; null until it answers.")
     rationale: str | None = strawberry.field(description="The Panel's reasons (para 25).")
     answered_at: datetime | None = strawberry.field(description="When the Panel answered.")
+    criteria_considered: list[CriterionConsidered] = strawberry.field(
+        description="Each para 22 criterion the Panel answered with its decision; empty until it answers.")
     row: strawberry.Private[models.ReviewStatement]
 
     @classmethod
     def from_model(cls, row: models.ReviewStatement) -> NewInformation:
         return cls(id=strawberry.ID(row.id), information=row.text, recorded_at=row.recorded_at,
                    outcome=NewInformationOutcome(row.outcome) if row.outcome else None, rationale=row.answer,
-                   answered_at=row.answered_at, row=row)
+                   answered_at=row.answered_at,
+                   criteria_considered=CriterionConsidered.from_rows(row.criteria_considered), row=row)
 
     @strawberry.field(description="The partner who shared it.")
     async def recorded_by(self, info: HubInfo) -> Organisation:
@@ -92,6 +96,10 @@ class NewInformationAnswerInput:
     outcome: NewInformationOutcome = strawberry.field(
         description="NATIONAL_REVIEW (then commission it with commissionReview) or LOCAL_REVIEW_CONTINUES.")
     rationale: str = strawberry.field(description="Why, communicated to the partners (para 25).")
+    criteria_considered: list[CriterionConsideredInput] | None = strawberry.field(
+        default=None, description="Each para 22 criterion answered: met or not, and how it was considered; "
+        "required (CRITERION_NOT_ADDRESSED for each one missing), since either answer decides whether a national "
+        "review is carried out (para 22; regulation 3).")
 
 
 @strawberry.input(description="Points about improvements shared during a review (paras 42, 50).")

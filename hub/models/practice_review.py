@@ -4,6 +4,7 @@ the final report, publication and recommendations (paras 28, 30-51)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -139,6 +140,8 @@ class ReviewStatement(SQLModel, table=True):
     answer: str | None = None
     answered_by_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
     answered_at: datetime | None = when(default=None)
+    # NEW_INFORMATION: the para 22 criteria the Panel answered with its decision
+    criteria_considered: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Recommendation(SQLModel, table=True):

@@ -24,11 +24,12 @@ from tests.api.reviews import (
     reported,
 )
 from tests.api.test_notification import BIRMINGHAM, CAMDEN, ISLINGTON, MET
-from tests.api.test_rapid_review import icb, submitted
+from tests.api.test_rapid_review import NATIONAL_CRITERIA, icb, submitted
 from tests.api.test_webhooks import DELIVERIES, subscribe
 from tests.conftest import Api
 
-PAYLOAD = "review { id newInformation { id information outcome rationale answeredAt recordedBy { code } } } "
+PAYLOAD = ("review { id newInformation { id information outcome rationale answeredAt recordedBy { code } "
+           "criteriaConsidered { criterion met how } } } ")
 NEW_INFORMATION = f"""mutation($r: ID!, $i: NewInformationInput!) {{ reportNewInformation(reviewId: $r, input: $i) {{
   {PAYLOAD} errors {{ code field message }} }} }}"""
 ANSWER = f"""mutation($n: ID!, $i: NewInformationAnswerInput!) {{ answerNewInformation(newInformationId: $n, input: $i) {{
@@ -92,13 +93,21 @@ async def test_para_21_new_information_during_a_local_review_goes_to_the_panel_w
                       as_=CAMDEN_LA)
     assert forbidden(by_la) == ["FORBIDDEN"]
     no_reason = await api(ANSWER, {"n": shared[0]["id"], "i": {"outcome": "LOCAL_REVIEW_CONTINUES",
-                                                               "rationale": ""}}, as_=PANEL)
+                                                               "rationale": "", "criteriaConsidered": NATIONAL_CRITERIA}},
+                          as_=PANEL)
     assert errors(no_reason, "answerNewInformation") == ["REQUIRED"]
+    # para 22, regulation 3: either answer decides on a national review, so each criterion is answered
+    unconsidered = await api(ANSWER, {"n": shared[0]["id"], "i": {
+        "outcome": "LOCAL_REVIEW_CONTINUES", "rationale": "Nothing national.",
+        "criteriaConsidered": NATIONAL_CRITERIA[1:]}}, as_=PANEL)
+    assert errors(unconsidered, "answerNewInformation") == ["CRITERION_NOT_ADDRESSED"]
     assert await inbox(api, CAMDEN_LA, "review.new_information_answered") == []
-    answer = {"outcome": "LOCAL_REVIEW_CONTINUES", "rationale": "The local review can address the new concerns."}
+    answer = {"outcome": "LOCAL_REVIEW_CONTINUES", "rationale": "The local review can address the new concerns.",
+              "criteriaConsidered": NATIONAL_CRITERIA}
     body = await api(ANSWER, {"n": shared[0]["id"], "i": answer}, as_=PANEL)
     answered = body["data"]["answerNewInformation"]["review"]["newInformation"][0]
     assert (answered["outcome"], answered["rationale"]) == ("LOCAL_REVIEW_CONTINUES", answer["rationale"])
+    assert [c["criterion"] for c in answered["criteriaConsidered"]] == [c["criterion"] for c in NATIONAL_CRITERIA]
     for who in (CAMDEN_LA, POLICE):
         assert await inbox(api, who, "review.new_information_answered") == [(who[0], "WT2018 ch4 paras 21, 25")]
     assert await inbox(api, DFE, "review.new_information_answered") == []
@@ -117,8 +126,8 @@ async def test_paras_21_26_the_panel_deciding_a_national_review_on_new_informati
     body = await api(NEW_INFORMATION, {"r": review["id"], "i": {"information": NEWS}}, as_=CAMDEN_LA)
     new_information = body["data"]["reportNewInformation"]["review"]["newInformation"][0]["id"]
     body = await api(ANSWER, {"n": new_information, "i": {"outcome": "NATIONAL_REVIEW",
-                                                          "rationale": "Recurrent themes across areas (para 22)."}},
-                     as_=PANEL)
+                                                          "rationale": "Recurrent themes across areas (para 22).",
+                                                          "criteriaConsidered": NATIONAL_CRITERIA}}, as_=PANEL)
     assert errors(body, "answerNewInformation") == []
     assert await inbox(api, DFE, "review.new_information_answered") == [("SOS", "WT2018 ch4 para 26")]
     assert await inbox(api, CAMDEN_LA, "review.new_information_answered") == [(CAMDEN, "WT2018 ch4 paras 21, 25")]
