@@ -186,8 +186,8 @@ def read_form(body: bytes, content_type: str) -> dict[str, str]:
     return dict(pairs)
 
 
-def basic_client_id(authorization: str | None) -> str | None:
-    """The client id in an HTTP Basic header; MalformedRequest when the header is not Basic credentials."""
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """The client id and secret in an HTTP Basic header; MalformedRequest when it is not Basic credentials."""
     if not authorization:
         return None
     scheme, _, value = authorization.partition(" ")
@@ -197,10 +197,25 @@ def basic_client_id(authorization: str | None) -> str | None:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise MalformedRequest("the Basic credentials are not base64 of client_id:client_secret") from exc
-    client_id, sep, _ = decoded.partition(":")
+    client_id, sep, secret = decoded.partition(":")
     if not sep or not client_id:
         raise MalformedRequest("the Basic credentials are not client_id:client_secret")
-    return unquote(client_id)
+    return unquote(client_id), unquote(secret)
+
+
+def basic_client_id(authorization: str | None) -> str | None:
+    """The client id in an HTTP Basic header; MalformedRequest when the header is not Basic credentials."""
+    credentials = _basic_credentials(authorization)
+    return credentials[0] if credentials else None
+
+
+def basic_client_secret(authorization: str | None) -> str | None:
+    """The secret in an HTTP Basic header, or None; a malformed header was refused before this is asked."""
+    try:
+        credentials = _basic_credentials(authorization)
+    except MalformedRequest:
+        return None
+    return credentials[1] if credentials else None
 
 
 def error_body(error: str, description: str) -> bytes:

@@ -18,6 +18,10 @@ from hub.store import transaction
 from hub.vocabulary import Role
 
 NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
+# Every failed client authentication gets this one answer (RFC 6749 section 5.2): an unknown client, a wrong
+# secret, a bad or replayed assertion and a revoked client cannot be told apart.
+CLIENT_REFUSED = "client authentication failed"
+_DECOY_HASH = clients.hash_secret("not a client secret")  # an unknown client's secret is hashed too, for timing
 
 
 def _error(status: int, error: str, description: str, *, basic: bool = False) -> Response:
@@ -57,8 +61,8 @@ class TokenEndpoint:
         client_id = basic_id or form.get("client_id") or (assertion["sub"] if assertion else None)
         try:
             return await self._issue(request, form, client_id, assertion)
-        except IntegrityError:
-            return _error(401, "invalid_client", "this client assertion was already used (RFC 7523 section 3)")
+        except IntegrityError:  # a replayed assertion (RFC 7523 section 3)
+            return invalid_client()
         except _Refused as refused:
             return refused.response
 
@@ -68,6 +72,8 @@ class TokenEndpoint:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             loaded = await clients.active(session, client_id) if client_id else None
+            if loaded is None:
+                _spend_like_a_secret_check(request, form)
             key = await keys.active_key(session, now=now)
             if assertion is not None and loaded is not None:
                 session.add(UsedAssertion(jti=f"{loaded[0].client_id}:{assertion['jti']}"[:200],
@@ -87,8 +93,20 @@ class TokenEndpoint:
             merged = {name.lower(): value for name, value in headers} | NO_STORE
             response = JSONResponse(payload, status_code=status, headers=merged)
             if status != 200:
-                raise _Refused(response)
+                raise _Refused(invalid_client() if payload.get("error") == "invalid_client" else response)
             return response
+
+
+def invalid_client() -> Response:
+    """The one answer to every failed client authentication: 401, the same body and header."""
+    return _error(401, "invalid_client", CLIENT_REFUSED, basic=True)
+
+
+def _spend_like_a_secret_check(request: Request, form: dict[str, str]) -> None:
+    """Hash a presented secret even when no client has that id, so the time taken tells nothing."""
+    secret = form.get("client_secret") or server.basic_client_secret(request.headers.get("authorization"))
+    if secret:
+        clients.secret_matches(secret, _DECOY_HASH)
 
 
 class _Refused(Exception):
