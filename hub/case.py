@@ -214,14 +214,19 @@ def case_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
 
 
 async def find_visible(
-    session: AsyncSession, *, principal: Principal, case_id: str, today: date, field: Path = ("caseId",)
+    session: AsyncSession, *, principal: Principal, case_id: str, today: date, field: Path = ("caseId",),
+    missing: str = "no such case",
 ) -> Case:
-    """The case, if the caller may see it; otherwise refused as not found (never as forbidden)."""
+    """The case, if the caller may see it; otherwise refused as not found (never as forbidden).
+
+    ``missing`` is the message of a lookup through something on the case (its rapid review, a request):
+    a caller who may not see the case gets the words an id that does not exist gets, so it learns nothing.
+    """
     condition = await visible_cases(session, principal, today)
     query = select(Case).where(col(Case.id) == case_id, condition)
     found = (await session.execute(query)).scalar_one_or_none()
     if found is None:
-        raise Refused([Problem("NOT_FOUND", field, "no such case")])
+        raise Refused([Problem("NOT_FOUND", field, missing)])
     return found
 
 

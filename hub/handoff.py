@@ -88,9 +88,13 @@ async def propose(session: AsyncSession, *, clock: Clock, principal: Principal, 
 async def _open_for_receiver(session: AsyncSession, principal: Principal, handoff_id: str,
                              today: date) -> tuple[CaseHandoff, Case]:
     handoff = await session.get(CaseHandoff, handoff_id)
+    missing = "no such hand-off"
     if handoff is None:
-        raise Refused([Problem("NOT_FOUND", ("handoffId",), "no such hand-off")])
+        raise Refused([Problem("NOT_FOUND", ("handoffId",), missing)])
     if not await _member_la(session, principal, handoff.to_partnership_id, today):
+        # only those who may see the case learn that the hand-off exists; others get what an unknown id gets
+        await find_visible(session, principal=principal, case_id=handoff.case_id, today=today,
+                           field=("handoffId",), missing=missing)
         raise Forbidden("only the local authority of the receiving area answers a hand-off")
     if handoff.status != PROPOSED:
         raise Refused([Problem("ALREADY_ANSWERED", ("handoffId",), f"the hand-off was already {handoff.status}")])

@@ -144,11 +144,14 @@ async def request_information(session: AsyncSession, *, clock: Clock, principal:
 
 
 async def find(session: AsyncSession, *, principal: Principal, request_id: str, today: date) -> tuple[InformationRequest, Case]:
+    """The request, if the caller may see its case; otherwise refused exactly as an unknown id."""
     request = await session.get(InformationRequest, request_id)
+    missing = "no such information request"
     if request is not None:
-        case = await find_visible(session, principal=principal, case_id=request.case_id, today=today, field=("requestId",))
+        case = await find_visible(session, principal=principal, case_id=request.case_id, today=today,
+                                  field=("requestId",), missing=missing)
         return request, case
-    raise Refused([Problem("NOT_FOUND", ("requestId",), "no such information request")])
+    raise Refused([Problem("NOT_FOUND", ("requestId",), missing)])
 
 
 @rule("information-answer", "para 24",

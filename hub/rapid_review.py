@@ -147,6 +147,9 @@ async def _lead_members(session: AsyncSession, case: Case, today: date) -> list[
     return members.get(case.lead_partnership_id, [])
 
 
+NO_SUCH_REVIEW = "no such rapid review"
+
+
 async def _require_lead_authority(session: AsyncSession, principal: Principal, case: Case, today: date) -> None:
     """Paras 20-21: the local authority of the lead partnership leads the rapid review."""
     lead = await _lead_members(session, case, today)
@@ -157,12 +160,13 @@ async def _require_lead_authority(session: AsyncSession, principal: Principal, c
 
 
 async def find(session: AsyncSession, *, principal: Principal, review_id: str, today: date) -> tuple[RapidReview, Case]:
+    """The rapid review, if the caller may see its case; otherwise refused exactly as an unknown id."""
     review = await session.get(RapidReview, review_id)
     if review is not None:
         case = await find_visible(session, principal=principal, case_id=review.case_id, today=today,
-                                  field=("rapidReviewId",))
+                                  field=("rapidReviewId",), missing=NO_SUCH_REVIEW)
         return review, case
-    raise Refused([Problem("NOT_FOUND", ("rapidReviewId",), "no such rapid review")])
+    raise Refused([Problem("NOT_FOUND", ("rapidReviewId",), NO_SUCH_REVIEW)])
 
 
 @rule("rapid-review-start", "paras 16, 20",
