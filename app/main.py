@@ -22,7 +22,7 @@ from app.graphql_http import GraphQLOverHTTP
 from app.settings import Settings, SettingsError
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
-from auth.bearer import BearerGate
+from auth.bearer import BearerGate, public_root_fields
 from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
 from connectors.secrets import Sealer, SealError
@@ -103,13 +103,14 @@ def create_app(
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
                         trusted=hub.settings.trusted_issuers)
-    graphql = HubGraphQL(build_schema(introspection=hub.settings.introspection), Wiring(
+    schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions)
+    graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
-                       max_body=hub.settings.max_body_bytes)
+                       max_body=hub.settings.max_body_bytes, public=public_root_fields(sdl=hub.settings.public_sdl))
 
     async def home(request: Request) -> HTMLResponse:
         return HTMLResponse(HOME)

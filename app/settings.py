@@ -101,6 +101,7 @@ class Settings:
     environment: Environment = Environment.DEVELOPMENT
     secret_keys: tuple[str, ...] = field(default=(), repr=False)  # CSPR_HUB_SECRET_KEY: Fernet keys, first seals
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
+    public_sdl: bool = True  # CSPR_HUB_PUBLIC_SDL: `_service { sdl }` without a token (off by default in production)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +123,7 @@ class Settings:
             environment=environment,
             secret_keys=_secret_keys(env.get("CSPR_HUB_SECRET_KEY")),
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
+            public_sdl=_flag(env, "CSPR_HUB_PUBLIC_SDL", development),
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),
@@ -141,6 +143,11 @@ class Settings:
                            "derived from the database URL, which anyone who knows the URL can derive; set "
                            "CSPR_HUB_SECRET_KEY (`cspr-hub connectors new-key`) before connecting a real system")
         return (development_key(self.database_url),)
+
+    @property
+    def suggestions(self) -> bool:
+        """Suggestions ("Did you mean ...") in error messages: only in development, where the schema may be read."""
+        return self.environment is Environment.DEVELOPMENT and self.introspection
 
     @property
     def hub_url(self) -> str:

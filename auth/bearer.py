@@ -3,8 +3,8 @@
 A request with a token that verifies goes on with its ``Principal`` in
 ``scope["state"]["principal"]``; a bad token gets 401 ``invalid_token``; no
 token is allowed only for a document whose root fields are all public
-(``addWorkingDays``, ``publishedReports``, ``reviewerPool``, ``_service`` and
-introspection). The body is read once, bounded, and replayed.
+(``addWorkingDays``, ``publishedReports``, ``reviewerPool``, introspection, and
+``_service`` unless the SDL is kept private, as production keeps it by default). The body is read once, bounded, and replayed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ PUBLIC_ROOT_FIELDS = frozenset(
     {"addWorkingDays", "publishedReports", "reviewerPool", "_service", "__typename", "__schema", "__type"}
 )
 
+
+def public_root_fields(*, sdl: bool) -> frozenset[str]:
+    """The public root fields; ``_service`` (the whole SDL) only when CSPR_HUB_PUBLIC_SDL allows it."""
+    return PUBLIC_ROOT_FIELDS if sdl else PUBLIC_ROOT_FIELDS - {"_service"}
+
+
 @lru_cache(maxsize=512)
 def _root_fields(document: str, operation: str | None) -> frozenset[str] | None:
     """Root field names of the chosen query operation; None when not only plain fields."""
@@ -41,7 +47,7 @@ def _root_fields(document: str, operation: str | None) -> frozenset[str] | None:
     return frozenset(f.name.value for f in fields if isinstance(f, FieldNode))
 
 
-def is_public(body: bytes) -> bool:
+def is_public(body: bytes, public: frozenset[str] = PUBLIC_ROOT_FIELDS) -> bool:
     try:
         payload = json.loads(body)
     except ValueError:
@@ -50,7 +56,7 @@ def is_public(body: bytes) -> bool:
         return False
     name = payload.get("operationName")
     names = _root_fields(payload["query"], name if isinstance(name, str) else None)
-    return names is not None and names <= PUBLIC_ROOT_FIELDS
+    return names is not None and names <= public
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -79,8 +85,10 @@ def _unauthenticated(message: str, error: str | None) -> tuple[dict[str, Any], l
 
 
 class BearerGate:
-    def __init__(self, app: ASGIApp, *, principal_of: Callable[[str], Any], path: str, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, *, principal_of: Callable[[str], Any], path: str, max_body: int,
+                 public: frozenset[str] = PUBLIC_ROOT_FIELDS) -> None:
         self.app = app
+        self.public = public
         self.principal_of = principal_of
         self.path = path
         self.max_body = max_body
@@ -102,7 +110,7 @@ class BearerGate:
             except Unauthenticated as exc:
                 await _respond(send, 401, *_unauthenticated(str(exc), "invalid_token"))
                 return
-        elif not is_public(body):
+        elif not is_public(body, self.public):
             message = "a bearer token is required" if token is None else "malformed Authorization header"
             await _respond(send, 401, *_unauthenticated(message, None if token is None else "invalid_request"))
             return

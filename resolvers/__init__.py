@@ -5,6 +5,7 @@ Resolvers translate GraphQL <-> core calls; no statutory rule lives here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
@@ -53,13 +54,22 @@ MAX_DEPTH, MAX_ALIASES, MAX_TOKENS = 10, 15, 2000  # near GraphQL Armor's defaul
 LIMITS = (query_depth_limiter.create_validator(MAX_DEPTH, None, None), max_aliases.create_validator(MAX_ALIASES))
 
 
+SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")  # graphql-core's hint, for fields, arguments, types and values
+
+
 class HubSchema(Schema):
+    suggestions = True  # "Did you mean ..." in validation and coercion errors; off in production
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        if not self.suggestions:
+            for error in errors:
+                error.message = SUGGESTION.sub("", error.message)
         log_unexpected(errors)
 
 
-def build_schema(*, introspection: bool = True) -> HubSchema:
-    """The schema; without introspection (production) only ``_service`` describes it, to gateways."""
+def build_schema(*, introspection: bool = True, suggestions: bool = True) -> HubSchema:
+    """The schema; without introspection (production) only ``_service`` describes it, to gateways, and
+    without suggestions no error message names a field, argument, type or value the document did not."""
     rules = [*LIMITS, *(() if introspection else (NoSchemaIntrospectionCustomRule,))]
     schema = HubSchema(
         query=Query,
@@ -75,5 +85,6 @@ def build_schema(*, introspection: bool = True) -> HubSchema:
             lambda: ValidationCache(maxsize=CACHE_SIZE),
         ],
     )
+    schema.suggestions = suggestions
     describe(schema._schema)
     return schema

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx2
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from app.main import Hub, create_app
+from app.settings import Settings
 from hub.clock import FixedClock
 from tests.api.test_notification import CAMDEN, MET
+from tests.api.test_oauth import basic, register
 from tests.conftest import Api
 
 
@@ -82,3 +88,74 @@ async def test_health_and_readiness(api: Api) -> None:
     assert (await api.http.get("/healthz")).json() == {"status": "ok"}
     ready = await api.http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["migrated"] is True
+
+
+@asynccontextmanager
+async def production(hub: Hub, **env: str) -> AsyncIterator[httpx2.AsyncClient]:
+    """The same hub and database, configured as production (CSPR_HUB_ENV=production) plus ``env``."""
+    settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url,
+                                  "CSPR_HUB_ISSUER": hub.settings.issuer, **env})
+    app = create_app(hub=Hub(settings, hub.clock, hub.engine, hub.sessions, ready=True))
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
+        yield http
+
+
+async def production_token(hub: Hub, http: httpx2.AsyncClient) -> dict[str, str]:
+    """A token from the production token endpoint, for an invented Camden case system."""
+    made = await register(hub)
+    response = await http.post("/oauth/token", content=b"grant_type=client_credentials",
+                               headers=basic(made.client_id, made.client_secret))
+    return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+
+SDL = {"query": "{ _service { sdl } }"}
+
+
+async def test_production_gives_the_sdl_only_with_a_token_unless_it_is_made_public(hub: Hub) -> None:
+    async with production(hub) as http:
+        anonymous = await http.post("/graphql", json=SDL)
+        assert anonymous.status_code == 401 and "type Case" not in anonymous.text
+        signed = await http.post("/graphql", json=SDL, headers=await production_token(hub, http))
+        assert "type Case" in signed.json()["data"]["_service"]["sdl"]
+    async with production(hub, CSPR_HUB_PUBLIC_SDL="true") as http:
+        public = await http.post("/graphql", json=SDL)
+        assert "type Case" in public.json()["data"]["_service"]["sdl"]
+
+
+async def test_development_still_gives_the_sdl_without_a_token(api: Api) -> None:
+    assert "type Case" in (await api.post(SDL["query"])).json()["data"]["_service"]["sdl"]
+
+
+FAMILY = """mutation($i: FamilyCommunicationInput!) { recordFamilyCommunication(caseId: "x", input: $i) {
+  errors { code } } }"""
+FAMILY_LITERAL = """mutation {{ recordFamilyCommunication(caseId: "x", input: {{ {fields} }}) {{ errors {{ code }} }} }}"""
+TOLD = {"decision": "NO_LOCAL_REVIEW", "method": "MEETING", "communicatedOn": "2026-12-22"}
+MISSPELT = {
+    "field": ("{ me { rol } }", None),
+    "argument": ('{ case(idd: "x") { id } }', None),
+    "type": ("query($x: FamilyCommunicationInpt) { me { role } }", None),
+    "input field": (FAMILY_LITERAL.format(fields='decison: "NO_LOCAL_REVIEW", method: MEETING, communicatedOn: "2026-12-22"'),
+                    None),
+    "enum value": (FAMILY_LITERAL.format(fields='decision: "NO_LOCAL_REVIEW", method: MEETNG, communicatedOn: "2026-12-22"'),
+                   None),
+    "input field in variables": (FAMILY, {"i": {**TOLD, "decison": "NO_LOCAL_REVIEW"}}),
+    "enum value in variables": (FAMILY, {"i": {**TOLD, "method": "MEETNG"}}),
+}
+
+
+@pytest.mark.parametrize("what", list(MISSPELT))
+async def test_production_suggests_no_field_argument_type_input_field_or_enum_value(hub: Hub, api: Api, what: str) -> None:
+    query, variables = MISSPELT[what]
+    async with production(hub) as http:
+        response = await http.post("/graphql", json={"query": query, "variables": variables},
+                                   headers=await production_token(hub, http))
+    errors = response.json()["errors"]
+    assert errors and not any("Did you mean" in e["message"] for e in errors), errors
+    assert all(e["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT") for e in errors), errors
+
+
+@pytest.mark.parametrize("what", [w for w in MISSPELT if w != "field"])
+async def test_development_still_suggests_what_was_meant(api: Api, what: str) -> None:
+    query, variables = MISSPELT[what]
+    body = (await api.post(query, variables, as_=(CAMDEN, "la"))).json()
+    assert any("Did you mean" in e["message"] for e in body["errors"]), body
