@@ -12,6 +12,7 @@ decision to initiate the review (paras 41, 50).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +28,7 @@ from hub.errors import Forbidden, Problem, Refused, refuse_if
 from hub.models import (
     Case,
     Child,
+    Organisation,
     PoolReviewer,
     PracticeReview,
     Recommendation,
@@ -106,6 +108,19 @@ async def supervises(session: AsyncSession, principal: Principal, review: Practi
         return principal.role is Role.PANEL
     assert review.partnership_id is not None
     return await _is_partner_of(session, principal, review.partnership_id, today)
+
+
+@rule("reviewer-conflicts-for-commissioners", "para 31",
+      "a reviewer's declared conflict of interest and its mitigation are read only by the review's commissioners "
+      "(the area's partners; the Panel for a national review) and the Panel")
+def reads_conflicts(principal: Principal | None, review: PracticeReview, partners: Sequence[Organisation]) -> bool:
+    """``partners``: the members of the local review's partnership (none for a national review)."""
+    if principal is None:
+        return False
+    if principal.role is Role.PANEL:
+        return True
+    return review.kind != ReviewKind.NATIONAL.value and principal.is_partner and any(
+        o.id == principal.organisation_id for o in partners)
 
 
 async def find(session: AsyncSession, *, principal: Principal, review_id: str, today: date,

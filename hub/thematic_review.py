@@ -9,7 +9,7 @@ Secretary of State (para 26): one message per case the national review covers, w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,6 +21,8 @@ from hub.case import MAX_SUMMARY, check_text, find_visible
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, Refused, refuse_if
 from hub.models import Case, ThematicReview, ThematicReviewCase
+from hub.naming import naming_problems
+from hub.practice_review import children_of
 from hub.principal import Principal
 from hub.statute import rule
 from hub.vocabulary import EventType, Role
@@ -50,12 +52,23 @@ async def start(session: AsyncSession, *, clock: Clock, principal: Principal, th
     session.add(review)
     await session.flush()
     await include(session, clock=clock, principal=principal, thematic_review_id=review.id, case_ids=theme.case_ids,
-                  field=("input", "caseIds"))
+                  field=("input", "caseIds"), title_field=("input", "title"))
     return review
 
 
+@rule("thematic-review-title-names-no-child", "para 39",
+      "a thematic review's title, read by every role that sees an included case (pseudonym-only roles too), "
+      "does not name a child of a case it includes")
+async def _title_problems(session: AsyncSession, review: ThematicReview, cases: Iterable[Case],
+                          path: tuple[str, ...]) -> list[Problem]:
+    children = [child for case in cases for child in await children_of(session, case.id)]
+    return naming_problems([(path, review.title)], children, justification=None,
+                           basis="para 39: read by roles that see the child only by pseudonym")
+
+
 async def include(session: AsyncSession, *, clock: Clock, principal: Principal, thematic_review_id: str,
-                  case_ids: Sequence[str], field: tuple[str, ...] = ("caseIds",)) -> ThematicReview:
+                  case_ids: Sequence[str], field: tuple[str, ...] = ("caseIds",),
+                  title_field: tuple[str, ...] = ("thematicReviewId",)) -> ThematicReview:
     if principal.role is not Role.PANEL:
         raise Forbidden("thematic reviews are the Panel's (para 28)")
     review = await session.get(ThematicReview, thematic_review_id)
@@ -71,6 +84,7 @@ async def include(session: AsyncSession, *, clock: Clock, principal: Principal, 
         if case_id not in cases:
             cases[case_id] = await find_visible(session, principal=principal, case_id=case_id, today=today,
                                                 field=(*field, str(i)))
+    refuse_if(await _title_problems(session, review, cases.values(), title_field))
     for case in cases.values():
         if case.id in already:
             continue

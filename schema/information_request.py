@@ -60,7 +60,7 @@ class InformationRequest:
         if self.row.reviewer_id is None:
             return None
         row = await info.context.loaders.reviewer.load(self.row.reviewer_id)
-        return Reviewer.from_model(row) if row else None
+        return Reviewer.from_model(row, conflicts=False) if row else None  # conflicts: read on the review (para 31)
 
     @strawberry.field(description="The reviewer's written answer, as recorded by the review's commissioners.")
     def reviewer_answer(self) -> str | None:

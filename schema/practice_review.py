@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub import models, publication, review_statement
+from hub import models, practice_review, publication, review_statement
 from hub.clock import today_in_england
 from hub.visibility import may_see_case_record
 from hub.vocabulary import (
@@ -48,15 +48,21 @@ class Reviewer:
     id: strawberry.ID = strawberry.field(description="Stable identifier.")
     name: str = strawberry.field(description="The reviewer's name (published with the report, paras 38, 47).")
     in_pool: bool = strawberry.field(description="From the Panel's pool of reviewers (para 44).")
-    conflict_of_interest: str | None = strawberry.field(description="A real or perceived conflict declared (para 31).")
-    conflict_mitigation: str | None = strawberry.field(description="How the declared conflict is mitigated.")
+    conflict_of_interest: str | None = strawberry.field(
+        description="A real or perceived conflict declared (para 31): for the review's commissioners and the Panel; "
+                    "null for others.")
+    conflict_mitigation: str | None = strawberry.field(
+        description="How the declared conflict is mitigated: for the review's commissioners and the Panel; null for "
+                    "others.")
     criteria_met: list[ReviewerCriterion] = strawberry.field(description="The para 31 criteria the reviewer meets.")
     expertise: str | None = strawberry.field(description="The pool reviewer's experience, as the Panel lists it.")
 
     @classmethod
-    def from_model(cls, row: models.ReviewReviewer) -> Reviewer:
+    def from_model(cls, row: models.ReviewReviewer, *, conflicts: bool) -> Reviewer:
+        """``conflicts``: whether the caller reads the declared conflict and its mitigation (para 31)."""
         return cls(id=strawberry.ID(row.id), name=row.name, in_pool=row.pool_reviewer_id is not None,
-                   conflict_of_interest=row.conflict_of_interest, conflict_mitigation=row.conflict_mitigation,
+                   conflict_of_interest=row.conflict_of_interest if conflicts else None,
+                   conflict_mitigation=row.conflict_mitigation if conflicts else None,
                    criteria_met=[ReviewerCriterion(c) for c in row.criteria_met], expertise=None)
 
     @classmethod
@@ -196,9 +202,13 @@ class PracticeReview:
             return None
         return cls.from_model(row, today=today_in_england(info.context.clock))
 
-    @strawberry.field(description="The reviewers, in the order named.")
+    @strawberry.field(description="The reviewers, in the order named; their declared conflicts of interest only for "
+                      "the review's commissioners and the Panel (para 31).")
     async def reviewers(self, info: HubInfo) -> list[Reviewer]:
-        return [Reviewer.from_model(r) for r in await info.context.loaders.reviewers.load(self.row.id)]
+        rows = await info.context.loaders.reviewers.load(self.row.id)
+        partners = await info.context.loaders.members.load(self.row.partnership_id) if self.row.partnership_id else []
+        conflicts = practice_review.reads_conflicts(info.context.principal, self.row, partners)
+        return [Reviewer.from_model(r, conflicts=conflicts) for r in rows]
 
     @strawberry.field(description="Who commissioned it.")
     async def commissioned_by(self, info: HubInfo) -> Organisation:

@@ -427,3 +427,54 @@ async def test_para_50_a_national_reviews_six_months_run_from_the_panels_nationa
     body = await api(COMMISSION, {"c": rapid["caseId"], "i": {**NATIONAL, "decidedOn": "2026-12-22"}}, as_=PANEL)
     review = body["data"]["commissionReview"]["review"]
     assert (review["decidedOn"], review["publicationDueOn"]) == ("2026-12-22", "2027-06-22")
+
+
+REVIEWERS_OF_CASE = """query($c: ID!) { case(id: $c) { reviews { reviewers { name conflictOfInterest
+  conflictMitigation } } } }"""
+
+
+@pytest.mark.rule("reviewer-conflicts-for-commissioners")
+async def test_para_31_a_reviewers_declared_conflict_is_read_only_by_the_commissioners_and_the_panel(api: Api) -> None:
+    # given a local review whose reviewer declared a conflict and how it is mitigated
+    conflicted = {**REVIEWER, "conflictOfInterest": "Formerly employed by the council.",
+                  "conflictMitigation": "Left in 2015; no involvement with the services reviewed."}
+    review = await local_review(api, reviewers=[conflicted])
+    declared = (conflicted["conflictOfInterest"], conflicted["conflictMitigation"])
+
+    async def read(who: tuple[str, str]) -> list[tuple[str, str | None, str | None]]:
+        case = (await api(REVIEWERS_OF_CASE, {"c": review["caseId"]}, as_=who))["data"]["case"]
+        return [(r["name"], r["conflictOfInterest"], r["conflictMitigation"])
+                for found in case["reviews"] for r in found["reviewers"]]
+
+    # then the area's partners, who commissioned it, and the Panel read the conflict
+    for who in (CAMDEN_LA, (MET, "police"), (await icb(api), "health"), PANEL):
+        assert await read(who) == [(REVIEWER["name"], *declared)], who
+    # and those who see the review but did not commission it read the reviewer without the conflict
+    for who in (("OFSTED", "ofsted"), ("DFE", "dfe")):
+        assert await read(who) == [(REVIEWER["name"], None, None)], who
+
+
+TITLED = """mutation($i: ThematicReviewInput!) { startThematicReview(input: $i) { thematicReview { id }
+  errors { code field } } }"""
+INCLUDE = """mutation($t: ID!, $c: [ID!]!) { includeInThematicReview(thematicReviewId: $t, caseIds: $c) {
+  thematicReview { id } errors { code field } } }"""
+THEMATIC_TITLES = "query($c: ID!) { case(id: $c) { thematicReviews { title } } }"
+
+
+@pytest.mark.rule("thematic-review-title-names-no-child")
+async def test_para_39_a_thematic_reviews_title_must_not_name_a_child_of_a_case_it_includes(api: Api) -> None:
+    # given a case about Amara Testchild (invented), whose thematic reviews pseudonym-only roles read by title
+    first, second = await submitted(api), await submitted(api)
+    named = {"title": "Amara and other infant deaths", "theme": "Safer sleep", "caseIds": [first["caseId"]]}
+    # when the Panel starts a thematic review titled with her name, then it is refused and nothing is started
+    body = await api(TITLED, {"i": named}, as_=PANEL)
+    assert body["data"]["startThematicReview"] == {
+        "thematicReview": None, "errors": [{"code": "NAMES_CHILD", "field": ["input", "title"]}]}
+    assert (await api(THEMATIC_TITLES, {"c": first["caseId"]}, as_=("OFSTED", "ofsted")))["data"]["case"] == {
+        "thematicReviews": []}
+    # and a title naming no child of its cases is accepted, but a case whose child it names is not included later
+    plain = await api(TITLED, {"i": {**named, "title": "Amara Road infant deaths", "caseIds": []}}, as_=PANEL)
+    thematic_id = plain["data"]["startThematicReview"]["thematicReview"]["id"]
+    later = await api(INCLUDE, {"t": thematic_id, "c": [second["caseId"]]}, as_=PANEL)
+    assert later["data"]["includeInThematicReview"]["errors"] == [{"code": "NAMES_CHILD", "field": ["thematicReviewId"]}]
+    assert (await api(THEMATIC_TITLES, {"c": second["caseId"]}, as_=PANEL))["data"]["case"] == {"thematicReviews": []}
