@@ -12,6 +12,7 @@ from typing import TypeVar
 from auth.issuers import SettingsProblem, TrustedIssuer
 from auth.issuers import parse as parse_issuers
 from connectors.secrets import SealError, check_key, development_key
+from hub import audit
 from hub.policy import Policy, RapidReviewClock
 from hub.store import DEFAULT_URL, normalise_url
 
@@ -141,6 +142,18 @@ class Settings:
                            "derived from the database URL, which anyone who knows the URL can derive; set "
                            "CSPR_HUB_SECRET_KEY (`cspr-hub connectors new-key`) before connecting a real system")
         return (development_key(self.database_url),)
+
+    def audit_keys(self) -> audit.Keys:
+        """The audit trail's MAC keys, derived from the sealing keys under labels of their own (never stored)."""
+        return audit.Keys.derive(self.sealing_keys())
+
+    def session_info(self) -> dict[str, object]:
+        """What every session carries: the audit keys (none in production without CSPR_HUB_SECRET_KEY, and then
+        nothing audited can be written)."""
+        try:
+            return {audit.KEYS: self.audit_keys()}
+        except SettingsError:
+            return {}
 
     @property
     def hub_url(self) -> str:
