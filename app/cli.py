@@ -337,13 +337,15 @@ def _audit_keys(settings: Settings) -> Keys:
 
 
 def _read_checkpoint(path: Path | None) -> str | None:
+    """The checkpoint in the file: its last non-empty line (a witness file holds one a day, newest last)."""
     if path is None:
         return None
     try:
-        return path.read_text("utf-8")
+        lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"error: cannot read the checkpoint {path}: {exc.__class__.__name__}", err=True)
         raise typer.Exit(2) from exc
+    return lines[-1] if lines else ""
 
 
 def _echo_problems(problems: list[Problem], *, err: bool = False) -> None:
@@ -355,8 +357,9 @@ def _echo_problems(problems: list[Problem], *, err: bool = False) -> None:
 def audit_verify(
     database_url: DatabaseUrl = None,
     checkpoint: Annotated[Path | None, typer.Option(
-        "--checkpoint", help="A checkpoint from `cspr-hub audit checkpoint`: also fail when entries up to it were "
-                             "deleted, truncated, reordered or rewritten, or when it was tampered with.")] = None,
+        "--checkpoint", help="A checkpoint from `cspr-hub audit checkpoint` (or a witness file: its last line): also "
+                             "fail when entries up to it were deleted, truncated, reordered or rewritten, or when "
+                             "it was tampered with.")] = None,
 ) -> None:
     """Recompute the MAC chain; exit 1 and list each break if an entry was edited, deleted or reordered."""
     from hub import audit

@@ -102,6 +102,7 @@ class Settings:
     environment: Environment = Environment.DEVELOPMENT
     secret_keys: tuple[str, ...] = field(default=(), repr=False)  # CSPR_HUB_SECRET_KEY: Fernet keys, first seals
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
+    audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file the worker appends a checkpoint to daily
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -123,6 +124,7 @@ class Settings:
             environment=environment,
             secret_keys=_secret_keys(env.get("CSPR_HUB_SECRET_KEY")),
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
+            audit_witness=env.get("CSPR_HUB_AUDIT_WITNESS") or None,
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 import migrations
+from app import worker
 from app.main import Hub
 from app.settings import Settings
 from hub import audit
@@ -351,3 +352,36 @@ async def test_cspr_hub_audit_verify_with_a_checkpoint_exits_1_naming_what_was_c
     refused = cspr_hub("audit", "checkpoint", "--database-url", database_url)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert "the chain is broken" in refused.stderr
+
+
+@pytest.mark.rule("audit-anchored")
+async def test_the_worker_sends_a_checkpoint_to_the_witness_file_at_start_and_each_day(
+    trail: Hub, tmp_path: Path, database_url: str
+) -> None:
+    assert Settings.from_env({"CSPR_HUB_AUDIT_WITNESS": "/srv/witness/audit.jsonl"}).audit_witness == (
+        "/srv/witness/audit.jsonl")
+    kept = tmp_path / "witness.jsonl"
+    await append(trail, *FIVE[:2])
+    # when the witness loop starts, it sends one at once
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.witness(trail, stop, path=kept, every_seconds=3600))
+    for _ in range(200):
+        if kept.exists():
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    # and the next day's is appended below it
+    await append(trail, *FIVE[2:])
+    assert await worker.send_checkpoint(trail, kept) is not None
+    keys = trail.settings.audit_keys()
+    sent = [audit.Checkpoint.opened(line, keys) for line in kept.read_text().splitlines()]
+    assert [p.length for p in sent] == [2, 5]
+    assert await against(trail, sent[-1]) == []
+    # and `audit verify --checkpoint` reads the witness file's newest line
+    held = cspr_hub("audit", "verify", "--database-url", database_url, "--checkpoint", str(kept))
+    assert (held.returncode, held.stdout.startswith("audit chain intact: 5 entries, the first 5")) == (0, True)
+    # but a broken chain gets none: a checkpoint would vouch for the tampering
+    await tamper(trail, "UPDATE audit_entry SET action = 'read:inbox' WHERE seq = 1")
+    assert await worker.send_checkpoint(trail, kept) is None
+    assert len(kept.read_text().splitlines()) == 2
