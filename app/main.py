@@ -58,7 +58,7 @@ class Hub:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
         engine = create_engine(settings.database_url)
-        hub = cls(settings, clock or SystemClock(), engine, session_factory(engine))
+        hub = cls(settings, clock or SystemClock(), engine, session_factory(engine, info=settings.session_info()))
         hub.feed.install(hub.sessions)
         return hub
 

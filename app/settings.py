@@ -12,6 +12,7 @@ from typing import TypeVar
 from auth.issuers import SettingsProblem, TrustedIssuer
 from auth.issuers import parse as parse_issuers
 from connectors.secrets import SealError, check_key, development_key
+from hub import audit
 from hub.policy import Policy, RapidReviewClock
 from hub.store import DEFAULT_URL, normalise_url
 
@@ -102,6 +103,7 @@ class Settings:
     secret_keys: tuple[str, ...] = field(default=(), repr=False)  # CSPR_HUB_SECRET_KEY: Fernet keys, first seals
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
     public_sdl: bool = True  # CSPR_HUB_PUBLIC_SDL: `_service { sdl }` without a token (off by default in production)
+    audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file the worker appends a checkpoint to daily
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -124,6 +126,7 @@ class Settings:
             secret_keys=_secret_keys(env.get("CSPR_HUB_SECRET_KEY")),
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
             public_sdl=_flag(env, "CSPR_HUB_PUBLIC_SDL", development),
+            audit_witness=env.get("CSPR_HUB_AUDIT_WITNESS") or None,
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),
@@ -143,6 +146,18 @@ class Settings:
                            "derived from the database URL, which anyone who knows the URL can derive; set "
                            "CSPR_HUB_SECRET_KEY (`cspr-hub connectors new-key`) before connecting a real system")
         return (development_key(self.database_url),)
+
+    def audit_keys(self) -> audit.Keys:
+        """The audit trail's MAC keys, derived from the sealing keys under labels of their own (never stored)."""
+        return audit.Keys.derive(self.sealing_keys())
+
+    def session_info(self) -> dict[str, object]:
+        """What every session carries: the audit keys (none in production without CSPR_HUB_SECRET_KEY, and then
+        nothing audited can be written)."""
+        try:
+            return {audit.KEYS: self.audit_keys()}
+        except SettingsError:
+            return {}
 
     @property
     def suggestions(self) -> bool:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx2
 
@@ -14,7 +15,7 @@ from app.main import Hub
 from connectors.framework import ConnectorWorker
 from connectors.secrets import SealError
 from connectors.webhooks import Sender, Worker
-from hub import reminders
+from hub import audit, reminders
 from hub.events import NOTIFY_CHANNEL
 from hub.store import listening
 
@@ -55,7 +56,9 @@ async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTrans
         hub.feed.outbox_listeners.add(wake_all)  # SQLite: woken in-process on commit
         try:
             async with listening(hub.engine, NOTIFY_CHANNEL, wake_all):
-                loops = [worker.run(stop), remind(hub, stop, wake=worker.wake), *([calls.run(stop)] if calls else [])]
+                loops = [worker.run(stop), remind(hub, stop, wake=worker.wake), *([calls.run(stop)] if calls else []),
+                         *([witness(hub, stop, path=Path(hub.settings.audit_witness))] if hub.settings.audit_witness
+                           else [])]
                 await asyncio.gather(*loops)
         finally:
             hub.feed.outbox_listeners.discard(wake_all)
@@ -70,6 +73,32 @@ async def remind(hub: Hub, stop: asyncio.Event, *, wake: asyncio.Event, every_se
                 wake.set()
         except Exception:
             logger.exception("deadline sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)
+
+
+async def send_checkpoint(hub: Hub, path: Path) -> audit.Checkpoint | None:
+    """Verify the audit chain and append a signed checkpoint to the witness file (none when the chain is broken)."""
+    keys = hub.settings.audit_keys()
+    async with hub.sessions() as session, session.begin():
+        point = await audit.checkpoint(session, at=hub.clock.now())
+        problems = await audit.verify(session)
+    if problems:
+        logger.error("audit chain broken at entry %s (%s): no checkpoint sent to the witness",
+                     problems[0].seq, problems[0].kind)
+        return None
+    with path.open("a", encoding="utf-8") as file:
+        file.write(point.signed(keys) + "\n")
+    return point
+
+
+async def witness(hub: Hub, stop: asyncio.Event, *, path: Path, every_seconds: float = 86_400.0) -> None:
+    """Each day (and at start) send a checkpoint of the audit trail to the witness file (CSPR_HUB_AUDIT_WITNESS)."""
+    while not stop.is_set():
+        try:
+            await send_checkpoint(hub, path)
+        except Exception:
+            logger.exception("audit checkpoint for the witness failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every_seconds)
 

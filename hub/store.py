@@ -51,10 +51,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions of a class of their own, so session hooks (``hub.events.Feed``) stay per engine."""
+def session_factory(engine: AsyncEngine, *, info: dict[str, object] | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions of a class of their own, so session hooks (``hub.events.Feed``) stay per engine.
+
+    ``info`` is given to every session (e.g. the audit keys, which are never stored in the database).
+    """
     own = type("HubSession", (Session,), {})
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=own)
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=own,
+                              info=dict(info or {}))
 
 
 @asynccontextmanager
