@@ -4,7 +4,10 @@ A subscription belongs to one organisation and receives the events routed to
 it, never more: its deliveries are made from that organisation's routed
 messages (``hub.events.enqueue``), and a payload carries identifiers, not a
 child's details. The secret is ``whsec_`` + base64 of 32 random bytes, shown
-once; rotating keeps the old secret signing for a grace period.
+once and stored sealed (``hub.sealing``, under ``CSPR_HUB_SECRET_KEY``); one
+stored plain before sealing still signs, and is sealed when the secret is
+rotated or by ``cspr-hub connectors reseal``. Rotating keeps the old secret
+signing for a grace period.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from hub.clock import Clock
 from hub.errors import Problem, Refused, refuse_if
 from hub.models import WebhookDelivery, WebhookSubscription
 from hub.principal import Principal
+from hub.sealing import Sealer
 from hub.statute import rule
 from hub.vocabulary import EventType
 
@@ -47,6 +51,11 @@ class SubscriptionRequest:
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def is_plain(stored: str) -> bool:
+    """A secret stored before secrets were sealed: the ``whsec_`` text itself."""
+    return stored.startswith("whsec_")
 
 
 def secret_key(secret: str) -> bytes:
@@ -93,7 +102,7 @@ def check_event_types(event_types: tuple[str, ...]) -> list[Problem]:
 @rule("webhook-subscription", "CONTRACT: webhooks",
       "an organisation subscribes its own https endpoint to the events routed to it; the secret is shown once")
 async def subscribe(session: AsyncSession, *, clock: Clock, principal: Principal, request: SubscriptionRequest,
-                    allow_private: bool) -> tuple[WebhookSubscription, str]:
+                    allow_private: bool, sealer: Sealer) -> tuple[WebhookSubscription, str]:
     problems = check_url(request.url, allow_private=allow_private) + check_event_types(request.event_types)
     if request.description is not None and len(request.description) > 500:
         problems.append(Problem("TOO_LONG", ("input", "description"), "at most 500 characters"))
@@ -105,7 +114,7 @@ async def subscribe(session: AsyncSession, *, clock: Clock, principal: Principal
     secret = new_secret()
     subscription = WebhookSubscription(
         organisation_id=principal.organisation_id, url=request.url, event_types=list(dict.fromkeys(request.event_types)),
-        description=request.description, secret=secret, created_at=clock.now())
+        description=request.description, secret=sealer.seal(secret), created_at=clock.now())
     session.add(subscription)
     await session.flush()
     return subscription, secret
@@ -125,22 +134,35 @@ async def unsubscribe(session: AsyncSession, *, principal: Principal, subscripti
     return found
 
 
-async def rotate(session: AsyncSession, *, clock: Clock, principal: Principal,
-                 subscription_id: str) -> tuple[WebhookSubscription, str]:
+async def rotate(session: AsyncSession, *, clock: Clock, principal: Principal, subscription_id: str,
+                 sealer: Sealer) -> tuple[WebhookSubscription, str]:
     """A new secret; the old one keeps signing (a second ``v1,`` signature) for the grace period."""
     found = await mine(session, principal=principal, subscription_id=subscription_id)
     secret = new_secret()
-    found.previous_secret, found.previous_secret_until = found.secret, clock.now() + ROTATION_GRACE
-    found.secret = secret
+    found.previous_secret = sealer.seal_stored(found.secret, plain=is_plain)
+    found.previous_secret_until = clock.now() + ROTATION_GRACE
+    found.secret = sealer.seal(secret)
     await session.flush()
     return found, secret
 
 
-def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+def signing_secrets(subscription: WebhookSubscription, now: datetime, *, sealer: Sealer) -> list[str]:
+    """The secrets that sign a delivery now, opened."""
     live = [subscription.secret]
     if subscription.previous_secret and subscription.previous_secret_until and subscription.previous_secret_until > now:
         live.append(subscription.previous_secret)
-    return live
+    return [sealer.open_stored(s, plain=is_plain) for s in live]
+
+
+async def reseal(session: AsyncSession, *, sealer: Sealer) -> int:
+    """Seal every subscription's secrets under the first key (plaintext ones included); how many there were."""
+    rows = list((await session.execute(select(WebhookSubscription))).scalars())
+    for row in rows:
+        row.secret = sealer.seal_stored(row.secret, plain=is_plain)
+        if row.previous_secret:
+            row.previous_secret = sealer.seal_stored(row.previous_secret, plain=is_plain)
+    await session.flush()
+    return len(rows)
 
 
 @rule("webhook-retry-schedule", "CONTRACT: webhooks (Standard Webhooks)",

@@ -78,7 +78,7 @@ async def subscribe(api: Api, who: tuple[str, str], url: str, types: list[str] |
 async def deliver_once(hub: Hub, *, timeout: float = 5.0) -> int:
     async with httpx2.AsyncClient() as client:
         worker = Worker(sessions=hub.sessions, clock=hub.clock,
-                        sender=Sender(client, allow_private=True, timeout=httpx2.Timeout(timeout)))
+                        sender=Sender(client, allow_private=True, sealer=hub.sealer(), timeout=httpx2.Timeout(timeout)))
         return await worker.run_once()
 
 
@@ -183,7 +183,7 @@ async def test_a_host_that_resolves_to_a_private_address_is_not_called(hub: Hub)
         return ["10.0.0.7"]
 
     async with httpx2.AsyncClient() as client:
-        sender = Sender(client, allow_private=False, resolver=private)
+        sender = Sender(client, allow_private=False, resolver=private, sealer=hub.sealer())
         from hub.models import WebhookDelivery, WebhookSubscription
 
         claimed = events.Claimed(
@@ -245,7 +245,7 @@ async def test_two_workers_on_one_sqlite_file_never_deliver_the_same_row_twice(
                         for n in range(120))
     try:
         async with httpx2.AsyncClient() as client:
-            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, allow_private=True))
+            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, allow_private=True, sealer=h.sealer()))
                        for h in (hub, other)]
             for _ in range(20):
                 done = await asyncio.gather(*(w.run_once() for w in workers))
