@@ -13,7 +13,6 @@ signing for a grace period.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import random
 import secrets
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from hub import addresses
 from hub.clock import Clock
 from hub.errors import Problem, Refused, refuse_if
 from hub.models import WebhookDelivery, WebhookSubscription
@@ -63,14 +63,6 @@ def secret_key(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix("whsec_"))
 
 
-def _host_is_private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return host.lower() in ("localhost",) or host.lower().endswith((".localhost", ".local", ".internal"))
-    return not address.is_global
-
-
 def check_url(url: str, *, allow_private: bool) -> list[Problem]:
     """https on a public host; ``CSPR_HUB_WEBHOOK_ALLOW_PRIVATE`` also allows http and private hosts."""
     path = ("input", "url")
@@ -87,9 +79,18 @@ def check_url(url: str, *, allow_private: bool) -> list[Problem]:
         return [Problem("INVALID_URL", path, "a webhook URL must be https://host/...")]
     if parts.username or parts.password:
         return [Problem("INVALID_URL", path, "a webhook URL must not carry credentials")]
-    if not allow_private and _host_is_private(host):
+    canonical = addresses.canonical_url(url)
+    if canonical is None:
+        return [Problem("INVALID_URL", path, "the URL's host is not a host name or an IP address")]
+    if not allow_private and canonical[1].private:
         return [Problem("PRIVATE_ADDRESS", path, "the URL's host is a private, loopback or link-local address")]
     return []
+
+
+def canonical(url: str) -> str:
+    """The URL as stored: its host in the one form (``hub.addresses``); only for a URL ``check_url`` passed."""
+    found = addresses.canonical_url(url)
+    return url if found is None else found[0]
 
 
 def check_event_types(event_types: tuple[str, ...]) -> list[Problem]:
@@ -113,7 +114,7 @@ async def subscribe(session: AsyncSession, *, clock: Clock, principal: Principal
     refuse_if(problems)
     secret = new_secret()
     subscription = WebhookSubscription(
-        organisation_id=principal.organisation_id, url=request.url, event_types=list(dict.fromkeys(request.event_types)),
+        organisation_id=principal.organisation_id, url=canonical(request.url), event_types=list(dict.fromkeys(request.event_types)),
         description=request.description, secret=sealer.seal(secret), created_at=clock.now())
     session.add(subscription)
     await session.flush()
