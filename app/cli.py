@@ -135,7 +135,8 @@ def token(
         try:
             await hub.start()
             async with transaction(hub.sessions) as session:
-                return await mint(session, settings=hub.token_settings, clock=hub.clock, org_code=org, role=role)
+                return await mint(session, settings=hub.token_settings, clock=hub.clock, org_code=org, role=role,
+                                  sealer=hub.sealer())
         finally:
             await hub.stop()
 
@@ -232,7 +233,7 @@ def keys_rotate(database_url: DatabaseUrl = None) -> None:
     from auth import keys
 
     async def work(hub: Any, session: Any) -> Any:
-        return await keys.rotate(session, now=hub.clock.now())
+        return await keys.rotate(session, now=hub.clock.now(), sealer=hub.sealer())
 
     typer.echo(f"signing with key {_in_hub(database_url, work).kid}")
 

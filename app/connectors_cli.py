@@ -144,15 +144,18 @@ def new_key() -> None:
 
 @connectors_cli.command("reseal")
 def reseal(database_url: DatabaseUrl = None) -> None:
-    """Seal every connector's secrets again under the first CSPR_HUB_SECRET_KEY (after putting a new key first)."""
-    from hub import connector
+    """Seal every secret at rest again under the first CSPR_HUB_SECRET_KEY (after putting a new key first):
+    connectors' secrets, webhook signing secrets and the token issuer's keys, plaintext ones included."""
+    from auth import keys
+    from hub import connector, webhooks
 
-    async def work(hub: Any, session: Any) -> int:
+    async def work(hub: Any, session: Any) -> tuple[int, int, int]:
         sealer = hub.sealer()
         rows = await connector.listed(session)
         for row, _ in rows:
             row.sealed_secrets = sealer.reseal(row.sealed_secrets)
-        return len(rows)
+        return len(rows), await webhooks.reseal(session, sealer=sealer), await keys.reseal(session, sealer=sealer)
 
-    typer.echo(f"resealed {_in_hub(database_url, work)} connectors")
+    made, subscriptions, signing = _in_hub(database_url, work)
+    typer.echo(f"resealed {made} connectors, {subscriptions} webhook subscriptions, {signing} signing keys")
 

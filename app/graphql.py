@@ -20,6 +20,7 @@ from hub.errors import Unauthenticated
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.sealing import Sealer
 from resolvers.context import make_context
 from resolvers.errors import format_error
 from resolvers.loaders import build
@@ -34,6 +35,7 @@ class Wiring:
     feed: Feed
     principal_of: Callable[[str], Awaitable[Principal]]
     graphiql: bool
+    sealer: Sealer | None = None
 
 
 def bearer_from(params: dict[str, Any] | None) -> str | None:
@@ -56,7 +58,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         principal = request.scope.get("state", {}).get("principal")
         w = self.wiring
         return make_context(request=request, response=response, principal=principal, clock=w.clock,
-                            sessions=w.sessions, policy=w.policy, feed=w.feed)
+                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer)
 
     async def on_ws_connect(self, context: HubContext) -> dict[str, object] | None:
         """Sign in with the same bearer tokens as over HTTP, in connection_init."""

@@ -25,10 +25,10 @@ from auth import keys
 from auth.bearer import BearerGate, public_root_fields
 from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
-from connectors.secrets import Sealer, SealError
 from hub import reference_data
 from hub.clock import Clock, SystemClock
 from hub.events import EVENTS_CHANNEL, Feed
+from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
 
@@ -75,11 +75,11 @@ class Hub:
             if await reference_data.load_shipped_if_empty(session):
                 logger.info("loaded the shipped reference organisations and partnerships")
             if self.settings.dev_issuer:
-                await keys.active_key(session, now=self.clock.now())
+                await keys.active_key(session, now=self.clock.now(), sealer=self.sealer())
         self.ready = True
 
     def sealer(self) -> Sealer:
-        """What seals and opens connector secrets (CSPR_HUB_SECRET_KEY); SealError when there is no key."""
+        """What seals and opens secrets at rest (CSPR_HUB_SECRET_KEY); SealError when there is no key."""
         try:
             return Sealer(self.settings.sealing_keys())
         except SettingsError as exc:
@@ -101,12 +101,13 @@ def create_app(
 ) -> Starlette:
     """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
-    verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
+    sealer = Sealer(hub.settings.sealing_keys())  # SettingsError in production without CSPR_HUB_SECRET_KEY
+    verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
                         trusted=hub.settings.trusted_issuers)
     schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions)
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
-        principal_of=verifier.principal, graphiql=hub.settings.graphiql))
+        principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
@@ -131,7 +132,7 @@ def create_app(
 
     async def jwks(request: Request) -> JSONResponse:
         async with hub.sessions() as session:
-            published = await keys.published(session, now=hub.clock.now())
+            published = await keys.published(session, now=hub.clock.now(), sealer=sealer)
         return JSONResponse(keys.public_jwks(published), headers={"cache-control": "max-age=300"})
 
     async def authorisation_server(request: Request) -> JSONResponse:
@@ -159,7 +160,8 @@ def create_app(
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/oauth-authorization-server", authorisation_server),
-            Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock).handle,
+            Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
+                                              sealer=sealer).handle,
                   methods=["POST"]),
             Route("/graphql", GraphQLOverHTTP(gated, path="/graphql"), methods=["GET", "POST"]),
             Route("/connectors/{connector_id}/callback", ConnectorCallbacks(

@@ -11,12 +11,17 @@ from typing import TypeVar
 
 from auth.issuers import SettingsProblem, TrustedIssuer
 from auth.issuers import parse as parse_issuers
-from connectors.secrets import SealError, check_key, development_key
 from hub import audit
 from hub.policy import Policy, RapidReviewClock
+from hub.sealing import SealError, check_key, development_key
 from hub.store import DEFAULT_URL, normalise_url
 
 logger = logging.getLogger("cspr_hub.settings")
+NO_KEY_IN_PRODUCTION = (
+    "CSPR_HUB_SECRET_KEY is required in production: it seals the connector and webhook secrets and the token "
+    "issuer's private keys at rest. Make one with `cspr-hub connectors new-key` (or `python -c \"from "
+    "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\"`), keep it outside the "
+    "database, and set it in the environment of every hub process")
 _WARNED: set[str] = set()  # the development key is warned of once per database, per process
 
 
@@ -110,6 +115,9 @@ class Settings:
         env = os.environ if env is None else env
         environment = _choice(env, "CSPR_HUB_ENV", Environment, Environment.DEVELOPMENT)
         development = environment is Environment.DEVELOPMENT
+        secret_keys = _secret_keys(env.get("CSPR_HUB_SECRET_KEY"))
+        if not secret_keys and not development:
+            raise SettingsError(NO_KEY_IN_PRODUCTION)
         return cls(
             database_url=normalise_url(env.get("CSPR_HUB_DATABASE_URL") or DEFAULT_URL),
             issuer=env.get("CSPR_HUB_ISSUER") or cls.issuer,
@@ -123,7 +131,7 @@ class Settings:
             trusted_issuers=_issuers(env.get("CSPR_HUB_TRUSTED_ISSUERS")),
             trusted_documents=env.get("CSPR_HUB_TRUSTED_DOCUMENTS") or None,
             environment=environment,
-            secret_keys=_secret_keys(env.get("CSPR_HUB_SECRET_KEY")),
+            secret_keys=secret_keys,
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
             public_sdl=_flag(env, "CSPR_HUB_PUBLIC_SDL", development),
             audit_witness=env.get("CSPR_HUB_AUDIT_WITNESS") or None,
@@ -134,15 +142,14 @@ class Settings:
         )
 
     def sealing_keys(self) -> tuple[str, ...]:
-        """The keys that seal connector secrets: required in production, derived in development."""
+        """The keys that seal secrets at rest: required in production, derived in development."""
         if self.secret_keys:
             return self.secret_keys
         if self.environment is Environment.PRODUCTION:
-            raise SettingsError("CSPR_HUB_SECRET_KEY is required in production to seal connector secrets "
-                                "(make one with `cspr-hub connectors new-key`)")
+            raise SettingsError(NO_KEY_IN_PRODUCTION)
         if self.database_url not in _WARNED:
             _WARNED.add(self.database_url)
-            logger.warning("CSPR_HUB_SECRET_KEY is not set: connector secrets are sealed with a development key "
+            logger.warning("CSPR_HUB_SECRET_KEY is not set: secrets at rest are sealed with a development key "
                            "derived from the database URL, which anyone who knows the URL can derive; set "
                            "CSPR_HUB_SECRET_KEY (`cspr-hub connectors new-key`) before connecting a real system")
         return (development_key(self.database_url),)

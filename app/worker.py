@@ -23,7 +23,7 @@ logger = logging.getLogger("cspr_hub.worker")
 
 
 def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
-    sender = Sender(client, allow_private=hub.settings.policy.webhook_allow_private)
+    sender = Sender(client, allow_private=hub.settings.policy.webhook_allow_private, sealer=hub.sealer())
     poll = 1.0 if hub.engine.dialect.name == "sqlite" else 2.0  # woken on commit; polling is the fallback
     return Worker(sessions=hub.sessions, clock=hub.clock, sender=sender, poll_seconds=poll,
                   lease=timedelta(seconds=hub.settings.delivery_lease_seconds))

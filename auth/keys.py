@@ -1,4 +1,9 @@
-"""The built-in issuer's signing keys, persisted so tokens survive a restart."""
+"""The built-in issuer's signing keys, persisted so tokens survive a restart; sealed at rest.
+
+A private key is stored sealed under ``CSPR_HUB_SECRET_KEY`` (``hub.sealing``). A key stored as plain JWK
+JSON before sealing still works, and is sealed the first time it is used to sign (or by
+``cspr-hub connectors reseal``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from hub.models import SigningKey
+from hub.sealing import Sealer
 
 ALGORITHM = "RS256"
 STILL_PUBLISHED = timedelta(hours=1, minutes=5)  # the longest token life, and some leeway
@@ -21,7 +27,16 @@ def _kid(at: datetime) -> str:
     return at.strftime("%Y%m%dT%H%M%S%f")
 
 
-async def active_key(session: AsyncSession, *, now: datetime) -> RSAKey:
+def is_plain(stored: str) -> bool:
+    """A key written before keys were sealed: the JWK's JSON itself."""
+    return stored.lstrip().startswith("{")
+
+
+def _opened(row: SigningKey, sealer: Sealer) -> RSAKey:
+    return RSAKey.import_key(json.loads(sealer.open_stored(row.private_jwk, plain=is_plain)))
+
+
+async def active_key(session: AsyncSession, *, now: datetime, sealer: Sealer) -> RSAKey:
     """The newest unretired key, made on first use."""
     query = (
         select(SigningKey).where(col(SigningKey.retired_at).is_(None))
@@ -29,31 +44,43 @@ async def active_key(session: AsyncSession, *, now: datetime) -> RSAKey:
     )
     found = (await session.execute(query)).scalar_one_or_none()
     if found is not None:
-        return RSAKey.import_key(json.loads(found.private_jwk))
+        if is_plain(found.private_jwk):  # the lazy reseal: sealed on first use
+            found.private_jwk = sealer.seal(found.private_jwk)
+            await session.flush()
+        return _opened(found, sealer)
     key = RSAKey.generate_key(2048, parameters={"kid": _kid(now), "use": "sig", "alg": ALGORITHM})
-    session.add(SigningKey(kid=key.kid or _kid(now), private_jwk=json.dumps(key.as_dict(private=True)),
+    session.add(SigningKey(kid=key.kid or _kid(now), private_jwk=sealer.seal(json.dumps(key.as_dict(private=True))),
                            created_at=now))
     await session.flush()
     return key
 
 
-async def rotate(session: AsyncSession, *, now: datetime) -> RSAKey:
+async def rotate(session: AsyncSession, *, now: datetime, sealer: Sealer) -> RSAKey:
     """Retire the active key and make a new one; the old one stays published while its tokens live."""
     for row in (await session.execute(select(SigningKey).where(col(SigningKey.retired_at).is_(None)))).scalars():
         row.retired_at = now
     await session.flush()
-    return await active_key(session, now=now + timedelta(microseconds=1))
+    return await active_key(session, now=now + timedelta(microseconds=1), sealer=sealer)
 
 
-async def published(session: AsyncSession, *, now: datetime | None = None) -> KeySet:
+async def published(session: AsyncSession, *, sealer: Sealer, now: datetime | None = None) -> KeySet:
     """Every key whose tokens may still be in use (public parts): unretired, or retired within a token's life."""
     query = select(SigningKey)
     if now is not None:
         query = query.where(or_(col(SigningKey.retired_at).is_(None), col(SigningKey.retired_at) > now - STILL_PUBLISHED))
     rows = (await session.execute(query)).scalars()
-    keys: list[Key] = [RSAKey.import_key(json.loads(row.private_jwk)) for row in rows]
+    keys: list[Key] = [_opened(row, sealer) for row in rows]
     return KeySet(keys)
 
 
 def public_jwks(keys: KeySet) -> dict[str, Any]:
     return {"keys": [k.as_dict(private=False) for k in keys.keys]}
+
+
+async def reseal(session: AsyncSession, *, sealer: Sealer) -> int:
+    """Seal every signing key under the first key (plaintext ones included); how many there were."""
+    rows = list((await session.execute(select(SigningKey))).scalars())
+    for row in rows:
+        row.private_jwk = sealer.seal_stored(row.private_jwk, plain=is_plain)
+    await session.flush()
+    return len(rows)

@@ -14,6 +14,7 @@ from auth import clients, keys, server
 from auth.tokens import TokenSettings, encode, lifetime
 from hub.clock import Clock
 from hub.models import UsedAssertion
+from hub.sealing import Sealer
 from hub.store import transaction
 from hub.vocabulary import Role
 
@@ -43,8 +44,10 @@ async def _body(request: Request) -> bytes | None:
 
 
 class TokenEndpoint:
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock) -> None:
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock,
+                 sealer: Sealer) -> None:
         self.sessions = sessions
+        self.sealer = sealer
         self.settings = settings
         self.clock = clock
 
@@ -74,7 +77,7 @@ class TokenEndpoint:
             loaded = await clients.active(session, client_id) if client_id else None
             if loaded is None:
                 _spend_like_a_secret_check(request, form)
-            key = await keys.active_key(session, now=now)
+            key = await keys.active_key(session, now=now, sealer=self.sealer)
             if assertion is not None and loaded is not None:
                 session.add(UsedAssertion(jti=f"{loaded[0].client_id}:{assertion['jti']}"[:200],
                                           client_id=loaded[0].client_id, expires_at=now + timedelta(hours=1)))

@@ -26,9 +26,11 @@ from hub.clock import Clock
 from hub.errors import Unauthenticated
 from hub.models import ApiClient
 from hub.principal import Principal
+from hub.sealing import Sealer
 from hub.vocabulary import ROLE_KINDS, OrganisationKind, Role
 
 MAX_TTL_SECONDS = 3600
+LEEWAY_SECONDS = 30  # clock skew allowed on exp, nbf and a token's lifetime
 DEV_CLIENT_PREFIX = "dev:"
 
 
@@ -49,7 +51,7 @@ def role_suits(role: Role, kind: OrganisationKind) -> bool:
 
 
 async def mint(
-    session: AsyncSession, *, settings: TokenSettings, clock: Clock, org_code: str, role: str,
+    session: AsyncSession, *, settings: TokenSettings, clock: Clock, org_code: str, role: str, sealer: Sealer,
     subject: str | None = None,
 ) -> str:
     try:
@@ -62,7 +64,7 @@ async def mint(
     if not role_suits(wanted, OrganisationKind(org.kind)):
         raise TokenError(f"role {role} does not suit {org.code} ({org.kind})")
     now = clock.now()
-    key = await keys.active_key(session, now=now)
+    key = await keys.active_key(session, now=now, sealer=sealer)
     return encode(key, settings=settings, now=now, org_code=org.code, role=wanted.value,
                   client_id=subject or f"{DEV_CLIENT_PREFIX}{org.code}")
 
@@ -99,9 +101,10 @@ class Verifier:
     """Bearer token -> Principal, with the key set and organisations cached."""
 
     def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock,
+        self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock, sealer: Sealer,
         trusted: tuple[issuers.TrustedIssuer, ...] = (), http: httpx2.AsyncClient | None = None,
     ) -> None:
+        self._sealer = sealer
         self._trusted = {t.issuer: t for t in trusted if t.issuer != settings.issuer}
         self._key_cache = issuers.KeyCache(http)
         self._sessions = sessions
@@ -114,7 +117,7 @@ class Verifier:
         known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
         if self._keys is None or not known:
             async with self._sessions() as session:
-                self._keys = await keys.published(session, now=self._clock.now())
+                self._keys = await keys.published(session, now=self._clock.now(), sealer=self._sealer)
         return self._keys
 
     async def _organisation(self, code: str) -> tuple[str, OrganisationKind]:
@@ -171,11 +174,21 @@ class Verifier:
             found = jwt.decode(token, await self._key_set(header.get("kid")), algorithms=[keys.ALGORITHM])
             now = int(self._clock.now().timestamp())
             jwt.JWTClaimsRegistry(
-                now=now, leeway=30,
+                now=now, leeway=LEEWAY_SECONDS,
                 iss={"essential": True, "value": self._settings.issuer},
                 aud={"essential": True, "value": self._settings.audience},
-                exp={"essential": True}, org={"essential": True}, scope={"essential": True},
+                exp={"essential": True}, iat={"essential": True}, org={"essential": True}, scope={"essential": True},
             ).validate(found.claims)
         except (JoseError, ValueError, KeyError) as exc:
             raise Unauthenticated("the token does not verify") from exc
+        if not self._lifetime_allowed(found.claims):
+            raise Unauthenticated("the token does not verify")
         return dict(found.claims)
+
+    def _lifetime_allowed(self, claims: dict[str, Any]) -> bool:
+        """Lifetimes are capped when verifying too: a key that leaked cannot mint a token that outlives the TTL."""
+        issued, expires = claims.get("iat"), claims.get("exp")
+        if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in (issued, expires)):
+            return False
+        assert isinstance(issued, int | float) and isinstance(expires, int | float)
+        return 0 < expires - issued <= lifetime(self._settings) + LEEWAY_SECONDS

@@ -1,59 +1,7 @@
-"""Connector secrets sealed at rest: Fernet (AES-128-CBC with HMAC-SHA256) under ``CSPR_HUB_SECRET_KEY``.
-
-Several keys may be given, comma-separated: the first seals, every one opens, so a key is rotated
-by putting the new one first and re-sealing (``cspr-hub connectors reseal``) before the old one goes.
-"""
+"""Connector secrets sealed at rest: the sealer lives in the core (``hub.sealing``), shared by every secret."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from collections.abc import Sequence
+from hub.sealing import Sealer, SealError, check_key, development_key, new_key
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
-
-class SealError(Exception):
-    """A key that is not a Fernet key, or a sealed value no key opens. Never carries the secret."""
-
-
-def new_key() -> str:
-    return Fernet.generate_key().decode()
-
-
-def development_key(database_url: str) -> str:
-    """A stable key for development only: derived from the database URL, so every process agrees on it."""
-    digest = hashlib.sha256(b"cspr-hub development secret key|" + database_url.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()
-
-
-def check_key(key: str) -> None:
-    try:
-        Fernet(key.encode())
-    except (ValueError, TypeError) as exc:
-        raise SealError("not a Fernet key: 32 url-safe base64-encoded bytes (cspr-hub connectors new-key)") from exc
-
-
-class Sealer:
-    def __init__(self, keys: Sequence[str]) -> None:
-        if not keys:
-            raise SealError("no secret key")
-        for key in keys:
-            check_key(key)
-        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
-
-    def seal(self, text: str) -> str:
-        return self._fernet.encrypt(text.encode()).decode()
-
-    def open(self, token: str) -> str:
-        try:
-            return self._fernet.decrypt(token.encode()).decode()
-        except InvalidToken:
-            raise SealError("the sealed secrets open with none of the keys given") from None
-
-    def reseal(self, token: str) -> str:
-        """Seal again under the first key."""
-        try:
-            return self._fernet.rotate(token.encode()).decode()
-        except InvalidToken:
-            raise SealError("the sealed secrets open with none of the keys given") from None
+__all__ = ["SealError", "Sealer", "check_key", "development_key", "new_key"]

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub import events
 from hub.clock import Clock
+from hub.sealing import Sealer, SealError
 from hub.store import transaction
 from hub.webhooks import secret_key, signing_secrets
 
@@ -77,9 +78,10 @@ async def blocked(url: str, resolver: Resolver = resolve) -> str | None:
 class Sender:
     """Posts one delivery and says what happened; never raises for the receiver's faults."""
 
-    def __init__(self, client: httpx2.AsyncClient, *, allow_private: bool, resolver: Resolver = resolve,
+    def __init__(self, client: httpx2.AsyncClient, *, allow_private: bool, sealer: Sealer, resolver: Resolver = resolve,
                  timeout: httpx2.Timeout = TIMEOUT) -> None:
         self.client = client
+        self.sealer = sealer
         self.allow_private = allow_private
         self.resolver = resolver
         self.timeout = timeout
@@ -92,12 +94,16 @@ class Sender:
         blocked = await self._blocked(subscription.url)
         if blocked is not None:
             return events.Outcome(None, 0, blocked, permanent=True)
+        try:
+            secrets = signing_secrets(subscription, now, sealer=self.sealer)
+        except SealError:  # a key taken away too soon: retried, so a restored key still delivers
+            return events.Outcome(None, 0, "the signing secret opens with none of the keys given")
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
         stamp = int(now.timestamp())
         headers = {
             "content-type": "application/json", "user-agent": "cspr-hub-webhooks/1",
             "webhook-id": delivery.id, "webhook-timestamp": str(stamp),
-            "webhook-signature": " ".join(sign(s, delivery.id, stamp, body) for s in signing_secrets(subscription, now)),
+            "webhook-signature": " ".join(sign(s, delivery.id, stamp, body) for s in secrets),
         }
         started = time.monotonic()
         try:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import audit, connector_outbox, information_request, organisations
+from hub import addresses, audit, connector_outbox, information_request, organisations
 from hub.clock import Clock
 from hub.connector_outbox import SETTLED, CallStatus, Outcome
 from hub.errors import Problem, Refused, refuse_if
@@ -111,7 +111,21 @@ def _url_problems(url: str | None, path: tuple[str, ...], allow_private: bool, *
         return [Problem("INVALID_URL", path, "an https:// URL without credentials in it")]
     if base and (parts.query or parts.fragment or "?" in url or "#" in url):  # a key there would be shown
         return [Problem("INVALID_URL", path, "a base URL without a query or fragment (keys go in the secrets)")]
+    canonical = addresses.canonical_url(url)
+    if canonical is None:
+        return [Problem("INVALID_URL", path, "the URL's host is not a host name or an IP address")]
+    if not allow_private and canonical[1].private:
+        return [Problem("PRIVATE_ADDRESS", path, "the URL's host is a private, loopback or link-local address")]
     return []
+
+
+def canonical(config: ConnectorConfig) -> ConnectorConfig:
+    """The configuration as stored: every URL's host in the one form (``hub.addresses``); after ``check``."""
+    def one(url: str | None) -> str | None:
+        found = addresses.canonical_url(url) if url else None
+        return url if found is None else found[0]
+
+    return replace(config, base_url=one(config.base_url) or config.base_url, token_url=one(config.token_url))
 
 
 def check(config: ConnectorConfig, secrets_: ConnectorSecrets, *, allow_private: bool) -> list[Problem]:
@@ -152,7 +166,7 @@ async def add(session: AsyncSession, *, clock: Clock, org_code: str, config: Con
         problems.append(Problem("ALREADY_CONNECTED", ("org",), f"{org_code} already has an active connector"))
     refuse_if(problems)
     assert org is not None
-    connector = Connector(organisation_id=org.id, kind=config.kind.value, name=name, config=config.to_json(),
+    connector = Connector(organisation_id=org.id, kind=config.kind.value, name=name, config=canonical(config).to_json(),
                           sealed_secrets=seal(secrets_.to_json()), created_at=clock.now())
     session.add(connector)
     await session.flush()

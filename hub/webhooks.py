@@ -4,13 +4,15 @@ A subscription belongs to one organisation and receives the events routed to
 it, never more: its deliveries are made from that organisation's routed
 messages (``hub.events.enqueue``), and a payload carries identifiers, not a
 child's details. The secret is ``whsec_`` + base64 of 32 random bytes, shown
-once; rotating keeps the old secret signing for a grace period.
+once and stored sealed (``hub.sealing``, under ``CSPR_HUB_SECRET_KEY``); one
+stored plain before sealing still signs, and is sealed when the secret is
+rotated or by ``cspr-hub connectors reseal``. Rotating keeps the old secret
+signing for a grace period.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import random
 import secrets
 from dataclasses import dataclass
@@ -21,10 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from hub import addresses
 from hub.clock import Clock
 from hub.errors import Problem, Refused, refuse_if
 from hub.models import WebhookDelivery, WebhookSubscription
 from hub.principal import Principal
+from hub.sealing import Sealer
 from hub.statute import rule
 from hub.vocabulary import EventType
 
@@ -49,17 +53,14 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def is_plain(stored: str) -> bool:
+    """A secret stored before secrets were sealed: the ``whsec_`` text itself."""
+    return stored.startswith("whsec_")
+
+
 def secret_key(secret: str) -> bytes:
     """The HMAC key: the decoded bytes after ``whsec_`` (as the standardwebhooks libraries use)."""
     return base64.b64decode(secret.removeprefix("whsec_"))
-
-
-def _host_is_private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return host.lower() in ("localhost",) or host.lower().endswith((".localhost", ".local", ".internal"))
-    return not address.is_global
 
 
 def check_url(url: str, *, allow_private: bool) -> list[Problem]:
@@ -78,9 +79,18 @@ def check_url(url: str, *, allow_private: bool) -> list[Problem]:
         return [Problem("INVALID_URL", path, "a webhook URL must be https://host/...")]
     if parts.username or parts.password:
         return [Problem("INVALID_URL", path, "a webhook URL must not carry credentials")]
-    if not allow_private and _host_is_private(host):
+    canonical = addresses.canonical_url(url)
+    if canonical is None:
+        return [Problem("INVALID_URL", path, "the URL's host is not a host name or an IP address")]
+    if not allow_private and canonical[1].private:
         return [Problem("PRIVATE_ADDRESS", path, "the URL's host is a private, loopback or link-local address")]
     return []
+
+
+def canonical(url: str) -> str:
+    """The URL as stored: its host in the one form (``hub.addresses``); only for a URL ``check_url`` passed."""
+    found = addresses.canonical_url(url)
+    return url if found is None else found[0]
 
 
 def check_event_types(event_types: tuple[str, ...]) -> list[Problem]:
@@ -93,7 +103,7 @@ def check_event_types(event_types: tuple[str, ...]) -> list[Problem]:
 @rule("webhook-subscription", "CONTRACT: webhooks",
       "an organisation subscribes its own https endpoint to the events routed to it; the secret is shown once")
 async def subscribe(session: AsyncSession, *, clock: Clock, principal: Principal, request: SubscriptionRequest,
-                    allow_private: bool) -> tuple[WebhookSubscription, str]:
+                    allow_private: bool, sealer: Sealer) -> tuple[WebhookSubscription, str]:
     problems = check_url(request.url, allow_private=allow_private) + check_event_types(request.event_types)
     if request.description is not None and len(request.description) > 500:
         problems.append(Problem("TOO_LONG", ("input", "description"), "at most 500 characters"))
@@ -104,8 +114,8 @@ async def subscribe(session: AsyncSession, *, clock: Clock, principal: Principal
     refuse_if(problems)
     secret = new_secret()
     subscription = WebhookSubscription(
-        organisation_id=principal.organisation_id, url=request.url, event_types=list(dict.fromkeys(request.event_types)),
-        description=request.description, secret=secret, created_at=clock.now())
+        organisation_id=principal.organisation_id, url=canonical(request.url), event_types=list(dict.fromkeys(request.event_types)),
+        description=request.description, secret=sealer.seal(secret), created_at=clock.now())
     session.add(subscription)
     await session.flush()
     return subscription, secret
@@ -125,22 +135,35 @@ async def unsubscribe(session: AsyncSession, *, principal: Principal, subscripti
     return found
 
 
-async def rotate(session: AsyncSession, *, clock: Clock, principal: Principal,
-                 subscription_id: str) -> tuple[WebhookSubscription, str]:
+async def rotate(session: AsyncSession, *, clock: Clock, principal: Principal, subscription_id: str,
+                 sealer: Sealer) -> tuple[WebhookSubscription, str]:
     """A new secret; the old one keeps signing (a second ``v1,`` signature) for the grace period."""
     found = await mine(session, principal=principal, subscription_id=subscription_id)
     secret = new_secret()
-    found.previous_secret, found.previous_secret_until = found.secret, clock.now() + ROTATION_GRACE
-    found.secret = secret
+    found.previous_secret = sealer.seal_stored(found.secret, plain=is_plain)
+    found.previous_secret_until = clock.now() + ROTATION_GRACE
+    found.secret = sealer.seal(secret)
     await session.flush()
     return found, secret
 
 
-def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+def signing_secrets(subscription: WebhookSubscription, now: datetime, *, sealer: Sealer) -> list[str]:
+    """The secrets that sign a delivery now, opened."""
     live = [subscription.secret]
     if subscription.previous_secret and subscription.previous_secret_until and subscription.previous_secret_until > now:
         live.append(subscription.previous_secret)
-    return live
+    return [sealer.open_stored(s, plain=is_plain) for s in live]
+
+
+async def reseal(session: AsyncSession, *, sealer: Sealer) -> int:
+    """Seal every subscription's secrets under the first key (plaintext ones included); how many there were."""
+    rows = list((await session.execute(select(WebhookSubscription))).scalars())
+    for row in rows:
+        row.secret = sealer.seal_stored(row.secret, plain=is_plain)
+        if row.previous_secret:
+            row.previous_secret = sealer.seal_stored(row.previous_secret, plain=is_plain)
+    await session.flush()
+    return len(rows)
 
 
 @rule("webhook-retry-schedule", "CONTRACT: webhooks (Standard Webhooks)",

@@ -10,14 +10,16 @@ from hub.clock import Clock, today_in_england
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.sealing import Sealer
 from resolvers.loaders import build
 from schema.context import HubContext
 
 
 def make_context(
     *, request: Any, response: Any, principal: Principal | None, clock: Clock,
-    sessions: async_sessionmaker[AsyncSession], policy: Policy, feed: Feed | None = None,
+    sessions: async_sessionmaker[AsyncSession], policy: Policy, feed: Feed | None = None, sealer: Sealer | None = None,
 ) -> HubContext:
     loaders = build(sessions, principal, today_in_england(clock))
     return HubContext(request=request, response=response, principal=principal, clock=clock,
-                      sessions=sessions, loaders=loaders, policy=policy, feed=feed)
+                      sessions=sessions, loaders=loaders, policy=policy, feed=feed,
+                      sealer=sealer)

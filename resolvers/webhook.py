@@ -29,7 +29,8 @@ async def _create(info: HubInfo, input: WebhookSubscriptionInput) -> CreateWebho
 
     async def act(session: AsyncSession) -> tuple[models.WebhookSubscription, str]:
         return await webhooks.subscribe(session, clock=info.context.clock, principal=principal_of(info.context),
-                                        request=request, allow_private=info.context.policy.webhook_allow_private)
+                                        request=request, allow_private=info.context.policy.webhook_allow_private,
+                                        sealer=info.context.sealing())
 
     done = await unit_of_work(info, act)
     if isinstance(done, list):
@@ -42,7 +43,7 @@ async def _rotate(info: HubInfo, id: strawberry.ID) -> CreateWebhookSubscription
 
     async def act(session: AsyncSession) -> tuple[models.WebhookSubscription, str]:
         return await webhooks.rotate(session, clock=info.context.clock, principal=principal_of(info.context),
-                                     subscription_id=wanted)
+                                     subscription_id=wanted, sealer=info.context.sealing())
 
     done = await unit_of_work(info, act)
     if isinstance(done, list):

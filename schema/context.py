@@ -16,6 +16,7 @@ from hub.clock import Clock
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.sealing import Sealer, SealError
 
 
 class IdentityReads(Protocol):
@@ -76,6 +77,12 @@ class HubContext:
     policy: Policy = field(default_factory=Policy)
     feed: Feed | None = None
     connection_params: dict[str, Any] | None = None
+    sealer: Sealer | None = None  # seals secrets at rest (CSPR_HUB_SECRET_KEY); the composition root gives it
+
+    def sealing(self) -> Sealer:
+        if self.sealer is None:
+            raise SealError("no secret key was given to this context")
+        return self.sealer
 
 
 HubInfo = Info[HubContext, None]

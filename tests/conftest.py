@@ -148,7 +148,8 @@ class Api:
         if key not in self._tokens:
             async with transaction(self.hub.sessions) as session:
                 self._tokens[key] = await mint(
-                    session, settings=self.hub.token_settings, clock=self.hub.clock, org_code=org, role=role)
+                    session, settings=self.hub.token_settings, clock=self.hub.clock, org_code=org, role=role,
+                    sealer=self.hub.sealer())
         return self._tokens[key]
 
     async def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: tuple[str, str] | None = None) -> httpx2.Response:

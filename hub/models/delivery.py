@@ -21,8 +21,8 @@ class WebhookSubscription(SQLModel, table=True):
     url: str = Field(max_length=2000)
     event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     description: str | None = Field(default=None, max_length=500)
-    secret: str = Field(max_length=100)
-    previous_secret: str | None = Field(default=None, max_length=100)
+    secret: str = Field(max_length=400)  # sealed (hub.sealing)
+    previous_secret: str | None = Field(default=None, max_length=400)
     previous_secret_until: datetime | None = when(default=None)
     active: bool = True
     disabled_reason: str | None = Field(default=None, max_length=200)

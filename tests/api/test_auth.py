@@ -13,9 +13,11 @@ from joserfc.jwk import RSAKey
 
 from app.main import Hub, create_app
 from app.settings import Settings
+from auth import keys
 from hub.clock import FixedClock
+from hub.store import transaction
 from tests.api.test_notification import CAMDEN, MET
-from tests.api.test_oauth import basic, register
+from tests.api.test_oauth import basic, forged, me, register
 from tests.conftest import Api
 
 
@@ -159,3 +161,17 @@ async def test_development_still_suggests_what_was_meant(api: Api, what: str) ->
     query, variables = MISSPELT[what]
     body = (await api.post(query, variables, as_=(CAMDEN, "la"))).json()
     assert any("Did you mean" in e["message"] for e in body["errors"]), body
+
+
+async def test_a_year_long_token_signed_with_the_hubs_own_key_gets_401(api: Api, hub: Hub, clock: FixedClock) -> None:
+    """Lifetimes are capped when verifying as well as when minting: exp - iat at most the TTL and a leeway."""
+    async with transaction(hub.sessions) as session:
+        key = await keys.active_key(session, now=clock.now(), sealer=hub.sealer())
+    now = int(clock.now().timestamp())
+    normal, year_long, no_iat = forged(key, now), forged(key, now, exp=now + 365 * 86_400), forged(key, now, iat=None)
+    assert (await me(api, normal)).status_code == 200
+    for token in (year_long, no_iat):
+        response = await me(api, token)
+        assert response.status_code == 401
+        assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    assert (await me(api, forged(key, now, exp=now + hub.settings.token_ttl_seconds + 20))).status_code == 200

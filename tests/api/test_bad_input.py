@@ -125,7 +125,8 @@ async def test_production_mode_turns_off_introspection_graphiql_and_the_dev_issu
     from app.main import create_app
     from app.settings import Settings
 
-    settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url})
+    settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url,
+                                  "CSPR_HUB_SECRET_KEY": ",".join(hub.settings.sealing_keys())})
     assert (settings.dev_issuer, settings.graphiql, settings.introspection) == (False, False, False)
     app = create_app(hub=Hub(settings, hub.clock, hub.engine, hub.sessions, ready=True))
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
@@ -145,6 +146,7 @@ async def test_production_mode_refuses_development_tokens(hub: Hub, api: Api) ->
 
     token = await api.token(CAMDEN, "la")
     settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url,
+                                  "CSPR_HUB_SECRET_KEY": ",".join(hub.settings.sealing_keys()),
                                   "CSPR_HUB_ISSUER": hub.settings.issuer})
     app = create_app(hub=Hub(settings, hub.clock, hub.engine, hub.sessions, ready=True))
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:

@@ -151,7 +151,7 @@ def forged(key: RSAKey, now: int, **changes: Any) -> str:
 
 async def test_tokens_with_the_wrong_audience_issuer_kid_signature_or_alg_none_get_401(api: Api, hub: Hub, clock: FixedClock) -> None:
     async with transaction(hub.sessions) as session:
-        key = await keys.active_key(session, now=clock.now())
+        key = await keys.active_key(session, now=clock.now(), sealer=hub.sealer())
     now = int(clock.now().timestamp())
     good = forged(key, now)
     assert (await me(api, good)).status_code == 200
@@ -173,7 +173,7 @@ async def test_tokens_with_the_wrong_audience_issuer_kid_signature_or_alg_none_g
 async def test_after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the_new_key(api: Api, hub: Hub, clock: FixedClock) -> None:
     old_token = await api.token(CAMDEN, "la")
     async with transaction(hub.sessions) as session:
-        new_key = await keys.rotate(session, now=clock.now())
+        new_key = await keys.rotate(session, now=clock.now(), sealer=hub.sealer())
     jwks = (await api.http.get("/.well-known/jwks.json")).json()["keys"]
     assert new_key.kid in {k["kid"] for k in jwks} and len(jwks) >= 2
     assert (await me(api, old_token)).status_code == 200

@@ -78,7 +78,7 @@ async def subscribe(api: Api, who: tuple[str, str], url: str, types: list[str] |
 async def deliver_once(hub: Hub, *, timeout: float = 5.0) -> int:
     async with httpx2.AsyncClient() as client:
         worker = Worker(sessions=hub.sessions, clock=hub.clock,
-                        sender=Sender(client, allow_private=True, timeout=httpx2.Timeout(timeout)))
+                        sender=Sender(client, allow_private=True, sealer=hub.sealer(), timeout=httpx2.Timeout(timeout)))
         return await worker.run_once()
 
 
@@ -178,12 +178,60 @@ async def test_subscription_urls_and_event_types_are_checked(api: Api) -> None:
     assert webhooks.check_url("https://hooks.example.org/cspr", allow_private=False) == []
 
 
+# one loopback, private or link-local machine, written every way a URL parser or inet_aton reads it
+PRIVATE_NOTATIONS = [
+    "https://2130706433/hook", "https://0177.0.0.1/hook", "https://127.1/hook", "https://0x7f.0.0.1/hook",
+    "https://0x7F000001/hook", "https://127.0.0.1./hook", "https://[::ffff:127.0.0.1]/hook", "https://[::ffff:7f00:1]/hook",
+    "https://[::127.0.0.1]/hook", "https://[64:ff9b::a9fe:a9fe]/hook", "https://[2002:a00:1::]/hook",
+    "https://\u2460\u2461\u2466.0.0.1/hook", "https://%31%32%37.0.0.1/hook", "https://127\u30020\u30020\u30021/hook",
+    "https://0/hook", "https://0x/hook", "https://10.1/hook", "https://0251.0376.0251.0376/hook",
+    "https://LOCALHOST./hook", "https://printer.local./hook", "https://\uff11\uff10.0.0.1/hook",
+]
+
+
+@pytest.mark.parametrize("url", PRIVATE_NOTATIONS)
+def test_every_notation_of_a_private_host_is_refused_when_the_subscription_is_made(url: str) -> None:
+    assert [p.code for p in webhooks.check_url(url, allow_private=False)] == ["PRIVATE_ADDRESS"]
+
+
+@pytest.mark.parametrize("url", ["https://1.2.3.256/hook", "https://1.2.3.4.5/hook", "https://08.0.0.1/hook",
+                                 "https://a..example.org/hook", "https://[fe80::1%25eth0]/hook", "https://a%20b/hook"])
+def test_a_host_that_is_no_host_is_refused(url: str) -> None:
+    assert [p.code for p in webhooks.check_url(url, allow_private=True)] == ["INVALID_URL"]
+
+
+async def test_a_subscription_keeps_its_host_in_one_form_and_private_ones_are_refused_when_made(
+    api: Api, hub: Hub
+) -> None:
+    from hub.errors import Refused
+    from hub.principal import Principal
+    from hub.store import transaction
+    from hub.vocabulary import Role
+
+    panel = (await api("{ me { organisation { id } } }", as_=("PANEL", "panel")))["data"]["me"]["organisation"]["id"]
+    who = Principal(panel, "PANEL", Role.PANEL, ("panel",))
+    with pytest.raises(Refused) as refused:  # the allow-private setting off, as in production
+        async with transaction(hub.sessions) as session:
+            await webhooks.subscribe(session, clock=hub.clock, principal=who, sealer=hub.sealer(), allow_private=False,
+                                     request=webhooks.SubscriptionRequest("https://\u2460\u2461\u2466.0.0.1/hook",
+                                                                          ("notification.submitted",)))
+    assert [p.code for p in refused.value.problems] == ["PRIVATE_ADDRESS"]
+    async with transaction(hub.sessions) as session:
+        made, _ = await webhooks.subscribe(session, clock=hub.clock, principal=who, sealer=hub.sealer(),
+                                           allow_private=False, request=webhooks.SubscriptionRequest(
+                                               "https://Hooks.B\u00fccher.Example./cspr?x=1", ("notification.submitted",)))
+    assert made.url == "https://hooks.xn--bcher-kva.example/cspr?x=1"
+    body = await api(CREATE, {"i": {"url": "http://0177.1:8080/hook", "eventTypes": ["notification.submitted"]}},
+                     as_=("PANEL", "panel"))  # the tests allow private hosts: still stored in the one form
+    assert body["data"]["createWebhookSubscription"]["subscription"]["url"] == "http://127.0.0.1:8080/hook"
+
+
 async def test_a_host_that_resolves_to_a_private_address_is_not_called(hub: Hub) -> None:
     async def private(host: str) -> list[str]:
         return ["10.0.0.7"]
 
     async with httpx2.AsyncClient() as client:
-        sender = Sender(client, allow_private=False, resolver=private)
+        sender = Sender(client, allow_private=False, resolver=private, sealer=hub.sealer())
         from hub.models import WebhookDelivery, WebhookSubscription
 
         claimed = events.Claimed(
@@ -245,7 +293,7 @@ async def test_two_workers_on_one_sqlite_file_never_deliver_the_same_row_twice(
                         for n in range(120))
     try:
         async with httpx2.AsyncClient() as client:
-            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, allow_private=True))
+            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, allow_private=True, sealer=h.sealer()))
                        for h in (hub, other)]
             for _ in range(20):
                 done = await asyncio.gather(*(w.run_once() for w in workers))
