@@ -96,7 +96,8 @@ async def test_health_and_readiness(api: Api) -> None:
 async def production(hub: Hub, **env: str) -> AsyncIterator[httpx2.AsyncClient]:
     """The same hub and database, configured as production (CSPR_HUB_ENV=production) plus ``env``."""
     settings = Settings.from_env({"CSPR_HUB_ENV": "production", "CSPR_HUB_DATABASE_URL": hub.settings.database_url,
-                                  "CSPR_HUB_ISSUER": hub.settings.issuer, **env})
+                                  "CSPR_HUB_ISSUER": hub.settings.issuer,
+                                  "CSPR_HUB_SECRET_KEY": ",".join(hub.settings.sealing_keys()), **env})
     app = create_app(hub=Hub(settings, hub.clock, hub.engine, hub.sessions, ready=True))
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
         yield http
