@@ -105,7 +105,8 @@ def create_app(
                         trusted=hub.settings.trusted_issuers)
     graphql = HubGraphQL(build_schema(introspection=hub.settings.introspection), Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
-        principal_of=verifier.principal, graphiql=hub.settings.graphiql))
+        principal_of=verifier.principal, graphiql=hub.settings.graphiql,
+        max_json_depth=hub.settings.max_json_depth))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",

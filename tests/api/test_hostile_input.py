@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -19,7 +20,8 @@ from app.main import Hub, create_app
 from hub.case import check_text
 from tests.api.test_connectors import Loop, add_council, loop_fixture  # noqa: F401  (the fixture)
 from tests.api.test_notification import CAMDEN, NOTIFY, case_rows, serious_incident
-from tests.conftest import Api
+from tests.api.test_subscriptions import signed_in
+from tests.conftest import Api, serving
 from tests.stubs.council import ANSWER_MEDIA_TYPE
 
 SURROGATES = ["\ud800", "case \udfff", "\udc00\ud800"]
@@ -75,6 +77,30 @@ async def test_a_lone_surrogate_is_refused_before_authentication_and_in_the_grap
     response = await post_escaped(api, REPORTS, {"a": "\ud800"}, accept="application/graphql-response+json")
     assert (response.status_code, codes(response)) == (400, ["BAD_USER_INPUT"])
     assert response.headers["content-type"].startswith("application/graphql-response+json")
+
+
+@pytest.fixture
+async def ws_url(hub: Hub) -> AsyncIterator[str]:
+    async with serving(create_app(hub=hub)) as base:
+        yield base.replace("http://", "ws://") + "/graphql"
+
+
+async def test_over_graphql_transport_ws_a_lone_surrogate_or_deep_nesting_closes_the_socket_with_4400(
+    api: Api, hub: Hub, ws_url: str
+) -> None:
+    import websockets
+
+    messages = [json.dumps({"id": "1", "type": "subscribe", "payload": {"query": why_query[1], "variables": why_query[2]}})
+                for why_query in surrogate_inputs("\ud800")]
+    messages.append('{"id": "1", "type": "subscribe", "payload": {"query": "{ me { role } }", "variables": {"v": '
+                    + "[" * 5000 + "]" * 5000 + "}}}")
+    for message in messages:
+        client = await signed_in(ws_url, api, (CAMDEN, "la"))
+        await client.socket.send(message)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.next()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+    assert await case_rows(hub) == 0
 
 
 def test_a_lone_surrogate_in_checked_text_is_invalid_characters() -> None:
