@@ -6,7 +6,8 @@ its ``callback_token`` as a bearer token (a FHIR Subscription's header). A REST 
 (``application/fhir+json``: the Task, a Bundle, or nothing) is taken as ``respondToInformationRequest``
 for the connector's organisation; the same answer again (same ``answerId``, or same
 ``webhook-id``) changes nothing and is answered 200. Refusals are clear 4xx: 401 unsigned, 404
-unknown connector or request, 400 unreadable, 422 unusable, 409 already answered or closed.
+unknown connector or request, 400 unreadable (not JSON, nested too deep, text with a lone
+surrogate), 422 unusable, 409 already answered or closed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hub.connector import ConnectorSecrets, Taken
 from hub.errors import Refused
 from hub.models import Connector
 from hub.store import transaction
+from hub.untrusted_json import MAX_DEPTH, Unreadable, read_json
 
 logger = logging.getLogger("cspr_hub.callbacks")
 STATUS_OF = {"NOT_FOUND": 404, "ALREADY_ANSWERED": 409, "REQUEST_NOT_OPEN": 409, "FORBIDDEN": 404}
@@ -42,8 +44,9 @@ def _problem(status: int, code: str, message: str, **headers: str) -> JSONRespon
 
 class ConnectorCallbacks:
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                 sealer: Callable[[], Sealer], max_body: int) -> None:
+                 sealer: Callable[[], Sealer], max_body: int, max_depth: int = MAX_DEPTH) -> None:
         self.sessions, self.clock, self.sealer, self.max_body = sessions, clock, sealer, max_body
+        self.max_depth = max_depth
 
     async def handle(self, request: Request) -> JSONResponse:
         connector_id = request.path_params["connector_id"]
@@ -62,6 +65,9 @@ class ConnectorCallbacks:
         if not self._authentic(request, body, secrets):
             return _problem(401, "UNAUTHENTICATED", "sign the body (Standard Webhooks) or send the callback token",
                             **{"www-authenticate": "Bearer"})
+        unreadable = _unreadable(body, self.max_depth)
+        if unreadable is not None:
+            return _problem(400, "MALFORMED", unreadable)
         if "fhir" in request.headers.get("content-type", ""):
             return await self._fhir(found, body)
         parsed = rest.parse_answer(body)
@@ -132,11 +138,18 @@ class ConnectorCallbacks:
         return _problem(409, "CONFLICT", "another answer to this request was being taken: send it again")
 
 
-def _json(body: bytes) -> dict[str, Any] | None:
-    import json
-
+def _unreadable(body: bytes, max_depth: int) -> str | None:
+    """Why a JSON body cannot be taken (too deep, a lone surrogate); a body that is not JSON is the parsers' to say."""
     try:
-        data = json.loads(body)
-    except ValueError:
+        read_json(body, max_depth=max_depth)
+    except Unreadable as exc:
+        return None if exc.code == "NOT_JSON" else str(exc)
+    return None
+
+
+def _json(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = read_json(body)
+    except Unreadable:
         return None
     return data if isinstance(data, dict) else None

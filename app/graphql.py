@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
 from hub.sealing import Sealer
+from hub.untrusted_json import MAX_DEPTH, Unreadable, read_json
 from resolvers.context import make_context
 from resolvers.errors import format_error
 from resolvers.loaders import build
@@ -36,6 +38,7 @@ class Wiring:
     principal_of: Callable[[str], Awaitable[Principal]]
     graphiql: bool
     sealer: Sealer | None = None
+    max_json_depth: int = MAX_DEPTH
 
 
 def bearer_from(params: dict[str, Any] | None) -> str | None:
@@ -53,6 +56,17 @@ class HubGraphQL(GraphQL[HubContext, None]):
         super().__init__(schema, graphql_ide="graphiql" if wiring.graphiql else None, allow_queries_via_get=False,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         self.wiring = wiring
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every JSON message (an HTTP body, a WebSocket frame) read bounded and as Unicode text.
+
+        What cannot be used is a JSON error: over HTTP a 400 (the HTTP layer refuses it first, with a GraphQL
+        error), over graphql-transport-ws the socket is closed with 4400, as for any message that is not JSON.
+        """
+        try:
+            return read_json(data, max_depth=self.wiring.max_json_depth)
+        except Unreadable as exc:
+            raise json.JSONDecodeError(str(exc), "", 0) from exc
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> HubContext:
         principal = request.scope.get("state", {}).get("principal")

@@ -2,6 +2,9 @@
 
 * a POST body must be ``application/json``: anything else is 415;
 * ``Accept`` must allow ``application/graphql-response+json`` or ``application/json``: else 406;
+* the body is read (bounded: 413) and must be a JSON object nested at most
+  ``max_depth`` deep whose text is all Unicode: else 400 with a GraphQL error
+  (``BAD_REQUEST``, or ``BAD_USER_INPUT`` for a lone surrogate), before any token is looked at;
 * a client that accepts ``application/graphql-response+json`` gets it, and a request
   error (the document could not be parsed or validated, or its variables were
   refused, so nothing ran) comes back as 400 rather than 200.
@@ -13,6 +16,9 @@ import json
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from auth.bearer import replay_body
+from hub.untrusted_json import Unreadable, read_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 REQUEST_ERRORS = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT",
@@ -41,10 +47,10 @@ def acceptable(accept: str) -> bool:
     return not types or bool({GRAPHQL_RESPONSE, "application/json", "application/*", "*/*"} & set(types))
 
 
-async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+async def _refuse(send: Send, status: int, code: str, message: str, media_type: str = "application/json") -> None:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -59,10 +65,48 @@ def is_request_error(body: bytes) -> bool:
     return bool(codes) and codes <= REQUEST_ERRORS
 
 
+FIELD_TYPES: dict[str, tuple[type, ...]] = {"query": (str,), "operationName": (str, type(None)),
+                                             "variables": (dict, type(None)), "extensions": (dict, type(None))}
+
+
+def body_problem(body: bytes, *, max_depth: int) -> tuple[str, str] | None:
+    """(code, message) when the body is no GraphQL-over-HTTP request: not a JSON object of the right shape."""
+    try:
+        payload = read_json(body, max_depth=max_depth)
+    except Unreadable as exc:
+        return ("BAD_USER_INPUT" if exc.code == "UNENCODABLE" else "BAD_REQUEST"), str(exc)
+    if not isinstance(payload, dict):
+        return "BAD_REQUEST", "the body must be a JSON object (a GraphQL request; batches are not taken)"
+    wrong = [name for name, types in FIELD_TYPES.items() if name in payload and not isinstance(payload[name], types)]
+    if wrong:
+        return "BAD_REQUEST", f"{wrong[0]} has the wrong type"
+    return None
+
+
+async def read_body(receive: Receive, *, limit: int) -> bytes | None:
+    """The whole request body, or None once it is over ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 class GraphQLOverHTTP:
-    def __init__(self, app: ASGIApp, *, path: str) -> None:
+    def __init__(self, app: ASGIApp, *, path: str, max_body: int, max_depth: int) -> None:
         self.app = app
         self.path = path
+        self.max_body = max_body
+        self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
@@ -76,6 +120,16 @@ class GraphQLOverHTTP:
         if content_type != "application/json":
             await _refuse(send, 415, "UNSUPPORTED_MEDIA_TYPE", "a GraphQL request is a POST of application/json")
             return
+        body = await read_body(receive, limit=self.max_body)
+        media_type = GRAPHQL_RESPONSE if wants_graphql_response(accept) else "application/json"
+        if body is None:
+            await _refuse(send, 413, "PAYLOAD_TOO_LARGE", "request body too large", media_type)
+            return
+        problem = body_problem(body, max_depth=self.max_depth)
+        if problem is not None:
+            await _refuse(send, 400, *problem, media_type)
+            return
+        receive = replay_body(body, receive)
         if not wants_graphql_response(accept):
             await self.app(scope, receive, send)
             return

@@ -107,7 +107,8 @@ def create_app(
     schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions)
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
-        principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer))
+        principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,
+        max_json_depth=hub.settings.max_json_depth))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
@@ -163,10 +164,12 @@ def create_app(
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
                                               sealer=sealer).handle,
                   methods=["POST"]),
-            Route("/graphql", GraphQLOverHTTP(gated, path="/graphql"), methods=["GET", "POST"]),
+            Route("/graphql", GraphQLOverHTTP(gated, path="/graphql", max_body=hub.settings.max_body_bytes,
+                                              max_depth=hub.settings.max_json_depth), methods=["GET", "POST"]),
             Route("/connectors/{connector_id}/callback", ConnectorCallbacks(
                 sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer,
-                max_body=hub.settings.max_body_bytes).handle, methods=["POST"]),
+                max_body=hub.settings.max_body_bytes, max_depth=hub.settings.max_json_depth).handle,
+                  methods=["POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,

@@ -15,6 +15,7 @@ from hub import audit
 from hub.policy import Policy, RapidReviewClock
 from hub.sealing import SealError, check_key, development_key
 from hub.store import DEFAULT_URL, normalise_url
+from hub.untrusted_json import MAX_DEPTH
 
 logger = logging.getLogger("cspr_hub.settings")
 NO_KEY_IN_PRODUCTION = (
@@ -100,6 +101,7 @@ class Settings:
     graphiql: bool = True
     introspection: bool = True
     max_body_bytes: int = 1_000_000
+    max_json_depth: int = MAX_DEPTH  # arrays and objects inside one another in a request body
     delivery_lease_seconds: int = 60  # a worker that dies holding deliveries frees them after this
     policy: Policy = field(default_factory=Policy)
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
@@ -127,6 +129,7 @@ class Settings:
             graphiql=_flag(env, "CSPR_HUB_GRAPHIQL", development),
             introspection=_flag(env, "CSPR_HUB_INTROSPECTION", development),
             max_body_bytes=_int(env, "CSPR_HUB_MAX_BODY_BYTES", 1_000_000, 1_000, 50_000_000),
+            max_json_depth=_int(env, "CSPR_HUB_MAX_JSON_DEPTH", MAX_DEPTH, 8, 500),
             delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
             trusted_issuers=_issuers(env.get("CSPR_HUB_TRUSTED_ISSUERS")),
             trusted_documents=env.get("CSPR_HUB_TRUSTED_DOCUMENTS") or None,

@@ -50,7 +50,7 @@ def _root_fields(document: str, operation: str | None) -> frozenset[str] | None:
 def is_public(body: bytes, public: frozenset[str] = PUBLIC_ROOT_FIELDS) -> bool:
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # the HTTP layer bounds nesting first; this gate never fails open
         return False
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return False

@@ -89,10 +89,10 @@ def read_task(task: Any) -> TaskState | str:
     if "id" in task and not is_fhir_id(task["id"]):
         return "the Task's id is not a FHIR id (1 to 64 letters, digits, '-' or '.')"
     reference = f"Task/{task['id']}" if "id" in task else None
-    request_id = next((i.get("value") for i in task.get("identifier") or []
+    request_id = next((i.get("value") for i in _list(task.get("identifier"))
                        if isinstance(i, dict) and i.get("system") == REQUEST_SYSTEM), None)
     texts, questionnaire = [], None
-    for output in task.get("output") or []:
+    for output in _list(task.get("output")):
         if isinstance(output, dict) and isinstance(output.get("valueString"), str):
             texts.append(output["valueString"])
         elif isinstance(output, dict) and isinstance(output.get("valueReference"), dict):
@@ -116,11 +116,16 @@ def answers_in(questionnaire_response: Any) -> str | None:
     lines = []
     for item in _items(questionnaire_response.get("item")):
         values = [str(a.get("valueString") or a.get("valueBoolean") or a.get("valueDate") or "")
-                  for a in item.get("answer") or [] if isinstance(a, dict)]
+                  for a in _list(item.get("answer")) if isinstance(a, dict)]
         if any(values):
             label = item.get("text") or item.get("linkId") or ""
             lines.append(f"{label}: {'; '.join(v for v in values if v)}" if label else "; ".join(values))
     return "\n".join(lines) or None
+
+
+def _list(value: Any) -> list[Any]:
+    """A FHIR array, or nothing when the element is not one (a hostile or broken resource)."""
+    return value if isinstance(value, list) else []
 
 
 def _items(items: Any) -> list[dict[str, Any]]:

@@ -158,7 +158,7 @@ def parse_answer(body: bytes) -> AnswerIn | Malformed:
     """``{"type": "information.answered", "requestId": ..., "answer": ..., "answerId": ...}``."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return Malformed("the body is not JSON", status=400)
     if not isinstance(data, dict):
         return Malformed("the body must be a JSON object")

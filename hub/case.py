@@ -20,6 +20,7 @@ from hub.models import Case, CasePartnership, Child, Organisation, Partnership
 from hub.naming import Identity, naming_problems
 from hub.principal import Principal
 from hub.statute import rule
+from hub.untrusted_json import encodable
 from hub.visibility import visible_cases
 from hub.vocabulary import (
     AbuseOrNeglect,
@@ -72,6 +73,8 @@ def check_text(
         return [Problem("TOO_LONG", path, f"{path[-1]} is longer than {limit} characters")]
     if "\x00" in value:
         return [Problem("INVALID_CHARACTERS", path, f"{path[-1]} contains a NUL character")]
+    if not encodable(value):
+        return [Problem("INVALID_CHARACTERS", path, f"{path[-1]} contains a lone surrogate (not Unicode text)")]
     return []
 
 

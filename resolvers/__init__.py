@@ -6,6 +6,7 @@ Resolvers translate GraphQL <-> core calls; no statutory rule lives here.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
@@ -18,10 +19,14 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.federation import Schema
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.info import Info
 
+from hub.errors import BadUserInput
 from resolvers.case_record import CaseRecordMutations
+from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
 from resolvers.information_request import InformationRequestMutations
@@ -65,6 +70,20 @@ class HubSchema(Schema):
             for error in errors:
                 error.message = SUGGESTION.sub("", error.message)
         log_unexpected(errors)
+
+    @cached_property
+    def entity_names(self) -> frozenset[str]:
+        """The types ``_entities`` resolves: those with ``resolve_reference``."""
+        type_map = self.schema_converter.type_map
+        return frozenset(name for name, concrete in type_map.items()
+                         if hasattr(getattr(concrete.definition, "origin", None), "resolve_reference"))
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """Federation's ``_entities``: a representation that names no entity by its key is BAD_USER_INPUT."""
+        why = [representation_problem(r, self.entity_names) for r in representations]
+        good = iter(super().entities_resolver(info, [r for r, w in zip(representations, why) if w is None]))
+        return [next(good) if w is None else FederationAny(BadUserInput(f"representations[{i}] {w}"))
+                for i, w in enumerate(why)]
 
 
 def build_schema(*, introspection: bool = True, suggestions: bool = True) -> HubSchema:
