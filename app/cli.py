@@ -260,7 +260,7 @@ def orgs_list(
         hub = Hub.create(_settings(database_url))
         try:
             await hub.start()
-            query = select(Organisation).order_by(Organisation.code)  # type: ignore[arg-type]
+            query = select(Organisation).order_by(Organisation.code)
             if kind is not None:
                 query = query.where(Organisation.kind == kind)  # type: ignore[arg-type]
             async with transaction(hub.sessions) as session:
