@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from auth.bearer import replay_body
+from auth.bearer import read_body, replay_body
 from hub.untrusted_json import Unreadable, read_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -81,24 +81,6 @@ def body_problem(body: bytes, *, max_depth: int) -> tuple[str, str] | None:
     if wrong:
         return "BAD_REQUEST", f"{wrong[0]} has the wrong type"
     return None
-
-
-async def read_body(receive: Receive, *, limit: int) -> bytes | None:
-    """The whole request body, or None once it is over ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 class GraphQLOverHTTP:

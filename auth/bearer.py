@@ -84,6 +84,24 @@ def _unauthenticated(message: str, error: str | None) -> tuple[dict[str, Any], l
     return body, [(b"www-authenticate", challenge.encode())]
 
 
+async def read_body(receive: Receive, *, limit: int) -> bytes | None:
+    """The whole request body, or None once it is over ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 class BearerGate:
     def __init__(self, app: ASGIApp, *, principal_of: Callable[[str], Any], path: str, max_body: int,
                  public: frozenset[str] = PUBLIC_ROOT_FIELDS) -> None:
@@ -97,7 +115,7 @@ class BearerGate:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body = await self._read(receive)
+        body = await read_body(receive, limit=self.max_body)
         if body is None:
             await _respond(send, 413, {"errors": [{"message": "request body too large",
                                                    "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}, [])
@@ -116,22 +134,6 @@ class BearerGate:
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, replay_body(body, receive), send)
-
-    async def _read(self, receive: Receive) -> bytes | None:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
 
 
 def replay_body(body: bytes, then: Receive) -> Receive:
