@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import notification, referral
+from hub import looked_after_death, notification, referral
 from hub.case import ChildFacts, IncidentFacts
 from hub.principal import Principal
 from hub.vocabulary import Role
@@ -67,7 +67,7 @@ async def _notify(info: HubInfo, input: NotifySeriousIncidentInput) -> NotifySer
 async def _notify_looked_after(
     info: HubInfo, input: NotifyLookedAfterChildDeathInput
 ) -> NotifyLookedAfterChildDeathPayload:
-    notice = notification.LookedAfterDeathNotice(
+    notice = looked_after_death.LookedAfterDeathNotice(
         child=child_facts(input.child), died_on=input.died_on, aware_on=input.aware_on,
         abuse_or_neglect=input.abuse_or_neglect, summary=input.summary,
         care_leaver=bool(input.care_leaver), late_reason=input.late_reason,
@@ -76,7 +76,7 @@ async def _notify_looked_after(
     )
 
     async def act(session: AsyncSession) -> notification.Notified:
-        return await notification.notify_looked_after_child_death(
+        return await looked_after_death.notify_looked_after_child_death(
             session, clock=info.context.clock, principal=_principal(info), notice=notice)
 
     done = await unit_of_work(info, act)

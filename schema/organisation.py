@@ -71,3 +71,10 @@ class Principal:
         row = await info.context.loaders.organisation.load(self.organisation_id)
         assert row is not None
         return Organisation.from_model(row)
+
+
+async def organisation_by_id(info: HubInfo, organisation_id: str) -> Organisation:
+    """An organisation a row refers to, through the request's dataloader."""
+    row = await info.context.loaders.organisation.load(organisation_id)
+    assert row is not None
+    return Organisation.from_model(row)

@@ -22,7 +22,7 @@ from hub.vocabulary import (
 )
 from schema.common import UserError
 from schema.context import HubInfo
-from schema.organisation import Organisation, SafeguardingPartnership
+from schema.organisation import Organisation, SafeguardingPartnership, organisation_by_id
 from schema.review_statement import NewInformation, PublicationComment, ReviewLearning
 
 if TYPE_CHECKING:
@@ -34,12 +34,6 @@ strawberry.enum(ReviewerCriterion, description="What a reviewer should have (par
 strawberry.enum(SupervisionKind, description="What the supervisors recorded (para 35).")
 strawberry.enum(RecommendationStatus, description="How far a recommendation has been carried out (para 43).")
 strawberry.enum(PublishedContent, description="What was published (paras 38, 47).")
-
-
-async def _organisation(info: HubInfo, organisation_id: str) -> Organisation:
-    row = await info.context.loaders.organisation.load(organisation_id)
-    assert row is not None
-    return Organisation.from_model(row)
 
 
 @strawberry.type(description="A reviewer: in the Panel's public pool (para 44), or commissioned for a review "
@@ -81,7 +75,7 @@ class RecommendationUpdate:
 
     @strawberry.field(description="Who recorded it.")
     async def recorded_by(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.recorded_by_id)
+        return await organisation_by_id(info, self.recorded_by_id)
 
 
 @strawberry.type(description="What a final report asks of whom, by when (para 37), followed up (para 43).")
@@ -106,7 +100,7 @@ class Recommendation:
 
     @strawberry.field(description="Who must act.")
     async def addressee(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.row.addressee_id)
+        return await organisation_by_id(info, self.row.addressee_id)
 
     @strawberry.field(description="Every progress report, oldest first.")
     async def updates(self, info: HubInfo) -> list[RecommendationUpdate]:
@@ -148,7 +142,7 @@ class SupervisionNote:
 
     @strawberry.field(description="Who recorded it.")
     async def recorded_by(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.recorded_by_id)
+        return await organisation_by_id(info, self.recorded_by_id)
 
 
 @strawberry.type(description="Why publication is delayed (paras 41, 50).")
@@ -212,7 +206,7 @@ class PracticeReview:
 
     @strawberry.field(description="Who commissioned it.")
     async def commissioned_by(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.row.commissioned_by_id)
+        return await organisation_by_id(info, self.row.commissioned_by_id)
 
     @strawberry.field(description="The partnership that supervises a local review (para 30).")
     async def partnership(self, info: HubInfo) -> SafeguardingPartnership | None:

@@ -11,17 +11,11 @@ from hub import models
 from hub.vocabulary import NewInformationOutcome, PublicationCommentSubject
 from schema.context import HubInfo
 from schema.criteria import CriterionConsidered, CriterionConsideredInput
-from schema.organisation import Organisation
+from schema.organisation import Organisation, organisation_by_id
 
 strawberry.enum(NewInformationOutcome, description="The Panel's answer to new information during a local review "
                 "(para 21).")
 strawberry.enum(PublicationCommentSubject, description="What a comment on publication is about (paras 41, 50).")
-
-
-async def _organisation(info: HubInfo, organisation_id: str) -> Organisation:
-    row = await info.context.loaders.organisation.load(organisation_id)
-    assert row is not None
-    return Organisation.from_model(row)
 
 
 @strawberry.type(description="New information during a local review that suggests a national review may be "
@@ -46,7 +40,7 @@ class NewInformation:
 
     @strawberry.field(description="The partner who shared it.")
     async def recorded_by(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.row.recorded_by_id)
+        return await organisation_by_id(info, self.row.recorded_by_id)
 
 
 @strawberry.type(description="Points about improvements shared while the review is in progress (paras 42, 50).")
@@ -62,7 +56,7 @@ class ReviewLearning:
 
     @strawberry.field(description="Who shared it.")
     async def recorded_by(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.row.recorded_by_id)
+        return await organisation_by_id(info, self.row.recorded_by_id)
 
 
 @strawberry.type(description="The Panel's or the Secretary of State's comment on a decision not to publish or on "
@@ -82,7 +76,7 @@ class PublicationComment:
 
     @strawberry.field(description="Who made it: the Panel, or DfE for the Secretary of State.")
     async def recorded_by(self, info: HubInfo) -> Organisation:
-        return await _organisation(info, self.row.recorded_by_id)
+        return await organisation_by_id(info, self.row.recorded_by_id)
 
 
 @strawberry.input(description="New information during a local review (para 21).")
