@@ -150,9 +150,16 @@ async def test_two_worker_processes_deliver_a_thousand_deliveries_with_no_attemp
             for process in workers:
                 await asyncio.to_thread(stop, process)
         async with hub.sessions() as session:
-            attempts = (await session.execute(select(func.count()).select_from(models.WebhookAttempt))).scalar_one()
-        assert attempts == 1000
-        assert len(received.ids) == 1000 and set(received.ids.values()) == {1}
+            attempts = (await session.execute(select(models.WebhookAttempt))).scalars().all()
+        # One successful attempt per delivery: a delivery claimed by both workers would show two.
+        succeeded = Counter(a.delivery_id for a in attempts if a.status_code is not None and 200 <= a.status_code < 300)
+        assert len(succeeded) == 1000 and set(succeeded.values()) == {1}
+        # Any other attempt is a retry after a recorded failure (a timeout on a loaded machine), never a silent
+        # second claim; only such a retry may reach the receiver twice (at least once, deduplicated by webhook-id).
+        failed = [a for a in attempts if a.status_code is None or not 200 <= a.status_code < 300]
+        assert all(a.error for a in failed), [a.status_code for a in failed]
+        assert len(received.ids) == 1000
+        assert sum(n - 1 for n in received.ids.values()) <= len(failed)
     finally:
         await hub.stop()
 
