@@ -39,6 +39,7 @@ class Wiring:
     graphiql: bool
     sealer: Sealer | None = None
     max_json_depth: int = MAX_DEPTH
+    public_url: str | None = None  # where people reach the hub: calendar feed addresses
 
 
 def bearer_from(params: dict[str, Any] | None) -> str | None:
@@ -72,7 +73,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         principal = request.scope.get("state", {}).get("principal")
         w = self.wiring
         return make_context(request=request, response=response, principal=principal, clock=w.clock,
-                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer)
+                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer, public_url=w.public_url)
 
     async def on_ws_connect(self, context: HubContext) -> dict[str, object] | None:
         """Sign in with the same bearer tokens as over HTTP, in connection_init."""

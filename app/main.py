@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 import migrations
+from app.calendar import CalendarFeeds
 from app.callbacks import ConnectorCallbacks
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
@@ -108,7 +109,7 @@ def create_app(
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,
-        max_json_depth=hub.settings.max_json_depth))
+        max_json_depth=hub.settings.max_json_depth, public_url=hub.settings.hub_url))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
@@ -170,6 +171,9 @@ def create_app(
                 sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer,
                 max_body=hub.settings.max_body_bytes, max_depth=hub.settings.max_json_depth).handle,
                   methods=["POST"]),
+            Route("/calendar/{token}.ics", CalendarFeeds(sessions=hub.sessions, clock=hub.clock,
+                                                          policy=hub.settings.policy,
+                                                          public_url=hub.settings.hub_url).handle, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
