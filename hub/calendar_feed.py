@@ -136,7 +136,7 @@ def alarm_at(due_on: date) -> datetime:
 
 def uid(deadline: Deadline) -> str:
     """The same deadline keeps its UID: the rapid review's is its notification's before and after the start."""
-    return f"{deadline.kind.value.lower()}-{deadline.notice_subject}@cspr-hub"
+    return f"{deadline.kind.value.lower().replace('_', '-')}-{deadline.notice_subject}@cspr-hub"
 
 
 async def events(session: AsyncSession, principal: Principal, *, today: date, policy: Policy,
@@ -157,7 +157,8 @@ async def events(session: AsyncSession, principal: Principal, *, today: date, po
         found.append(Event(
             uid=uid(d), due_on=d.due_on, alarm_at=alarm_at(d.due_on),
             summary=f"{STEPS[d.kind]}: case {reference}",
-            description=f"{STEPS[d.kind]} on case {reference}, by {d.due_on.isoformat()} ({d.basis}).\n"
+            description=f"{STEPS[d.kind]} on case {reference}, by {d.due_on:%A} {d.due_on.day} {d.due_on:%B %Y} "
+                        f"({d.basis}).\n"
                         f"Owed by: {owers}.\n{link}",
             url=link))
     return found
