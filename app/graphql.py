@@ -16,6 +16,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from app import graphiql
 from hub.clock import Clock, today_in_england
 from hub.errors import Unauthenticated
 from hub.events import Feed
@@ -57,6 +58,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
         super().__init__(schema, graphql_ide="graphiql" if wiring.graphiql else None, allow_queries_via_get=False,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         self.wiring = wiring
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL with every asset from the hub itself (``app/graphiql.py``), not from a CDN."""
+        return graphiql.render()
 
     def decode_json(self, data: str | bytes) -> object:
         """Every JSON message (an HTTP body, a WebSocket frame) read bounded and as Unicode text.

@@ -18,6 +18,8 @@ from starlette.types import ASGIApp
 import migrations
 from app.calendar import CalendarFeeds
 from app.callbacks import ConnectorCallbacks
+from app.graphiql import PREFIX as GRAPHIQL_ASSETS
+from app.graphiql import asset as graphiql_asset
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
 from app.settings import Settings, SettingsError
@@ -174,6 +176,7 @@ def create_app(
             Route("/calendar/{token}.ics", CalendarFeeds(sessions=hub.sessions, clock=hub.clock,
                                                           policy=hub.settings.policy,
                                                           public_url=hub.settings.hub_url).handle, methods=["GET"]),
+            Route(GRAPHIQL_ASSETS + "{name}", graphiql_asset, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
