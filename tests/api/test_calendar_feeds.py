@@ -228,3 +228,25 @@ def test_text_is_escaped_and_long_lines_folded_between_characters() -> None:
     assert str(event["UID"]) == "a,b;c@cspr-hub"
     assert escape("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
     assert fold("é" * 40).split("\r\n ")[0].encode().__len__() <= 75
+
+
+@pytest.mark.rule("calendar-feed-deadlines")
+async def test_a_deadline_handed_to_another_area_moves_to_that_areas_feed(api: Api, client: httpx2.AsyncClient) -> None:
+    from tests.api.test_handoff import ACCEPT, HAND_OFF
+    from tests.api.test_notification import BIRMINGHAM
+
+    camden, birmingham = await new_feed(api, LA), await new_feed(api, (BIRMINGHAM, "la"))
+    case = await notify(api)
+    [owed] = await events(client, camden["url"])
+    assert await events(client, birmingham["url"]) == []
+
+    # when Birmingham accepts the case, the rapid review not yet started is owed there
+    proposed = await api(HAND_OFF, {"c": case["id"], "i": {"toLocalAuthorityCode": BIRMINGHAM, "reason": "Moved."}},
+                         as_=LA)
+    handoff = proposed["data"]["handOffCase"]["handoff"]
+    assert (await api(ACCEPT, {"h": handoff["id"]}, as_=(BIRMINGHAM, "la")))["data"]["acceptCaseHandoff"]["errors"] == []
+
+    # then it leaves Camden's calendar and appears, the same event, in Birmingham's
+    assert await events(client, camden["url"]) == []
+    [moved] = await events(client, birmingham["url"])
+    assert (str(moved["UID"]), moved["DTSTART"].dt) == (str(owed["UID"]), owed["DTSTART"].dt)
