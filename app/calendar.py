@@ -31,7 +31,8 @@ def escape(text: str) -> str:
 def fold(line: str) -> str:
     """RFC 5545 3.1: lines longer than 75 octets folded (CRLF and a space), never inside a UTF-8 character."""
     out: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for char in line:
         width = len(char.encode())
         if size + width > limit:

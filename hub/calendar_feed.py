@@ -70,7 +70,7 @@ async def create(session: AsyncSession, *, clock: Clock, principal: Principal,
                  label: str | None) -> tuple[CalendarFeed, str]:
     """A new feed of the principal's organisation; returns it and its secret (shown this once)."""
     label = label.strip() if label is not None else None
-    problems = []
+    problems: list[Problem] = []
     if label is not None and len(label) > MAX_LABEL:
         problems.append(Problem("TOO_LONG", ("input", "label"), f"at most {MAX_LABEL} characters"))
     live = (await session.execute(select(func.count()).select_from(CalendarFeed).where(

@@ -11,15 +11,19 @@ import icalendar
 import pytest
 
 from app.calendar import escape, fold, write
-from hub.calendar_feed import Event
+from hub.calendar_feed import STEPS, Event
 from hub.clock import LONDON
-from tests.api.test_notification import CAMDEN, MET, NOTIFY, serious_incident
+from hub.reminders import DeadlineKind
+from tests.api.test_handoff import ACCEPT, HAND_OFF
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, MET, NOTIFY, serious_incident
 from tests.api.test_rapid_review import (
+    CONTRIBUTE,
     RESPOND,
     START,
     SUBMISSION,
     SUBMIT,
     contributed_by_all,
+    icb,
     panel_decision,
     signed_off,
 )
@@ -47,7 +51,8 @@ async def fetch(http: httpx2.AsyncClient, url: str) -> httpx2.Response:
     return await http.get(urlsplit(url).path)
 
 
-async def events(http: httpx2.AsyncClient, url: str) -> list[icalendar.Event]:
+async def events(http: httpx2.AsyncClient, url: str) -> list[Any]:
+    """The feed's VEVENTs (as Any: icalendar's property types are a wide union)."""
     response = await fetch(http, url)
     assert response.status_code == 200, response.text
     return list(icalendar.Calendar.from_ical(response.content).walk("VEVENT"))
@@ -59,11 +64,15 @@ async def notify(api: Api, **overrides: Any) -> dict[str, Any]:
     return case
 
 
+def step(kind: str) -> str:
+    return STEPS[DeadlineKind(kind)]
+
+
 def owed_by(deadlines: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
     return [d for d in deadlines if code in {o["code"] for o in d["owedBy"]}]
 
 
-def alarm_of(event: icalendar.Event) -> datetime:
+def alarm_of(event: Any) -> datetime:
     alarms = list(event.walk("VALARM"))
     assert len(alarms) == 1
     trigger: datetime = alarms[0]["TRIGGER"].dt
@@ -118,13 +127,6 @@ async def test_a_feed_carries_each_deadline_the_organisation_owes_as_the_deadlin
         (date(2027, 1, 8), datetime(2027, 1, 5, 9, 0, tzinfo=LONDON))]
 
 
-def step(kind: str) -> str:
-    from hub.calendar_feed import STEPS
-    from hub.reminders import DeadlineKind
-
-    return STEPS[DeadlineKind(kind)]
-
-
 @pytest.mark.rule("calendar-feed-deadlines")
 async def test_a_feed_never_carries_the_childs_details(api: Api, client: httpx2.AsyncClient) -> None:
     case = await notify(api)
@@ -162,8 +164,6 @@ async def test_a_deadline_met_leaves_the_feed_and_its_uid_holds_while_it_is_owed
     assert str(after["UID"]) == str(before["UID"]) and after["DTSTART"].dt == before["DTSTART"].dt
 
     # when the rapid review is submitted to the Panel, the step is no longer owed
-    from tests.api.test_rapid_review import CONTRIBUTE, icb
-
     for who in [LA, POLICE, (await icb(api), "health")]:
         await api(CONTRIBUTE, {"r": review["id"], "i": {"summary": "Facts."}}, as_=who)
     await signed_off(api, review["id"])
@@ -222,7 +222,7 @@ def test_text_is_escaped_and_long_lines_folded_between_characters() -> None:
                  name="Team; A, B", stamp=datetime(2026, 12, 22, 11, 0, tzinfo=LONDON))
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert "\n" not in text.replace("\r\n", "")
-    [event] = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    [event] = list[Any](icalendar.Calendar.from_ical(text).walk("VEVENT"))
     assert str(event["DESCRIPTION"]) == description
     assert str(event["SUMMARY"]) == "Due: case X, Y; Z"
     assert str(event["UID"]) == "a,b;c@cspr-hub"
@@ -232,9 +232,6 @@ def test_text_is_escaped_and_long_lines_folded_between_characters() -> None:
 
 @pytest.mark.rule("calendar-feed-deadlines")
 async def test_a_deadline_handed_to_another_area_moves_to_that_areas_feed(api: Api, client: httpx2.AsyncClient) -> None:
-    from tests.api.test_handoff import ACCEPT, HAND_OFF
-    from tests.api.test_notification import BIRMINGHAM
-
     camden, birmingham = await new_feed(api, LA), await new_feed(api, (BIRMINGHAM, "la"))
     case = await notify(api)
     [owed] = await events(client, camden["url"])
