@@ -6,6 +6,8 @@ The address is the credential: an unknown, wrong or revoked one is 404, alike. T
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,6 +19,7 @@ from hub import calendar_feed
 from hub.clock import Clock, today_in_england
 from hub.policy import Policy
 
+SECRET_IN_PATH = re.compile(r"(/calendar/[^/.?\s]*\.)[^/?\s]+?(\.ics)")
 PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 REFRESH = "PT1H"
@@ -88,3 +91,22 @@ class CalendarFeeds:
                                                 public_url=self.public_url)
         name = feed.label or f"Statutory deadlines ({principal.organisation_code})"
         return Response(write(events, name=name, stamp=self.clock.now()), media_type=MEDIA_TYPE, headers=PRIVATE)
+
+
+class RedactFeedSecrets(logging.Filter):
+    """A feed's secret never reaches a log: uvicorn's access log line names the path, so it is masked there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = SECRET_IN_PATH.sub(r"\1[secret]\2", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(SECRET_IN_PATH.sub(r"\1[secret]\2", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+def redact_access_log() -> None:
+    """Mask feed secrets in the access log (once per process)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactFeedSecrets) for f in access.filters):
+        access.addFilter(RedactFeedSecrets())

@@ -16,7 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 import migrations
-from app.calendar import CalendarFeeds
+from app.calendar import CalendarFeeds, redact_access_log
 from app.callbacks import ConnectorCallbacks
 from app.graphiql import PREFIX as GRAPHIQL_ASSETS
 from app.graphiql import asset as graphiql_asset
@@ -159,6 +159,7 @@ def create_app(
         finally:
             await hub.stop()
 
+    redact_access_log()  # feed addresses carry their secret
     app = Starlette(
         routes=[
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),

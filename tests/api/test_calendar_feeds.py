@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,7 +11,7 @@ import httpx2
 import icalendar
 import pytest
 
-from app.calendar import escape, fold, write
+from app.calendar import RedactFeedSecrets, escape, fold, write
 from hub.calendar_feed import STEPS, Event
 from hub.clock import LONDON
 from hub.reminders import DeadlineKind
@@ -247,3 +248,15 @@ async def test_a_deadline_handed_to_another_area_moves_to_that_areas_feed(api: A
     assert await events(client, camden["url"]) == []
     [moved] = await events(client, birmingham["url"])
     assert (str(moved["UID"]), moved["DTSTART"].dt) == (str(owed["UID"]), owed["DTSTART"].dt)
+
+
+def test_a_feeds_secret_never_reaches_the_access_log(client: httpx2.AsyncClient) -> None:
+    access = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, RedactFeedSecrets) for f in access.filters)  # installed by create_app
+    path = "/calendar/0190f0e2-0000-7000-8000-000000000001.Zm9vYmFyYmF6-_x.ics"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", path, "1.1", 200), None)
+    assert RedactFeedSecrets().filter(record)
+    line = record.getMessage()
+    assert "Zm9vYmFyYmF6" not in line
+    assert "/calendar/0190f0e2-0000-7000-8000-000000000001.[secret].ics" in line
