@@ -16,6 +16,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from app import graphiql
 from hub.clock import Clock, today_in_england
 from hub.errors import Unauthenticated
 from hub.events import Feed
@@ -39,6 +40,7 @@ class Wiring:
     graphiql: bool
     sealer: Sealer | None = None
     max_json_depth: int = MAX_DEPTH
+    public_url: str | None = None  # where people reach the hub: calendar feed addresses
 
 
 def bearer_from(params: dict[str, Any] | None) -> str | None:
@@ -57,6 +59,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         self.wiring = wiring
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL with every asset from the hub itself (``app/graphiql.py``), not from a CDN."""
+        return graphiql.render()
+
     def decode_json(self, data: str | bytes) -> object:
         """Every JSON message (an HTTP body, a WebSocket frame) read bounded and as Unicode text.
 
@@ -72,7 +78,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         principal = request.scope.get("state", {}).get("principal")
         w = self.wiring
         return make_context(request=request, response=response, principal=principal, clock=w.clock,
-                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer)
+                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer, public_url=w.public_url)
 
     async def on_ws_connect(self, context: HubContext) -> dict[str, object] | None:
         """Sign in with the same bearer tokens as over HTTP, in connection_init."""

@@ -16,7 +16,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 import migrations
+from app.calendar import CalendarFeeds, redact_access_log
 from app.callbacks import ConnectorCallbacks
+from app.graphiql import PREFIX as GRAPHIQL_ASSETS
+from app.graphiql import asset as graphiql_asset
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
 from app.settings import Settings, SettingsError
@@ -108,7 +111,7 @@ def create_app(
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,
-        max_json_depth=hub.settings.max_json_depth))
+        max_json_depth=hub.settings.max_json_depth, public_url=hub.settings.hub_url))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
@@ -156,6 +159,7 @@ def create_app(
         finally:
             await hub.stop()
 
+    redact_access_log()  # feed addresses carry their secret
     app = Starlette(
         routes=[
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
@@ -170,6 +174,10 @@ def create_app(
                 sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer,
                 max_body=hub.settings.max_body_bytes, max_depth=hub.settings.max_json_depth).handle,
                   methods=["POST"]),
+            Route("/calendar/{token}.ics", CalendarFeeds(sessions=hub.sessions, clock=hub.clock,
+                                                          policy=hub.settings.policy,
+                                                          public_url=hub.settings.hub_url).handle, methods=["GET"]),
+            Route(GRAPHIQL_ASSETS + "{name}", graphiql_asset, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,

@@ -35,8 +35,10 @@ from hub.models import (
     Recommendation,
 )
 from hub.policy import Policy
+from hub.principal import Principal
 from hub.rapid_review import rapid_review_due_on
 from hub.statute import rule
+from hub.visibility import may_see_case_record, visible_cases
 from hub.vocabulary import (
     CaseStatus,
     EventType,
@@ -92,6 +94,17 @@ async def open_deadlines(session: AsyncSession, *, today: date, policy: Policy, 
              + await _reviewer_requests(session, case_ids)
              + await _publications(session, case_ids, today) + await _recommendations(session, case_ids, owed_by))
     return sorted(found, key=lambda d: (d.due_on, d.subject_id))
+
+
+async def seen_by(session: AsyncSession, principal: Principal, *, today: date, policy: Policy) -> list[Deadline]:
+    """The deadlines a principal is shown (the ``deadlines`` query, calendar feeds): partners and the Panel see
+    every deadline of the cases they see; other roles the ones they owe there, and the recommendations they owe."""
+    visible = await visible_cases(session, principal, today)
+    case_ids = list((await session.execute(select(col(Case.id)).where(visible))).scalars())
+    owed = await open_deadlines(session, today=today, policy=policy, case_ids=case_ids,
+                                owed_by=principal.organisation_id)
+    full = may_see_case_record(principal)
+    return [d for d in owed if full or principal.organisation_id in d.owed_by]
 
 
 async def _rapid_reviews(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:

@@ -25,6 +25,7 @@ from strawberry.tools import merge_types
 from strawberry.types.info import Info
 
 from hub.errors import BadUserInput
+from resolvers.calendar_feed import CalendarFeedMutations
 from resolvers.case_record import CaseRecordMutations
 from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
@@ -50,7 +51,7 @@ from schema.scalars import SCALAR_OVERRIDES
 Mutation = merge_types("Mutation", (
     NotificationMutations, RapidReviewMutations, PanelResponseMutations, InformationRequestMutations,
     CaseRecordMutations, HandoffMutations, PracticeReviewMutations, ReviewStatementMutations, RoutingMutations,
-    WebhookMutations, WithdrawalMutations,
+    WebhookMutations, WithdrawalMutations, CalendarFeedMutations,
 ))
 
 CACHE_SIZE = 512  # distinct documents kept parsed and validated; bounded against abuse

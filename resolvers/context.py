@@ -18,8 +18,9 @@ from schema.context import HubContext
 def make_context(
     *, request: Any, response: Any, principal: Principal | None, clock: Clock,
     sessions: async_sessionmaker[AsyncSession], policy: Policy, feed: Feed | None = None, sealer: Sealer | None = None,
+    public_url: str | None = None,
 ) -> HubContext:
     loaders = build(sessions, principal, today_in_england(clock))
     return HubContext(request=request, response=response, principal=principal, clock=clock,
                       sessions=sessions, loaders=loaders, policy=policy, feed=feed,
-                      sealer=sealer)
+                      sealer=sealer, public_url=public_url)

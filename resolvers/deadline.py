@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from sqlalchemy import select
-from sqlmodel import col
 
-from hub import models, reminders
+from hub import reminders
 from hub.clock import today_in_england
-from hub.visibility import may_see_case_record, visible_cases
 from resolvers.errors import principal_of
 from resolvers.permissions import ANY_ROLE, described
 from schema.common import Connection, decode_cursor, encode_cursor, make_connection, page_size
@@ -40,12 +37,8 @@ async def deadlines(
     principal = principal_of(info.context)
     today = today_in_england(info.context.clock)
     async with info.context.sessions() as session:
-        visible = await visible_cases(session, principal, today)
-        case_ids = list((await session.execute(select(col(models.Case.id)).where(visible))).scalars())
-        owed = await reminders.open_deadlines(session, today=today, policy=info.context.policy, case_ids=case_ids,
-                                              owed_by=principal.organisation_id)
-    full = may_see_case_record(principal)
-    found = [d for d in owed if (full or principal.organisation_id in d.owed_by) and _wanted(d, filter, today)]
+        owed = await reminders.seen_by(session, principal, today=today, policy=info.context.policy)
+    found = [d for d in owed if _wanted(d, filter, today)]
     page = found[offset:offset + size + 1]
     items = [Deadline(kind=d.kind, subject_id=strawberry.ID(d.subject_id), due_on=d.due_on, overdue=today > d.due_on,
                       basis=d.basis, case_id=d.case_id, owed_by_ids=d.owed_by) for d in page]

@@ -14,6 +14,7 @@ from hub.case import CaseQuery, case_conditions
 from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
+from resolvers import calendar_feed as calendar_resolvers
 from resolvers import deadline as deadline_resolvers
 from resolvers import practice_review as review_resolvers
 from resolvers.audit import CASE_ACCESS_LOG_DESCRIPTION, LEAD, case_access_log
@@ -37,6 +38,7 @@ from resolvers.webhook import (
     webhook_subscriptions,
 )
 from schema.audit import AuditAccess
+from schema.calendar_feed import CalendarFeed
 from schema.case import Case, CaseFilter
 from schema.common import (
     Connection,
@@ -199,6 +201,9 @@ class Query:
         resolver=connector_attempts, description=ATTEMPTS_DESCRIPTION, extensions=roles(*OWNERS))
     deadlines: Connection[Deadline] = strawberry.field(
         resolver=deadline_resolvers.deadlines, description=deadline_resolvers.DESCRIPTION,
+        extensions=roles(*ANY_ROLE))
+    calendar_feeds: list[CalendarFeed] = strawberry.field(
+        resolver=calendar_resolvers.calendar_feeds, description=calendar_resolvers.FEEDS_DESCRIPTION,
         extensions=roles(*ANY_ROLE))
     case_access_log: list[AuditAccess] = strawberry.field(
         resolver=case_access_log, description=CASE_ACCESS_LOG_DESCRIPTION, extensions=roles(*LEAD))

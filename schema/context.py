@@ -78,6 +78,7 @@ class HubContext:
     feed: Feed | None = None
     connection_params: dict[str, Any] | None = None
     sealer: Sealer | None = None  # seals secrets at rest (CSPR_HUB_SECRET_KEY); the composition root gives it
+    public_url: str | None = None  # where people reach the hub (CSPR_HUB_PUBLIC_URL, else the issuer)
 
     def sealing(self) -> Sealer:
         if self.sealer is None:

@@ -32,7 +32,7 @@ from hub.store import transaction
 POSTGRES_URL = os.environ.get(
     "CSPR_HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test"
 )
-CASE_TABLES = ("connector_receipt", "connector_attempt", "connector_call", "connector", "recommendation_update", "recommendation", "supervision_note", "publication_delay", "review_statement",
+CASE_TABLES = ("calendar_feed", "connector_receipt", "connector_attempt", "connector_call", "connector", "recommendation_update", "recommendation", "supervision_note", "publication_delay", "review_statement",
                "thematic_review_case", "thematic_review", "information_addressee", "information_request",
                "review_reviewer", "practice_review", "pool_reviewer", "case_handoff", "deadline_notice", "webhook_attempt", "webhook_delivery", "webhook_subscription", "rapid_review_invitation", "rapid_review_sign_off", "rapid_review_contribution",
                "panel_response", "rapid_review", "family_communication",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hub.models.access import ApiClient, AuditEntry, SigningKey, UsedAssertion
 from hub.models.base import new_id
+from hub.models.calendar import CalendarFeed
 from hub.models.case import (
     Case,
     CaseEvent,
@@ -44,6 +45,7 @@ from hub.models.practice_review import (
 __all__ = [
     "ApiClient",
     "AuditEntry",
+    "CalendarFeed",
     "Case",
     "CaseEvent",
     "CaseHandoff",
