@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import pytest
 
-from hub.reference_data import MembershipRow, ReferenceData, shipped
+from hub.reference_data import MembershipRow, ReferenceData, ReferenceDataError, parse_file, shipped
 from hub.vocabulary import OrganisationKind as Kind
 
 AUTHORITIES_IN_ENGLAND = 153
@@ -178,3 +178,13 @@ def test_april_2026_footprints_replace_the_boards_they_merge(data: ReferenceData
     for code, (old, new) in expected.items():
         assert {m for m in before[code] if m.startswith("E54")} == {old}, code
         assert {m for m in after[code] if m.startswith("E54")} == {new}, code
+
+
+def test_the_shipped_organisations_file_can_be_loaded_again_with_its_region_column(data: ReferenceData) -> None:
+    # `cspr-hub orgs load hub/reference/organisations.csv` reads the file the hub ships
+    text = (resources.files("hub") / "reference" / "organisations.csv").read_text("utf-8")
+    assert parse_file(text).organisations == data.organisations
+    assert parse_file("code,name,kind\nPANEL,Panel,PANEL\n").organisations == parse_file(
+        "code,name,kind,region\nPANEL,Panel,PANEL,\n").organisations
+    with pytest.raises(ReferenceDataError, match="unrecognised"):
+        parse_file("code,name,kind,colour\nPANEL,Panel,PANEL,red\n")
