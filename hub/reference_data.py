@@ -2,8 +2,9 @@
 
 Two files ship inside the package (``hub/reference/``):
 
-* ``organisations.csv``: ``code,name,kind`` (ONS GSS codes for local
-  authorities, police force areas and ICBs; fixed codes for national bodies);
+* ``organisations.csv``: ``code,name,kind,region`` (ONS GSS codes for local
+  authorities, police force areas and ICBs; fixed codes for national bodies;
+  ``region`` is the ONS region of a local authority, empty otherwise);
 * ``partnerships.csv``: ``partnership_code,partnership_name,member_code,
   effective_from,effective_to`` (one row per member; a blank ``effective_to``
   means current).
@@ -60,6 +61,8 @@ class ReferenceDataError(ValueError):
 
 
 ORGANISATION_HEADER = ["code", "name", "kind"]
+# Optional columns after the three above; the loader reads them elsewhere or not at all.
+ORGANISATION_OPTIONAL = {"region"}
 PARTNERSHIP_HEADER = [
     "partnership_code", "partnership_name", "member_code", "effective_from", "effective_to",
 ]
@@ -110,7 +113,7 @@ def parse_file(text: str) -> ReferenceData:
     header = next(csv.reader(io.StringIO(text)), [])
     header = [h.strip().lstrip("\ufeff") for h in header]
     text = text.lstrip("\ufeff")
-    if header == ORGANISATION_HEADER:
+    if header[:3] == ORGANISATION_HEADER and set(header[3:]) <= ORGANISATION_OPTIONAL:
         return ReferenceData(organisations=parse_organisations(text))
     if header == PARTNERSHIP_HEADER:
         return ReferenceData(memberships=parse_partnerships(text))

@@ -1,0 +1,190 @@
+"""The shipped reference files agree with themselves: every English children's services authority,
+each in one current partnership with its police force and its integrated care board (no database)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from datetime import date
+from importlib import resources
+from itertools import pairwise
+
+import pytest
+
+from hub.reference_data import MembershipRow, ReferenceData, ReferenceDataError, parse_file, shipped
+from hub.vocabulary import OrganisationKind as Kind
+
+AUTHORITIES_IN_ENGLAND = 153
+REGIONS = {
+    "North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
+    "East of England", "London", "South East", "South West",
+}
+GSS = {
+    Kind.LOCAL_AUTHORITY: re.compile(r"^E(06|08|09|10)\d{6}$"),
+    Kind.POLICE: re.compile(r"^E23\d{6}$"),
+    Kind.HEALTH: re.compile(r"^E54\d{6}$"),
+}
+PARTNER_KINDS = (Kind.LOCAL_AUTHORITY, Kind.POLICE, Kind.HEALTH)
+# Days the data changes on, and one after the last change (the tests' clock).
+DAYS = [date(2022, 7, 1), date(2023, 3, 31), date(2023, 4, 1), date(2023, 8, 31), date(2023, 9, 1),
+        date(2024, 7, 16), date(2024, 7, 17), date(2025, 3, 31), date(2025, 4, 1), date(2026, 3, 31),
+        date(2026, 4, 1), date(2026, 12, 22)]
+
+
+@pytest.fixture(scope="module")
+def data() -> ReferenceData:
+    return shipped()
+
+
+@pytest.fixture(scope="module")
+def kinds(data: ReferenceData) -> dict[str, Kind]:
+    return {o.code: o.kind for o in data.organisations}
+
+
+@pytest.fixture(scope="module")
+def regions() -> dict[str, str]:
+    text = (resources.files("hub") / "reference" / "organisations.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == ["code", "name", "kind", "region"]
+    return {r["code"]: r["region"] for r in rows}
+
+
+def authorities(kinds: dict[str, Kind]) -> set[str]:
+    return {c for c, k in kinds.items() if k is Kind.LOCAL_AUTHORITY}
+
+
+def on(rows: tuple[MembershipRow, ...], day: date) -> dict[str, set[str]]:
+    members: dict[str, set[str]] = defaultdict(set)
+    for m in rows:
+        if m.effective_from <= day and (m.effective_to is None or day <= m.effective_to):
+            members[m.partnership_code].add(m.member_code)
+    return members
+
+
+def current(rows: tuple[MembershipRow, ...]) -> dict[str, set[str]]:
+    members: dict[str, set[str]] = defaultdict(set)
+    for m in rows:
+        if m.effective_to is None:
+            members[m.partnership_code].add(m.member_code)
+    return members
+
+
+def test_there_are_exactly_153_local_authorities(kinds: dict[str, Kind]) -> None:
+    assert len(authorities(kinds)) == AUTHORITIES_IN_ENGLAND
+
+
+def test_the_2023_reorganisations_and_the_2025_recodes_are_in(kinds: dict[str, Kind]) -> None:
+    new = {"E06000063", "E06000064", "E06000065", "E06000066", "E08000038", "E08000039"}
+    gone = {"E10000006", "E10000023", "E10000027", "E08000016", "E08000019"}  # Cumbria, N Yorks, Somerset; old codes
+    assert new <= authorities(kinds)
+    assert not gone & set(kinds)
+
+
+def test_every_gss_code_is_well_formed_for_its_kind(data: ReferenceData) -> None:
+    wrong = [(o.code, o.kind) for o in data.organisations if o.kind in GSS and not GSS[o.kind].match(o.code)]
+    assert wrong == []
+
+
+def test_codes_are_unique(data: ReferenceData) -> None:
+    codes = [o.code for o in data.organisations]
+    assert len(codes) == len(set(codes))
+
+
+def test_every_local_authority_has_a_region_among_the_nine_and_nothing_else_has_one(
+    kinds: dict[str, Kind], regions: dict[str, str]
+) -> None:
+    assert {c: regions[c] for c in authorities(kinds) if regions[c] not in REGIONS} == {}
+    assert {c: r for c, r in regions.items() if kinds[c] is not Kind.LOCAL_AUTHORITY and r} == {}
+    assert {r for c, r in regions.items() if kinds[c] is Kind.LOCAL_AUTHORITY} == REGIONS
+
+
+def test_no_member_code_dangles_and_only_partners_are_members(
+    data: ReferenceData, kinds: dict[str, Kind]
+) -> None:
+    assert {m.member_code for m in data.memberships} - set(kinds) == set()
+    assert {kinds[m.member_code] for m in data.memberships} <= set(PARTNER_KINDS)
+
+
+def test_dates_run_forwards_and_no_membership_periods_overlap(data: ReferenceData) -> None:
+    assert all(m.effective_to is None or m.effective_to >= m.effective_from for m in data.memberships)
+    spans: dict[tuple[str, str], list[MembershipRow]] = defaultdict(list)
+    for m in data.memberships:
+        spans[(m.partnership_code, m.member_code)].append(m)
+    for key, rows in spans.items():
+        rows.sort(key=lambda m: m.effective_from)
+        for before, after in pairwise(rows):
+            assert before.effective_to is not None and before.effective_to < after.effective_from, key
+
+
+def test_each_partnership_has_one_name(data: ReferenceData) -> None:
+    names: dict[str, set[str]] = defaultdict(set)
+    for m in data.memberships:
+        names[m.partnership_code].add(m.partnership_name)
+    assert {code: n for code, n in names.items() if len(n) != 1} == {}
+
+
+def test_every_authority_is_in_exactly_one_current_partnership(
+    data: ReferenceData, kinds: dict[str, Kind]
+) -> None:
+    holding: dict[str, list[str]] = defaultdict(list)
+    for code, members in current(data.memberships).items():
+        for member in members:
+            holding[member].append(code)
+    assert {la: holding[la] for la in authorities(kinds) if len(holding[la]) != 1} == {}
+
+
+def test_a_current_partnership_has_one_police_force_and_one_icb_for_each_authority_area(
+    data: ReferenceData, kinds: dict[str, Kind]
+) -> None:
+    # one force and one ICB for a single authority; a joint partnership may have one of each per authority
+    # (City and Hackney: the Metropolitan Police and City of London Police)
+    for code, members in current(data.memberships).items():
+        count = {k: sum(kinds[m] is k for m in members) for k in PARTNER_KINDS}
+        las = count[Kind.LOCAL_AUTHORITY]
+        assert las >= 1, code
+        assert 1 <= count[Kind.POLICE] <= las, (code, count)
+        assert 1 <= count[Kind.HEALTH] <= las, (code, count)
+        if las == 1:
+            assert (count[Kind.POLICE], count[Kind.HEALTH]) == (1, 1), code
+
+
+@pytest.mark.parametrize("day", DAYS, ids=str)
+def test_on_any_day_an_authority_is_in_at_most_one_partnership_and_each_has_partners(
+    data: ReferenceData, kinds: dict[str, Kind], day: date
+) -> None:
+    holding: dict[str, list[str]] = defaultdict(list)
+    for code, members in on(data.memberships, day).items():
+        found = {kinds[m] for m in members}
+        assert found == set(PARTNER_KINDS), (code, day)
+        for member in members:
+            holding[member].append(code)
+    assert {la: c for la, c in holding.items() if kinds[la] is Kind.LOCAL_AUTHORITY and len(c) > 1} == {}
+
+
+def test_every_force_and_icb_shipped_is_or_was_a_member(data: ReferenceData, kinds: dict[str, Kind]) -> None:
+    used = {m.member_code for m in data.memberships}
+    assert {c for c, k in kinds.items() if k in (Kind.POLICE, Kind.HEALTH)} - used == set()
+
+
+def test_april_2026_footprints_replace_the_boards_they_merge(data: ReferenceData) -> None:
+    # e.g. Hertfordshire moves to Central East, Essex to Essex, Surrey to Surrey and Sussex (1 April 2026)
+    expected = {"SCP-E10000015": ("E54000025", "E54000065"), "SCP-E10000012": ("E54000026", "E54000066"),
+                "SCP-E10000029": ("E54000023", "E54000068"), "SCP-E10000030": ("E54000063", "E54000069"),
+                "SCP-E10000014": ("E54000042", "E54000067"), "SCP-BERKSHIRE-WEST": ("E54000044", "E54000070"),
+                "SCP-E09000007": ("E54000028", "E54000071")}
+    before, after = on(data.memberships, date(2026, 3, 31)), on(data.memberships, date(2026, 4, 1))
+    for code, (old, new) in expected.items():
+        assert {m for m in before[code] if m.startswith("E54")} == {old}, code
+        assert {m for m in after[code] if m.startswith("E54")} == {new}, code
+
+
+def test_the_shipped_organisations_file_can_be_loaded_again_with_its_region_column(data: ReferenceData) -> None:
+    # `cspr-hub orgs load hub/reference/organisations.csv` reads the file the hub ships
+    text = (resources.files("hub") / "reference" / "organisations.csv").read_text("utf-8")
+    assert parse_file(text).organisations == data.organisations
+    assert parse_file("code,name,kind\nPANEL,Panel,PANEL\n").organisations == parse_file(
+        "code,name,kind,region\nPANEL,Panel,PANEL,\n").organisations
+    with pytest.raises(ReferenceDataError, match="unrecognised"):
+        parse_file("code,name,kind,colour\nPANEL,Panel,PANEL,red\n")
