@@ -79,10 +79,12 @@ def worker(database_url: DatabaseUrl = None) -> None:
     import signal
 
     from app.main import Hub
+    from app.observe import configure_logging
     from app.worker import run
 
     async def main() -> None:
         hub = Hub.create(_settings(database_url))
+        configure_logging(hub.settings.log_format.value)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
