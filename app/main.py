@@ -167,7 +167,7 @@ def create_app(
 
     routes = [
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
-            Route("/metrics", MetricsEndpoint(hub), methods=["GET"]),
+            Route("/metrics", MetricsEndpoint(hub).handle, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/oauth-authorization-server", authorisation_server),
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,

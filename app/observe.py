@@ -222,7 +222,7 @@ class MetricsEndpoint:
         return PlainTextResponse("a bearer token is required", status_code=401,
                                  headers={"www-authenticate": 'Bearer realm="metrics"'})
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         refused = self._refused(request)
         if refused is not None:
             return refused
