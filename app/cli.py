@@ -69,8 +69,11 @@ def serve(
 
     settings = _settings(database_url)
     typer.echo(f"cspr-hub on http://{host}:{port}/graphql (database: {_redacted(settings.database_url)})", err=True)
+    from app.observe import configure_logging
+
+    configure_logging(settings.log_format.value)  # CSPR_HUB_LOG_FORMAT=json: uvicorn's lines too, from the first
     uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
-                proxy_headers=False)
+                proxy_headers=False, **({"log_config": None} if settings.log_format.value == "json" else {}))
 
 
 @cli.command()

@@ -236,6 +236,7 @@ class MetricsEndpoint:
 # Logs -------------------------------------------------------------------------------------------------------------
 
 FIELDS = ("method", "route", "status", "duration_ms")
+TRACEBACK = "Traceback (most recent call last):"
 
 
 class JsonFormatter(logging.Formatter):
@@ -244,9 +245,13 @@ class JsonFormatter(logging.Formatter):
     by its message (which may quote an input)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if TRACEBACK in message:  # a traceback logged as text (uvicorn's failed start-up): its values may be inputs
+            last = [ln for ln in message.splitlines() if ln and not ln[0].isspace()][-1]
+            message = f"{message.split(TRACEBACK, 1)[0].strip() or 'failed'} (traceback omitted: {last.split(':')[0]})"
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage(),
+            "level": record.levelname.lower(), "logger": record.name, "message": message,
             "request_id": request_id.get(), "trace_id": telemetry.current_trace_id(),
         }
         for name in FIELDS:

@@ -281,3 +281,11 @@ def test_an_exception_is_logged_by_its_type_and_place_never_its_message() -> Non
     line = json.loads(JsonFormatter().format(record))
     assert line["error"] == "ValueError" and line["message"] == "round failed"
     assert "Amara" not in json.dumps(line)
+
+
+def test_a_traceback_logged_as_text_is_left_out() -> None:
+    text = ("Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n"
+            "sqlalchemy.exc.IntegrityError: [parameters: ('Amara Testchild',)]")
+    record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, text, None, None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "failed (traceback omitted: sqlalchemy.exc.IntegrityError)"
