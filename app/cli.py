@@ -73,7 +73,8 @@ def serve(
 
     configure_logging(settings.log_format.value)  # CSPR_HUB_LOG_FORMAT=json: uvicorn's lines too, from the first
     uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
-                proxy_headers=False, **({"log_config": None} if settings.log_format.value == "json" else {}))
+                proxy_headers=False,
+                log_config=None if settings.log_format.value == "json" else uvicorn.config.LOGGING_CONFIG)
 
 
 @cli.command()

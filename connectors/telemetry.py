@@ -59,9 +59,12 @@ def configure(env: Mapping[str, str] | None = None) -> bool:
         logger.warning("OTEL_EXPORTER_OTLP_ENDPOINT is set but the OpenTelemetry SDK or OTLP exporter is missing "
                        "(pip install 'cspr-hub[otel]'): no spans are exported")
         return False
-    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or "cspr-hub"})
+    env = os.environ if env is None else env
+    endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or (
+        env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/") + "/v1/traces")
+    resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME") or "cspr-hub"})
     provider = TracerProvider(resource=resource)
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))  # OTLP over HTTP
     use(provider)
     return True
 
@@ -195,7 +198,7 @@ def _keep_traceparent(session: Any, flush_context: Any, instances: Any) -> None:
             parent = parent or current_traceparent()
             if parent is None:
                 return
-            row.traceparent = parent
+            row.traceparent = parent  # type: ignore[attr-defined]
 
 
 def keep_trace_on_outbox_rows(*models: type) -> None:

@@ -3,12 +3,17 @@ trace of a request carried into the webhook delivery and the connector call it c
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -18,6 +23,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from app.main import Hub, create_app
 from app.observe import JsonFormatter
@@ -27,10 +36,11 @@ from hub.clock import FixedClock
 from tests.api.test_connectors import Loop, add_council, loop_fixture, panel_asks  # noqa: F401 - the loop fixture
 from tests.api.test_notification import CAMDEN, NOTIFY
 from tests.api.test_webhooks import Receiver, deliver_once, incident_today, real_time, receiver, subscribe
-from tests.conftest import Api
+from tests.conftest import Api, serving
 
 __all__ = ["real_time", "receiver"]  # fixtures used here
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
@@ -289,3 +299,60 @@ def test_a_traceback_logged_as_text_is_left_out() -> None:
     record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, text, None, None)
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "failed (traceback omitted: sqlalchemy.exc.IntegrityError)"
+
+
+class Collector:
+    """An OTLP/HTTP trace collector on loopback: keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str, bytes]] = []
+
+    async def traces(self, request: Request) -> Response:
+        self.posts.append((request.url.path, request.headers.get("content-type", ""), await request.body()))
+        return Response(status_code=200)
+
+
+async def test_spans_are_exported_by_otlp_only_when_an_endpoint_is_set(hub: Hub, clock: FixedClock) -> None:
+    assert telemetry.configure({}) is False and not telemetry.recording()
+    collector = Collector()
+    async with serving(Starlette(routes=[Route("/v1/traces", collector.traces, methods=["POST"])])) as base:
+        try:
+            assert telemetry.configure({"OTEL_EXPORTER_OTLP_ENDPOINT": base}) is True
+            async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=hub)),
+                                          base_url="http://testserver") as http:
+                assert (await http.get("/healthz", headers={"traceparent": TRACEPARENT})).status_code == 200
+            provider = telemetry._state["provider"]
+            assert await asyncio.to_thread(provider.force_flush, 10_000)
+        finally:
+            provider = telemetry._state["provider"]
+            telemetry.use(None)
+            if provider is not None:
+                await asyncio.to_thread(provider.shutdown)
+    assert collector.posts and collector.posts[0][:2] == ("/v1/traces", "application/x-protobuf")
+    assert bytes.fromhex(TRACE_ID) in collector.posts[0][2]  # the caller's trace, continued
+
+
+def test_the_hub_runs_without_opentelemetry_installed(tmp_path: Path) -> None:
+    script = f"""
+import sys
+sys.modules["opentelemetry"] = None  # as if the otel extra were not installed
+import asyncio, httpx2
+from app.main import Hub, create_app
+from app.settings import Settings
+from connectors import telemetry
+assert not telemetry.AVAILABLE and telemetry.configure({{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}}) is False
+
+async def main():
+    hub = Hub.create(Settings(database_url="sqlite+aiosqlite:///{tmp_path / 'hub.db'}"))
+    await hub.start()
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=hub)), base_url="http://t") as h:
+        assert (await h.get("/healthz", headers={{"traceparent": "{TRACEPARENT}"}})).status_code == 200
+        assert "cspr_hub_http_requests_total" in (await h.get("/metrics")).text
+    await hub.stop()
+    print("ran")
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ran", done.stderr
