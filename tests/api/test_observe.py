@@ -356,3 +356,32 @@ asyncio.run(main())
     done = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ran", done.stderr
+
+
+def test_with_prometheus_multiproc_dir_every_process_on_the_machine_is_counted(tmp_path: Path) -> None:
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    script = f"""
+import asyncio, httpx2
+from app.main import Hub, create_app
+from app.settings import Settings
+
+async def main():
+    hub = Hub.create(Settings(database_url="sqlite+aiosqlite:///{tmp_path / 'hub.db'}"))
+    await hub.start()
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=hub)), base_url="http://t") as h:
+        assert (await h.get("/healthz")).status_code == 200
+        print((await h.get("/metrics")).text)
+    await hub.stop()
+
+asyncio.run(main())
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    scraped = []
+    for _ in range(2):  # two processes, one after the other, writing to the same directory
+        done = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        scraped.append(parse(done.stdout))
+    healthz = {"method": "GET", "route": "/healthz", "status": "200"}
+    assert [value(s, "cspr_hub_http_requests_total", **healthz) for s in scraped] == [1, 2]
