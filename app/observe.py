@@ -58,6 +58,7 @@ GRAPHQL_OPERATIONS = Counter(
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 UNMATCHED = "unmatched"
 
+logger = logging.getLogger("cspr_hub.metrics")
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("cspr_hub_request_id", default=None)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("cspr_hub.access")
@@ -227,9 +228,18 @@ class MetricsEndpoint:
         if refused is not None:
             return refused
         hub = self.hub
-        async with hub.sessions() as session:
-            found = await figures.figures(session, today=today_in_england(hub.clock), policy=hub.settings.policy)
-        body = generate_latest(_Scrape(process_registry().collect(), _figures_collector(found)))
+        up = GaugeMetricFamily("cspr_hub_database_up", "1 when the figures counted from the database could be read "
+                               "at this scrape, else 0 (and they are left out).")
+        try:
+            async with hub.sessions() as session:
+                found: list[Metric] = _figures_collector(await figures.figures(
+                    session, today=today_in_england(hub.clock), policy=hub.settings.policy))
+            up.add_metric([], 1)
+        except Exception as exc:  # noqa: BLE001 - the process's own figures are still worth having
+            logger.warning("metrics: the database could not be read (%s)", type(exc).__name__)
+            found = []
+            up.add_metric([], 0)
+        body = generate_latest(_Scrape(process_registry().collect(), [up, *found]))
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

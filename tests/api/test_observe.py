@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from app.main import Hub, create_app
 from app.observe import JsonFormatter
-from app.settings import Environment, LogFormat
+from app.settings import Environment, LogFormat, Settings, SettingsError
 from connectors import telemetry
 from hub.clock import FixedClock
 from tests.api.test_connectors import Loop, add_council, loop_fixture, panel_asks  # noqa: F401 - the loop fixture
@@ -385,3 +385,25 @@ asyncio.run(main())
         scraped.append(parse(done.stdout))
     healthz = {"method": "GET", "route": "/healthz", "status": "200"}
     assert [value(s, "cspr_hub_http_requests_total", **healthz) for s in scraped] == [1, 2]
+
+
+async def test_with_the_database_down_the_process_figures_are_still_scraped(tmp_path: Path) -> None:
+    down = Hub.create(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'hub.db'}"))
+    try:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=down)),
+                                      base_url="http://testserver") as http:
+            found = await scrape(http)
+    finally:
+        await down.stop()
+    assert value(found, "cspr_hub_database_up") == 0
+    assert not any(name == "cspr_hub_outbox_pending" for name, _ in found)
+
+
+def test_the_metrics_token_and_log_format_are_checked_when_read() -> None:
+    with pytest.raises(SettingsError, match="CSPR_HUB_METRICS_TOKEN"):
+        Settings.from_env({"CSPR_HUB_METRICS_TOKEN": "short"})
+    with pytest.raises(SettingsError, match="CSPR_HUB_LOG_FORMAT"):
+        Settings.from_env({"CSPR_HUB_LOG_FORMAT": "xml"})
+    read = Settings.from_env({"CSPR_HUB_METRICS_TOKEN": " a-long-enough-token-0123 ", "CSPR_HUB_LOG_FORMAT": "JSON"})
+    assert (read.metrics_token, read.log_format) == ("a-long-enough-token-0123", LogFormat.JSON)
+    assert "a-long-enough-token" not in repr(read)
