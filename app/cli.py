@@ -69,8 +69,12 @@ def serve(
 
     settings = _settings(database_url)
     typer.echo(f"cspr-hub on http://{host}:{port}/graphql (database: {_redacted(settings.database_url)})", err=True)
+    from app.observe import configure_logging
+
+    configure_logging(settings.log_format.value)  # CSPR_HUB_LOG_FORMAT=json: uvicorn's lines too, from the first
     uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
-                proxy_headers=False)
+                proxy_headers=False,
+                log_config=None if settings.log_format.value == "json" else uvicorn.config.LOGGING_CONFIG)
 
 
 @cli.command()
@@ -79,10 +83,12 @@ def worker(database_url: DatabaseUrl = None) -> None:
     import signal
 
     from app.main import Hub
+    from app.observe import configure_logging
     from app.worker import run
 
     async def main() -> None:
         hub = Hub.create(_settings(database_url))
+        configure_logging(hub.settings.log_format.value)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

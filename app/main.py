@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -22,15 +23,18 @@ from app.graphiql import PREFIX as GRAPHIQL_ASSETS
 from app.graphiql import asset as graphiql_asset
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
+from app.observe import MetricsEndpoint, Observed, ObservedOperations, configure_logging
 from app.settings import Settings, SettingsError
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
 from auth.bearer import BearerGate, public_root_fields
 from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
+from connectors import telemetry
 from hub import reference_data
 from hub.clock import Clock, SystemClock
 from hub.events import EVENTS_CHANNEL, Feed
+from hub.models import ConnectorCall, WebhookDelivery
 from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
@@ -61,6 +65,9 @@ class Hub:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
         engine = create_engine(settings.database_url)
+        telemetry.configure()  # OTLP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set
+        telemetry.instrument_engine(engine.sync_engine)
+        telemetry.keep_trace_on_outbox_rows(WebhookDelivery, ConnectorCall)
         hub = cls(settings, clock or SystemClock(), engine, session_factory(engine, info=settings.session_info()))
         hub.feed.install(hub.sessions)
         return hub
@@ -107,7 +114,8 @@ def create_app(
     sealer = Sealer(hub.settings.sealing_keys())  # SettingsError in production without CSPR_HUB_SECRET_KEY
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
                         trusted=hub.settings.trusted_issuers)
-    schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions)
+    schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions,
+                          extensions=[ObservedOperations])
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,
@@ -144,6 +152,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_logging(hub.settings.log_format.value)  # after uvicorn's own logging set-up
         await hub.start()
         gc.collect()
         gc.freeze()  # the schema and the mappers live for the process: keep them out of every collection
@@ -160,9 +169,9 @@ def create_app(
             await hub.stop()
 
     redact_access_log()  # feed addresses carry their secret
-    app = Starlette(
-        routes=[
+    routes = [
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
+            Route("/metrics", MetricsEndpoint(hub).handle, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/oauth-authorization-server", authorisation_server),
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
@@ -179,8 +188,10 @@ def create_app(
                                                           public_url=hub.settings.hub_url).handle, methods=["GET"]),
             Route(GRAPHIQL_ASSETS + "{name}", graphiql_asset, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
-        ],
-        lifespan=lifespan,
+        ]
+    app = Starlette(
+        routes=routes, lifespan=lifespan,
+        middleware=[Middleware(Observed, routes=routes, log_requests=hub.settings.log_format.value == "json")],
     )
     app.state.hub = hub
     return app

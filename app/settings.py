@@ -57,6 +57,13 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
 E = TypeVar("E", bound=Enum)
 
 
+class LogFormat(str, Enum):
+    """text: Python's and uvicorn's usual lines; json: one JSON object a line (app/observe.py)."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
 class Environment(str, Enum):
     """development: dev token issuer, GraphiQL and introspection on; production: all off unless set."""
 
@@ -91,6 +98,13 @@ def _issuers(raw: str | None) -> tuple[TrustedIssuer, ...]:
         raise SettingsError(str(exc)) from exc
 
 
+def _metrics_token(raw: str | None) -> str | None:
+    token = (raw or "").strip()
+    if token and len(token) < 16:
+        raise SettingsError("CSPR_HUB_METRICS_TOKEN must be at least 16 characters")
+    return token or None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
@@ -111,6 +125,8 @@ class Settings:
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
     public_sdl: bool = True  # CSPR_HUB_PUBLIC_SDL: `_service { sdl }` without a token (off by default in production)
     audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file the worker appends a checkpoint to daily
+    metrics_token: str | None = field(default=None, repr=False)  # CSPR_HUB_METRICS_TOKEN: bearer token for /metrics
+    log_format: LogFormat = LogFormat.TEXT  # CSPR_HUB_LOG_FORMAT: text or json
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +154,8 @@ class Settings:
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
             public_sdl=_flag(env, "CSPR_HUB_PUBLIC_SDL", development),
             audit_witness=env.get("CSPR_HUB_AUDIT_WITNESS") or None,
+            metrics_token=_metrics_token(env.get("CSPR_HUB_METRICS_TOKEN")),
+            log_format=_choice(env, "CSPR_HUB_LOG_FORMAT", LogFormat, LogFormat.TEXT),
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),

@@ -23,6 +23,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connectors import telemetry
 from connectors.secrets import Sealer, SealError
 from connectors.webhooks import PRIVATE, Resolver, blocked, resolve, retry_after
 from hub import connector_outbox
@@ -174,6 +175,7 @@ class AgencyClient:
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. HTML where the token's JSON belongs: its type, never its text
                 raise AgencyFault(f"token response unreadable: {type(exc).__name__}") from None
+        kwargs["headers"] = telemetry.inject(dict(kwargs.get("headers") or {}))  # W3C traceparent, when traced
         response = await self.http.request(method, url, follow_redirects=False, **kwargs)
         if response.status_code == 401 and self.oauth is not None:
             self.oauth.token = None  # the agency no longer takes it: a new one next time
@@ -283,6 +285,17 @@ class ConnectorWorker:
         return f"{self.hub_url}/connectors/{connector_id}/callback"
 
     async def _make(self, claimed: Leased) -> Outcome:
+        """Make one call inside a span whose parent is the request that caused it (its stored traceparent)."""
+        with telemetry.span("connector call", kind="client", parent=telemetry.context_of(claimed.call.traceparent),
+                            attributes={"cspr_hub.connector.kind": str(claimed.connector.kind),
+                                        "cspr_hub.connector.operation": claimed.call.operation}) as span:
+            outcome = await self._make_call(claimed)
+            telemetry.set_attributes(span, http__response__status_code=outcome.status_code)
+            if not outcome.ok:
+                telemetry.error(span, outcome.error or "failed")
+            return outcome
+
+    async def _make_call(self, claimed: Leased) -> Outcome:
         try:
             adapter = self._adapter(claimed.connector)
         except SealError as exc:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connectors import telemetry
 from hub import events
 from hub.clock import Clock
 from hub.sealing import Sealer, SealError
@@ -106,14 +107,22 @@ class Sender:
             "webhook-signature": " ".join(sign(s, delivery.id, stamp, body) for s in secrets),
         }
         started = time.monotonic()
-        try:
-            response = await self.client.post(subscription.url, content=body.encode(), headers=headers,
-                                              follow_redirects=False, timeout=self.timeout)
-        except httpx2.HTTPError as exc:
-            return events.Outcome(None, _ms(started), f"{type(exc).__name__}"[:MAX_ERROR])
-        error = None if response.is_success else f"HTTP {response.status_code}"
-        if response.is_redirect:
-            error = "redirects are not followed"
+        with telemetry.span("webhook delivery", kind="client", parent=telemetry.context_of(delivery.traceparent),
+                            attributes={"cspr_hub.event_type": delivery.event_type,
+                                        "cspr_hub.attempt": delivery.attempts + 1}) as span:
+            telemetry.inject(headers)  # the trace of the request that caused the event (W3C traceparent)
+            try:
+                response = await self.client.post(subscription.url, content=body.encode(), headers=headers,
+                                                  follow_redirects=False, timeout=self.timeout)
+            except httpx2.HTTPError as exc:
+                telemetry.error(span, type(exc).__name__)
+                return events.Outcome(None, _ms(started), f"{type(exc).__name__}"[:MAX_ERROR])
+            error = None if response.is_success else f"HTTP {response.status_code}"
+            if response.is_redirect:
+                error = "redirects are not followed"
+            telemetry.set_attributes(span, http__response__status_code=response.status_code)
+            if error:
+                telemetry.error(span, error)
         return events.Outcome(response.status_code, _ms(started), error,
                               retry_after=retry_after(response.headers.get("retry-after"), now))
 

@@ -6,6 +6,7 @@ Resolvers translate GraphQL <-> core calls; no statutory rule lives here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -14,6 +15,7 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
     max_aliases,
     query_depth_limiter,
@@ -87,7 +89,8 @@ class HubSchema(Schema):
                 for i, w in enumerate(why)]
 
 
-def build_schema(*, introspection: bool = True, suggestions: bool = True) -> HubSchema:
+def build_schema(*, introspection: bool = True, suggestions: bool = True,
+                 extensions: Sequence[Callable[[], SchemaExtension] | type[SchemaExtension]] = ()) -> HubSchema:
     """The schema; without introspection (production) only ``_service`` describes it, to gateways, and
     without suggestions no error message names a field, argument, type or value the document did not."""
     rules = [*LIMITS, *(() if introspection else (NoSchemaIntrospectionCustomRule,))]
@@ -99,6 +102,7 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True) -> Hub
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=True),
         extensions=[
+            *extensions,  # the app's own (e.g. metrics and traces of each operation), outermost
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: AddValidationRules(rules),  # before the cache, which validates with them

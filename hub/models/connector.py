@@ -55,6 +55,7 @@ class ConnectorCall(SQLModel, table=True):
     created_at: datetime = when()
     sent_at: datetime | None = when(default=None)
     completed_at: datetime | None = when(default=None)
+    traceparent: str | None = Field(default=None, max_length=55)  # W3C trace context of the request that caused it
 
 
 class ConnectorAttempt(SQLModel, table=True):

@@ -47,6 +47,7 @@ class WebhookDelivery(SQLModel, table=True):
     lease_until: datetime | None = when(default=None)
     created_at: datetime = when()
     delivered_at: datetime | None = when(default=None)
+    traceparent: str | None = Field(default=None, max_length=55)  # W3C trace context of the request that caused it
 
 
 class WebhookAttempt(SQLModel, table=True):
