@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -60,6 +60,7 @@ class ReferenceDataError(ValueError):
     """A reference file that cannot be read; the message names the line."""
 
 
+FIRST_START_LOCK = 0x6373_7072_0001  # PostgreSQL advisory lock: one process loads the shipped file
 ORGANISATION_HEADER = ["code", "name", "kind"]
 # Optional columns after the three above; the loader reads them elsewhere or not at all.
 ORGANISATION_OPTIONAL = {"region"}
@@ -162,9 +163,8 @@ async def _load_memberships(
         for m in (await session.execute(select(PartnershipMembership))).scalars()
     }
     added = 0
-    for row in rows:
-        org = orgs.get(row.member_code)
-        if org is None:
+    for row in rows:  # the partnerships first, written in one flush before their memberships
+        if row.member_code not in orgs:
             raise ReferenceDataError(
                 f"partnership {row.partnership_code}: unknown member code {row.member_code}"
             )
@@ -175,7 +175,9 @@ async def _load_memberships(
             partnerships[row.partnership_code] = partnership
         elif row.partnership_name and partnership.name != row.partnership_name:
             partnership.name = row.partnership_name
-        await session.flush()
+    await session.flush()
+    for row in rows:
+        org, partnership = orgs[row.member_code], partnerships[row.partnership_code]
         key = (partnership.id, org.id, row.effective_from)
         membership = existing.get(key)
         if membership is None and row.effective_to is None and _is_current_member(existing, partnership.id, org.id):
@@ -225,7 +227,13 @@ async def _close_absent(session: AsyncSession, data: ReferenceData, orgs: dict[s
 
 
 async def load_shipped_if_empty(session: AsyncSession) -> bool:
-    """First start: load the shipped file. Returns whether anything was loaded."""
+    """First start: load the shipped file. Returns whether anything was loaded.
+
+    Processes starting together on a new PostgreSQL database take turns (a transaction-scoped
+    advisory lock), so the second finds the first's rows instead of failing on a duplicate code.
+    """
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRST_START_LOCK})
     if (await session.execute(select(col(Organisation.id)).limit(1))).first() is not None:
         return False
     await load(session, shipped())
