@@ -67,7 +67,7 @@ def serve(
 
     from app.main import create_app
 
-    settings = _settings(database_url)
+    settings = _settings(database_url).serving_on(host, port)
     typer.echo(f"cspr-hub on http://{host}:{port}/graphql (database: {_redacted(settings.database_url)})", err=True)
     uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
                 proxy_headers=False)
@@ -118,6 +118,8 @@ def migrate(database_url: DatabaseUrl = None) -> None:
 def token(
     org: Annotated[str, typer.Option("--org", help="Organisation code, e.g. E09000007.")],
     role: Annotated[str, typer.Option("--role", help="la, police, health, panel, ofsted, recipient, agency or dfe.")],
+    port: Annotated[int, typer.Option(help="The port `cspr-hub serve` listens on (the token's issuer follows it "
+                                            "unless CSPR_HUB_ISSUER is set).")] = 8000,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Mint an access token from the development issuer; prints it alone on stdout."""
@@ -125,7 +127,7 @@ def token(
     from auth.tokens import TokenError, mint
     from hub.store import transaction
 
-    settings = _settings(database_url)
+    settings = _settings(database_url).serving_on("127.0.0.1", port)
     if not settings.dev_issuer:
         typer.echo("error: the development issuer is off (CSPR_HUB_DEV_ISSUER=false)", err=True)
         raise typer.Exit(2)

@@ -168,8 +168,8 @@ class LiveHub:
         return f"{self.url}/graphql"
 
     def token(self, who: tuple[str, str]) -> str:
-        done = run([*HUB_CLI, "token", "--org", who[0], "--role", who[1], "--database-url", self.database_url],
-                   env=self.env)
+        done = run([*HUB_CLI, "token", "--org", who[0], "--role", who[1], "--port", self.url.rsplit(":", 1)[1],
+                    "--database-url", self.database_url], env=self.env)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
