@@ -166,6 +166,33 @@ def _in_hub(database_url: str | None, work: Any) -> Any:
     return asyncio.run(run())
 
 
+@cli.command()
+def demo(database_url: DatabaseUrl = None) -> None:
+    """Load invented cases at every stage of the process (development only; refuses a database with real cases)."""
+    from app import demo as demo_data
+    from app.main import Hub
+
+    settings = _settings(database_url)
+
+    async def run() -> list[demo_data.Made]:
+        hub = Hub.create(settings)
+        try:
+            return await demo_data.load(hub)
+        finally:
+            await hub.stop()
+
+    try:
+        made = asyncio.run(run())
+    except (demo_data.DemoRefused, demo_data.DemoFailed) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"made {len(made)} invented cases (every child's name is invented):")
+    for case in made:
+        typer.echo(f"  {case.reference}\t{case.stage}\n      try: cspr-hub token {case.try_as}")
+    typer.echo("Ask, for example, as the Panel: { rapidReviews(filter: {awaitingPanel: true}) { nodes { status "
+               "case { reference } } } }, or as Camden (E09000007, la): { cases { nodes { reference status } } }")
+
+
 @clients_cli.command("create")
 def clients_create(
     org: Annotated[str, typer.Option("--org", help="Organisation code, e.g. E09000007.")],
