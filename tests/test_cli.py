@@ -187,3 +187,12 @@ def test_schema_print_writes_to_standard_output_unless_given_a_file(env: dict[st
     assert not (tmp_path / "schema.graphql").exists()
     written = cspr_hub("schema", "print", "--output", "out.graphql", env=env, cwd=tmp_path)
     assert written.returncode == 0 and (tmp_path / "out.graphql").read_text("utf-8") == printed.stdout
+
+
+def test_demo_refuses_production_with_a_clear_message(env: dict[str, str], tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    production = {**env, "CSPR_HUB_ENV": "production", "CSPR_HUB_SECRET_KEY": Fernet.generate_key().decode()}
+    refused = cspr_hub("demo", env=production, cwd=tmp_path)
+    assert refused.returncode == 2 and "does not run in production" in refused.stderr
+    assert not (tmp_path / "cli.db").exists()
