@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from app.main import Hub
 from app.settings import Environment
@@ -141,7 +142,7 @@ class Demo:
     async def principal(self, code: str, role: str) -> Principal:
         if code not in self._orgs:
             async with self.hub.sessions() as session:
-                found = (await session.execute(select(Organisation.id).where(Organisation.code == code))).scalar()
+                found = (await session.execute(select(col(Organisation.id)).where(col(Organisation.code) == code))).scalar()
             if found is None:
                 raise DemoFailed(f"the reference organisation {code} is not loaded")
             self._orgs[code] = str(found)
@@ -176,7 +177,7 @@ class Demo:
 
     async def health_partner(self) -> str:
         found = await self.run((CAMDEN, "la"), MEMBERS, {"c": CAMDEN})
-        return next(m["code"] for p in found["partnerships"] for m in p["members"] if m["kind"] == "HEALTH")
+        return str(next(m["code"] for p in found["partnerships"] for m in p["members"] if m["kind"] == "HEALTH"))
 
     async def started(self, case_id: str) -> str:
         return str((await self.run((CAMDEN, "la"), START, {"c": case_id}))["rapidReview"]["id"])
@@ -329,7 +330,7 @@ def _last_working_day(day: date) -> date:
 
 async def not_demo_cases(hub: Hub) -> int:
     async with hub.sessions() as session:
-        query = select(func.count()).select_from(Case).where(~Case.summary.startswith(DEMO_MARK, autoescape=True))  # type: ignore[attr-defined]
+        query = select(func.count()).select_from(Case).where(~col(Case.summary).startswith(DEMO_MARK, autoescape=True))
         return int((await session.execute(query)).scalar_one())
 
 
