@@ -1,9 +1,9 @@
 """The README's newcomer path, followed as written, in a fresh copy of the project with a fresh virtual environment.
 
 The commands are read from the README itself: the labelled block that sets up and starts the hub, and every
-command of "Try it" (run in one shell, as a person types them in a second terminal). The only changes made to
-them are the port (the hub serves on a free loopback port, not 8000) and the date in nothing: what the README
-says is what runs. Then every example in ``examples/`` runs against the live hub, as ``examples/README.md``
+command of "Try it" (run in one shell, as a person types them in a second terminal). The one change made to
+them is the port (the hub serves on a free loopback port, not 8000, and ``token`` is told that port): what the
+README says is what runs. Then every example in ``examples/`` runs against the live hub, as ``examples/README.md``
 says to run it, and the hub is stopped with Ctrl-C (SIGINT) and its data removed with the README's command.
 
 Installing the project takes a minute or so (pip's cache and PyPI); each step is bounded in time.
