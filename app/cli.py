@@ -67,7 +67,7 @@ def serve(
 
     from app.main import create_app
 
-    settings = _settings(database_url)
+    settings = _settings(database_url).serving_on(host, port)
     typer.echo(f"cspr-hub on http://{host}:{port}/graphql (database: {_redacted(settings.database_url)})", err=True)
     from app.observe import configure_logging
 
@@ -124,6 +124,8 @@ def migrate(database_url: DatabaseUrl = None) -> None:
 def token(
     org: Annotated[str, typer.Option("--org", help="Organisation code, e.g. E09000007.")],
     role: Annotated[str, typer.Option("--role", help="la, police, health, panel, ofsted, recipient, agency or dfe.")],
+    port: Annotated[int, typer.Option(help="The port `cspr-hub serve` listens on (the token's issuer follows it "
+                                            "unless CSPR_HUB_ISSUER is set).")] = 8000,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Mint an access token from the development issuer; prints it alone on stdout."""
@@ -131,7 +133,7 @@ def token(
     from auth.tokens import TokenError, mint
     from hub.store import transaction
 
-    settings = _settings(database_url)
+    settings = _settings(database_url).serving_on("127.0.0.1", port)
     if not settings.dev_issuer:
         typer.echo("error: the development issuer is off (CSPR_HUB_DEV_ISSUER=false)", err=True)
         raise typer.Exit(2)
@@ -168,6 +170,33 @@ def _in_hub(database_url: str | None, work: Any) -> Any:
             await hub.stop()
 
     return asyncio.run(run())
+
+
+@cli.command()
+def demo(database_url: DatabaseUrl = None) -> None:
+    """Load invented cases at every stage of the process (development only; refuses a database with real cases)."""
+    from app import demo as demo_data
+    from app.main import Hub
+
+    settings = _settings(database_url)
+
+    async def run() -> list[demo_data.Made]:
+        hub = Hub.create(settings)
+        try:
+            return await demo_data.load(hub)
+        finally:
+            await hub.stop()
+
+    try:
+        made = asyncio.run(run())
+    except (demo_data.DemoRefused, demo_data.DemoFailed) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"made {len(made)} invented cases (every child's name is invented):")
+    for case in made:
+        typer.echo(f"  {case.reference}\t{case.stage}\n      try: cspr-hub token {case.try_as}")
+    typer.echo("Ask, for example, as the Panel: { rapidReviews(filter: {awaitingPanel: true}) { nodes { status "
+               "case { reference } } } }, or as Camden (E09000007, la): { cases { nodes { reference status } } }")
 
 
 @clients_cli.command("create")

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +16,9 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from app import graphiql
 from hub.clock import Clock, today_in_england
@@ -93,10 +97,31 @@ class HubGraphQL(GraphQL[HubContext, None]):
         context.loaders = build(context.sessions, principal, today_in_england(context.clock))
         return None
 
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
+                             root_value: Any, request_data: Any) -> ExecutionResult:
+        """An operation name the document does not define is a request error like any other (no ``data``)."""
+        try:
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                                request_data)
+        except HTTPException as exc:
+            if not isinstance(exc.__cause__, CannotGetOperationTypeError):
+                raise
+            error = GraphQLError(exc.reason, extensions={"code": "GRAPHQL_VALIDATION_FAILED"})
+            return PreExecutionError(data=None, errors=[error])
+
     async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:
-        response: GraphQLHTTPResponse = {"data": result.data}
+        """The response; one that failed before execution (parse, validation, variables) has no ``data`` at all."""
+        response: GraphQLHTTPResponse = {} if before_execution(result) else {"data": result.data}
         if result.errors:
             response["errors"] = [format_error(e) for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response
+
+
+def before_execution(result: ExecutionResult) -> bool:
+    """The request failed before anything ran: a parse or validation error, an unknown operation, or variables
+    that could not be coerced (an error without a path: every error raised while executing has one)."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])

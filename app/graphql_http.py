@@ -7,13 +7,17 @@
   (``BAD_REQUEST``, or ``BAD_USER_INPUT`` for a lone surrogate), before any token is looked at;
 * a client that accepts ``application/graphql-response+json`` gets it, and a request
   error (the document could not be parsed or validated, or its variables were
-  refused, so nothing ran) comes back as 400 rather than 200.
+  refused, so nothing ran) comes back as 400 rather than 200 (and, whatever the media
+  type, without a ``data`` entry: see ``app.graphql.before_execution``);
+* a GET carrying a GraphQL request (``query``, ``documentId``, ...) is 405 with
+  ``Allow: POST``: operations are taken by POST only; a GET of the page (GraphiQL) stays.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,10 +51,12 @@ def acceptable(accept: str) -> bool:
     return not types or bool({GRAPHQL_RESPONSE, "application/json", "application/*", "*/*"} & set(types))
 
 
-async def _refuse(send: Send, status: int, code: str, message: str, media_type: str = "application/json") -> None:
+async def _refuse(send: Send, status: int, code: str, message: str, media_type: str = "application/json",
+                  headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()),
+                            *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -63,6 +69,15 @@ def is_request_error(body: bytes) -> bool:
         return False
     codes = {(e.get("extensions") or {}).get("code") for e in payload["errors"] if isinstance(e, dict)}
     return bool(codes) and codes <= REQUEST_ERRORS
+
+
+REQUEST_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions", "documentId"})
+
+
+def carries_request(scope: Scope) -> bool:
+    """A GET whose query string holds a GraphQL request rather than asking for the page."""
+    raw = bytes(scope.get("query_string", b"")).decode("latin-1")
+    return any(name in REQUEST_PARAMETERS for name, _ in parse_qsl(raw, keep_blank_values=True))
 
 
 FIELD_TYPES: dict[str, tuple[type, ...]] = {"query": (str,), "operationName": (str, type(None)),
@@ -91,6 +106,11 @@ class GraphQLOverHTTP:
         self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path and scope["method"] in ("GET", "HEAD") \
+                and carries_request(scope):
+            await _refuse(send, 405, "METHOD_NOT_ALLOWED", "a GraphQL request is a POST of application/json",
+                          headers=((b"allow", b"POST"),))
+            return
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return

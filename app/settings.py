@@ -197,5 +197,17 @@ class Settings:
         """Where agency systems reach the hub: CSPR_HUB_PUBLIC_URL, else the issuer."""
         return self.public_url or self.issuer.rstrip("/")
 
+    def serving_on(self, host: str, port: int, env: Mapping[str, str] | None = None) -> Settings:
+        """These settings for a hub listening on ``host:port``: unless CSPR_HUB_ISSUER is set, the issuer (and so
+        the public URL, unless CSPR_HUB_PUBLIC_URL is set) names that address, so the OAuth metadata, the tokens'
+        ``iss`` and the callback addresses point where the hub really is."""
+        env = os.environ if env is None else env
+        if env.get("CSPR_HUB_ISSUER"):
+            return self
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"
+        return replace(self, issuer=f"http://{shown}:{port}")
+
     def with_database(self, url: str | None) -> Settings:
         return self if not url else replace(self, database_url=normalise_url(url))

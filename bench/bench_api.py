@@ -73,8 +73,9 @@ NOTIFY = """mutation Notify($input: NotifySeriousIncidentInput!) {
 # --- setup ---------------------------------------------------------------------------------
 
 
-async def mint_token(hub_command: list[str], database_url: str) -> str:
-    options = ["--org", CAMDEN, "--role", CAMDEN_ROLE, "--database-url", database_url]
+async def mint_token(hub_command: list[str], database_url: str, port: int) -> str:
+    """Camden's token for the hub serving on ``port`` (the development issuer's address follows the port)."""
+    options = ["--org", CAMDEN, "--role", CAMDEN_ROLE, "--port", str(port), "--database-url", database_url]
     out = await run_command([*hub_command, "token", *options])
     return out.strip().splitlines()[-1]
 
@@ -279,7 +280,7 @@ async def start_hub(args: argparse.Namespace, servers: Servers, url: str) -> tup
     proc = servers.start("hub", [*args.hub_command, *serve])
     async with client() as http:
         await wait_ready(http, base, proc, servers, "hub")
-        token = await mint_token(args.hub_command, url)
+        token = await mint_token(args.hub_command, url, port)
         print(f"hub ready on {base}; seeding {SEED_CASES} cases as {CAMDEN}", file=sys.stderr)
         await seed(http, f"{base}/graphql", token, SEED_CASES)
     return base, token

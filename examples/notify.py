@@ -1,7 +1,7 @@
 """Notify the Panel of a serious incident through the hub, with the ``gql`` client.
 
     export CSPR_HUB_TOKEN=$(cspr-hub token --org E09000007 --role la)   # Camden, a local authority
-    python examples/notify.py --url http://127.0.0.1:8000/graphql
+    python examples/notify.py                  # the hub at CSPR_HUB_URL (default http://127.0.0.1:8000)
 
 Prints the new case as JSON (``{"id": ..., "reference": ..., "dueOn": ...}``) and exits 0;
 prints the refusal (``errors``: code, field, message) and exits 1 when the hub refuses the
@@ -34,6 +34,19 @@ mutation Notify($input: NotifySeriousIncidentInput!) {
 """
 
 
+def graphql_url(base: str) -> str:
+    """The GraphQL endpoint of the hub at ``base`` (CSPR_HUB_URL: the hub's address, e.g. http://127.0.0.1:8000)."""
+    base = base.rstrip("/")
+    return base if base.endswith("/graphql") else base + "/graphql"
+
+
+def token() -> str:
+    found = os.environ.get("CSPR_HUB_TOKEN")
+    if not found:
+        sys.exit("set CSPR_HUB_TOKEN: export CSPR_HUB_TOKEN=$(cspr-hub token --org ... --role ...), or get_token.sh")
+    return found
+
+
 def client(url: str, token: str) -> Client:
     """A gql client that sends the bearer token on every request."""
     transport = HTTPXTransport(url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -59,11 +72,12 @@ def notify(gql_client: Client, incident: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Notify a serious incident (invented data).")
-    parser.add_argument("--url", default=os.environ.get("CSPR_HUB_URL", "http://127.0.0.1:8000/graphql"))
+    parser.add_argument("--url", default=os.environ.get("CSPR_HUB_URL", "http://127.0.0.1:8000"),
+                        help="the hub's address (CSPR_HUB_URL)")
     parser.add_argument("--idempotency-key", default=str(uuid.uuid4()))
     args = parser.parse_args()
     today = datetime.now(ZoneInfo("Europe/London")).date().isoformat()
-    payload = notify(client(args.url, os.environ["CSPR_HUB_TOKEN"]), invented_incident(today, args.idempotency_key))
+    payload = notify(client(graphql_url(args.url), token()), invented_incident(today, args.idempotency_key))
     if payload["errors"]:
         print(json.dumps({"errors": payload["errors"]}), file=sys.stderr)
         return 1

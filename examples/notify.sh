@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Notify a serious incident with curl (invented child and facts), as Camden:
 #
-#   export TOKEN=$(examples/get_token.sh E09000007 la)
+#   export CSPR_HUB_TOKEN=$(cspr-hub token --org E09000007 --role la)   # development; or examples/get_token.sh
 #   examples/notify.sh
 #
 # Prints the hub's JSON answer: the case's id and reference, the notification's due date,
@@ -9,12 +9,15 @@
 # the hub returns the first result and changes nothing.
 set -euo pipefail
 
-URL="${CSPR_HUB_URL:-http://127.0.0.1:8000/graphql}"
+BASE="${CSPR_HUB_URL:-http://127.0.0.1:8000}"   # the hub's address
+BASE="${BASE%/}"
+URL="${BASE%/graphql}/graphql"
+: "${CSPR_HUB_TOKEN:?set CSPR_HUB_TOKEN (cspr-hub token, or examples/get_token.sh)}"
 TODAY="$(TZ=Europe/London date +%F)"
 KEY="${IDEMPOTENCY_KEY:-$(cat /proc/sys/kernel/random/uuid 2>/dev/null || date +%s%N)}"
 
 curl -sS --fail-with-body "$URL" \
-  -H "authorization: Bearer $TOKEN" \
+  -H "authorization: Bearer $CSPR_HUB_TOKEN" \
   -H 'content-type: application/json' \
   --data-binary @- <<JSON
 {"query": "mutation Notify(\$input: NotifySeriousIncidentInput!) { notifySeriousIncident(input: \$input) { case { id reference } notification { dueOn onTime } errors { code field message } } }",

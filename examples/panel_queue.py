@@ -1,7 +1,7 @@
 """Pull the Panel's queue of rapid reviews awaiting its response, with the ``gql`` client.
 
     export CSPR_HUB_TOKEN=$(cspr-hub token --org PANEL --role panel)
-    python examples/panel_queue.py --url http://127.0.0.1:8000/graphql
+    python examples/panel_queue.py             # the hub at CSPR_HUB_URL (default http://127.0.0.1:8000)
 
 Follows the relay cursor (``pageInfo.endCursor``) until the last page and prints one JSON
 object per rapid review: ``{"id", "status", "dueOn", "caseReference"}``, oldest in the
@@ -30,6 +30,19 @@ query PanelQueue($after: String) {
 """
 
 
+def graphql_url(base: str) -> str:
+    """The GraphQL endpoint of the hub at ``base`` (CSPR_HUB_URL: the hub's address, e.g. http://127.0.0.1:8000)."""
+    base = base.rstrip("/")
+    return base if base.endswith("/graphql") else base + "/graphql"
+
+
+def token() -> str:
+    found = os.environ.get("CSPR_HUB_TOKEN")
+    if not found:
+        sys.exit("set CSPR_HUB_TOKEN: export CSPR_HUB_TOKEN=$(cspr-hub token --org ... --role ...), or get_token.sh")
+    return found
+
+
 def client(url: str, token: str) -> Client:
     """A gql client that sends the bearer token on every request."""
     transport = HTTPXTransport(url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -50,9 +63,10 @@ def awaiting_panel(gql_client: Client) -> Iterator[dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Print the Panel's queue of rapid reviews.")
-    parser.add_argument("--url", default=os.environ.get("CSPR_HUB_URL", "http://127.0.0.1:8000/graphql"))
+    parser.add_argument("--url", default=os.environ.get("CSPR_HUB_URL", "http://127.0.0.1:8000"),
+                        help="the hub's address (CSPR_HUB_URL)")
     args = parser.parse_args()
-    for review in awaiting_panel(client(args.url, os.environ["CSPR_HUB_TOKEN"])):
+    for review in awaiting_panel(client(graphql_url(args.url), token())):
         print(json.dumps({"id": review["id"], "status": review["status"], "dueOn": review["dueOn"],
                           "caseReference": review["case"]["reference"]}))
     return 0

@@ -63,7 +63,8 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
 def test_serve_migrates_loads_reference_data_and_answers_a_minted_token(
     server: str, env: dict[str, str], tmp_path: Path
 ) -> None:
-    minted = cspr_hub("token", "--org", "E09000007", "--role", "la", env=env, cwd=tmp_path)
+    port = server.rsplit(":", 1)[1]
+    minted = cspr_hub("token", "--org", "E09000007", "--role", "la", "--port", port, env=env, cwd=tmp_path)
     assert minted.returncode == 0, minted.stderr
     token = minted.stdout.strip()
     assert token.count(".") == 2 and "\n" not in token
@@ -74,6 +75,33 @@ def test_serve_migrates_loads_reference_data_and_answers_a_minted_token(
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     home = httpx2.get(f"{server}/", timeout=10)
     assert home.status_code == 200 and 'href="/graphql"' in home.text
+
+
+def test_serve_on_another_port_names_that_port_as_issuer_and_public_url(
+    server: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    found = httpx2.get(f"{server}/.well-known/oauth-authorization-server", timeout=10).json()
+    assert (found["issuer"], found["token_endpoint"], found["jwks_uri"]) == (
+        server, f"{server}/oauth/token", f"{server}/.well-known/jwks.json")
+    # a token minted for the default port names another issuer, and this hub does not take it
+    stale = cspr_hub("token", "--org", "E09000007", "--role", "la", env=env, cwd=tmp_path).stdout.strip()
+    refused = httpx2.post(f"{server}/graphql", json={"query": "{ me { role } }"},
+                          headers={"authorization": f"Bearer {stale}"}, timeout=10)
+    assert refused.status_code == 401
+
+
+def test_an_issuer_or_public_url_set_explicitly_stays_whatever_the_port() -> None:
+    from app.settings import Settings
+
+    followed = Settings.from_env({}).serving_on("127.0.0.1", 8123, env={})
+    assert (followed.issuer, followed.hub_url) == ("http://127.0.0.1:8123", "http://127.0.0.1:8123")
+    assert Settings.from_env({}).serving_on("0.0.0.0", 8124, env={}).issuer == "http://127.0.0.1:8124"
+    explicit = {"CSPR_HUB_ISSUER": "https://hub.example", "CSPR_HUB_PUBLIC_URL": "https://api.example"}
+    kept = Settings.from_env(explicit).serving_on("127.0.0.1", 8123, env=explicit)
+    assert (kept.issuer, kept.hub_url) == ("https://hub.example", "https://api.example")
+    public_only = {"CSPR_HUB_PUBLIC_URL": "https://api.example"}
+    mixed = Settings.from_env(public_only).serving_on("127.0.0.1", 8123, env=public_only)
+    assert (mixed.issuer, mixed.hub_url) == ("http://127.0.0.1:8123", "https://api.example")
 
 
 def test_token_refuses_a_role_that_does_not_suit_the_organisation(env: dict[str, str], tmp_path: Path) -> None:
@@ -159,3 +187,12 @@ def test_schema_print_writes_to_standard_output_unless_given_a_file(env: dict[st
     assert not (tmp_path / "schema.graphql").exists()
     written = cspr_hub("schema", "print", "--output", "out.graphql", env=env, cwd=tmp_path)
     assert written.returncode == 0 and (tmp_path / "out.graphql").read_text("utf-8") == printed.stdout
+
+
+def test_demo_refuses_production_with_a_clear_message(env: dict[str, str], tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    production = {**env, "CSPR_HUB_ENV": "production", "CSPR_HUB_SECRET_KEY": Fernet.generate_key().decode()}
+    refused = cspr_hub("demo", env=production, cwd=tmp_path)
+    assert refused.returncode == 2 and "does not run in production" in refused.stderr
+    assert not (tmp_path / "cli.db").exists()

@@ -218,7 +218,7 @@ async def test_a_worker_killed_at_random_moments_loses_no_delivery(
         await subscribe_panel(hub, hook)
         minted = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "app", "token", "--org", "E09000007", "--role", "la",
-            env=environment(pg_url), stdout=asyncio.subprocess.PIPE)
+            "--port", api_process.rsplit(":", 1)[1], env=environment(pg_url), stdout=asyncio.subprocess.PIPE)
         out, _ = await asyncio.wait_for(minted.communicate(), timeout=60)
         token = out.decode().strip()
         async with httpx2.AsyncClient() as http:

@@ -43,3 +43,48 @@ async def test_unacceptable_media_types_get_406_and_415(api: Api) -> None:
     assert (await post(api, "{ me { role } }", accept="text/csv"))[0] == 406
     assert (await post(api, "{ me { role } }", accept="*/*", content_type="text/plain"))[0] == 415
     assert (await post(api, "{ me { role } }", accept="*/*", content_type="application/x-www-form-urlencoded"))[0] == 415
+
+
+async def post_document(api: Api, body: dict[str, Any], *, accept: str) -> tuple[int, Any]:
+    token = await api.token(CAMDEN, "la")
+    response = await api.http.post("/graphql", json=body, headers={"authorization": f"Bearer {token}",
+                                                                    "accept": accept})
+    return response.status_code, response.json()
+
+
+REQUEST_ERRORS = [
+    ("parse error", {"query": "{ me { "}, "GRAPHQL_PARSE_FAILED"),
+    ("validation error", {"query": "{ me { nope } }"}, "GRAPHQL_VALIDATION_FAILED"),
+    ("unknown operation", {"query": "query A { me { role } }", "operationName": "B"}, "GRAPHQL_VALIDATION_FAILED"),
+    ("variables refused", {"query": "query($d: Date!) { addWorkingDays(from: $d, days: 1) }",
+                           "variables": {"d": "not a date"}}, "BAD_USER_INPUT"),
+    ("variable missing", {"query": "query($d: Date!) { addWorkingDays(from: $d, days: 1) }"}, "BAD_USER_INPUT"),
+]
+
+
+async def test_a_request_that_fails_before_execution_has_no_data_entry_at_all(api: Api) -> None:
+    for why, body, code in REQUEST_ERRORS:
+        for accept, status in ((RESPONSE_TYPE, 400), ("application/json", 200)):
+            got_status, answer = await post_document(api, body, accept=accept)
+            assert "data" not in answer, (why, accept, answer)
+            assert [e["extensions"]["code"] for e in answer["errors"]] == [code], (why, answer)
+            assert got_status == status, (why, accept)
+
+
+async def test_an_error_while_executing_keeps_data_even_when_null(api: Api) -> None:
+    from tests.api.test_notification import MET, NOTIFY, serious_incident
+
+    body = await api(NOTIFY, {"input": serious_incident()}, as_=(MET, "police"))
+    assert "data" in body and body["data"] is None and body["errors"][0]["path"]
+
+
+async def test_a_get_carrying_a_query_is_405_with_allow_post_and_the_page_stays(api: Api) -> None:
+    token = await api.token(CAMDEN, "la")
+    auth = {"authorization": f"Bearer {token}"}
+    for params in ({"query": "{ me { role } }"}, {"documentId": "sha256:00"}, {"query": "{ me { role } }",
+                                                                               "operationName": "A"}):
+        response = await api.http.get("/graphql", params=params, headers=auth)
+        assert (response.status_code, response.headers["allow"]) == (405, "POST"), params
+        assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    page = await api.http.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()

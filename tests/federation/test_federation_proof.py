@@ -168,8 +168,8 @@ class LiveHub:
         return f"{self.url}/graphql"
 
     def token(self, who: tuple[str, str]) -> str:
-        done = run([*HUB_CLI, "token", "--org", who[0], "--role", who[1], "--database-url", self.database_url],
-                   env=self.env)
+        done = run([*HUB_CLI, "token", "--org", who[0], "--role", who[1], "--port", self.url.rsplit(":", 1)[1],
+                    "--database-url", self.database_url], env=self.env)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
@@ -309,7 +309,7 @@ def test_visibility_holds_across_the_join(hub: LiveHub, federated: Federated,
 # --- the integrator examples -------------------------------------------------------------------
 
 def run_example(script: str, hub: LiveHub, token: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CSPR_HUB_URL": hub.graphql, "CSPR_HUB_TOKEN": token, "TOKEN": token}
+    env = {**os.environ, "CSPR_HUB_URL": hub.url, "CSPR_HUB_TOKEN": token}
     runner = ["bash"] if script.endswith(".sh") else [sys.executable]
     return run([*runner, str(EXAMPLES / script)], env=env)
 
