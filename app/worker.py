@@ -13,6 +13,7 @@ import httpx2
 
 from app.main import Hub
 from connectors.framework import ConnectorWorker
+from connectors.pinned import PinnedTransport
 from connectors.secrets import SealError
 from connectors.webhooks import Sender, Worker
 from hub import audit, reminders
@@ -23,7 +24,7 @@ logger = logging.getLogger("cspr_hub.worker")
 
 
 def build(hub: Hub, client: httpx2.AsyncClient) -> Worker:
-    sender = Sender(client, allow_private=hub.settings.policy.webhook_allow_private, sealer=hub.sealer())
+    sender = Sender(client, sealer=hub.sealer())
     poll = 1.0 if hub.engine.dialect.name == "sqlite" else 2.0  # woken on commit; polling is the fallback
     return Worker(sessions=hub.sessions, clock=hub.clock, sender=sender, poll_seconds=poll,
                   lease=timedelta(seconds=hub.settings.delivery_lease_seconds))
@@ -44,7 +45,8 @@ def build_connectors(hub: Hub, transport: httpx2.AsyncBaseTransport | None = Non
 
 
 async def run(hub: Hub, stop: asyncio.Event, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
-    async with httpx2.AsyncClient(transport=transport) as client:
+    own = PinnedTransport(allow_private=hub.settings.policy.webhook_allow_private) if transport is None else transport
+    async with httpx2.AsyncClient(transport=own) as client:
         worker = build(hub, client)
         calls = build_connectors(hub, transport)
         wakes = [worker.wake.set, *([calls.wake.set] if calls else [])]
