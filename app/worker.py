@@ -146,12 +146,20 @@ async def post_checkpoint(hub: Hub, url: str, signed: str, *, transport: httpx2.
 
 
 async def witness(hub: Hub, stop: asyncio.Event, *, to: Path | str, every_seconds: float = 86_400.0) -> None:
-    """Each day (and at start) send a checkpoint of the audit trail to the witness (CSPR_HUB_AUDIT_WITNESS)."""
+    """Each day (and at start) send a checkpoint of the audit trail to the witness (CSPR_HUB_AUDIT_WITNESS); a post
+    still being retried when the worker stops is abandoned (the next start sends one)."""
     while not stop.is_set():
-        try:
-            await send_checkpoint(hub, to)
-        except Exception:
-            logger.exception("audit checkpoint for the witness failed")
+        sending = asyncio.ensure_future(send_checkpoint(hub, to))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([sending, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not sending.done():
+            sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await sending
+            except Exception:
+                logger.exception("audit checkpoint for the witness failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every_seconds)
 

@@ -471,3 +471,21 @@ async def test_a_witness_that_keeps_failing_is_tried_a_bounded_number_of_times(
         forged = await worker.post_checkpoint(trail, url, point.signed(trail.settings.audit_keys()), attempts=1)
     assert (sent, len(seen.ids), seen.kept) == (False, 3, [])
     assert (forged, len(seen.ids)) == (False, 3)
+
+
+async def test_stopping_the_worker_abandons_a_witness_post_being_retried(
+    trail: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = new_secret()
+    async with witness_on_loopback(secret, [503] * 10) as (seen, url):
+        monkeypatch.setattr(trail, "settings", replace(trail.settings, audit_witness=url, audit_witness_secret=secret))
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.witness(trail, stop, to=url, every_seconds=3600))
+        for _ in range(200):
+            if seen.ids:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()  # between tries, 2 s apart: the worker does not wait for the rest
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(task, timeout=10)
+    assert (len(seen.ids), asyncio.get_running_loop().time() - started < 1.5) == (1, True)
