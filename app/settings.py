@@ -16,6 +16,7 @@ from hub.policy import Policy, RapidReviewClock
 from hub.sealing import SealError, check_key, development_key
 from hub.store import DEFAULT_URL, normalise_url
 from hub.untrusted_json import MAX_DEPTH
+from hub.webhooks import check_url, secret_key
 
 logger = logging.getLogger("cspr_hub.settings")
 NO_KEY_IN_PRODUCTION = (
@@ -39,6 +40,31 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def is_url(witness: str) -> bool:
+    """Whether the audit witness is a webhook (``https://...``) rather than a file."""
+    return witness.lower().startswith(("https://", "http://"))
+
+
+def _witness(env: Mapping[str, str], *, allow_private: bool) -> tuple[str | None, str | None]:
+    """CSPR_HUB_AUDIT_WITNESS and, for a URL, the ``whsec_`` secret its posts are signed with."""
+    witness = env.get("CSPR_HUB_AUDIT_WITNESS") or None
+    secret = env.get("CSPR_HUB_AUDIT_WITNESS_SECRET") or None
+    if witness is None or not is_url(witness):
+        return witness, None
+    problems = check_url(witness, allow_private=allow_private)
+    if problems:
+        raise SettingsError(f"CSPR_HUB_AUDIT_WITNESS: {problems[0].message} (https on a public host; http and "
+                            "private hosts only with CSPR_HUB_WEBHOOK_ALLOW_PRIVATE=true)")
+    try:
+        if secret is None or not secret.startswith("whsec_") or len(secret_key(secret)) < 24:
+            raise ValueError
+    except ValueError:
+        raise SettingsError("CSPR_HUB_AUDIT_WITNESS is a URL: set CSPR_HUB_AUDIT_WITNESS_SECRET to the witness's "
+                            "signing secret, whsec_ and at least 24 bytes in base64 (the witness verifies each post "
+                            "as Standard Webhooks)") from None
+    return witness, secret
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -124,9 +150,10 @@ class Settings:
     secret_keys: tuple[str, ...] = field(default=(), repr=False)  # CSPR_HUB_SECRET_KEY: Fernet keys, first seals
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
     public_sdl: bool = True  # CSPR_HUB_PUBLIC_SDL: `_service { sdl }` without a token (off by default in production)
-    audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file the worker appends a checkpoint to daily
     metrics_token: str | None = field(default=None, repr=False)  # CSPR_HUB_METRICS_TOKEN: bearer token for /metrics
     log_format: LogFormat = LogFormat.TEXT  # CSPR_HUB_LOG_FORMAT: text or json
+    audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file, or a URL, the worker sends a checkpoint to daily
+    audit_witness_secret: str | None = field(default=None, repr=False)  # CSPR_HUB_AUDIT_WITNESS_SECRET: signs posts
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,6 +163,8 @@ class Settings:
         secret_keys = _secret_keys(env.get("CSPR_HUB_SECRET_KEY"))
         if not secret_keys and not development:
             raise SettingsError(NO_KEY_IN_PRODUCTION)
+        allow_private = _flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False)
+        witness, witness_secret = _witness(env, allow_private=allow_private)
         return cls(
             database_url=normalise_url(env.get("CSPR_HUB_DATABASE_URL") or DEFAULT_URL),
             issuer=env.get("CSPR_HUB_ISSUER") or cls.issuer,
@@ -153,13 +182,14 @@ class Settings:
             secret_keys=secret_keys,
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
             public_sdl=_flag(env, "CSPR_HUB_PUBLIC_SDL", development),
-            audit_witness=env.get("CSPR_HUB_AUDIT_WITNESS") or None,
             metrics_token=_metrics_token(env.get("CSPR_HUB_METRICS_TOKEN")),
             log_format=_choice(env, "CSPR_HUB_LOG_FORMAT", LogFormat, LogFormat.TEXT),
+            audit_witness=witness,
+            audit_witness_secret=witness_secret,
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),
-                webhook_allow_private=_flag(env, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE", False)),
+                webhook_allow_private=allow_private),
         )
 
     def sealing_keys(self) -> tuple[str, ...]:

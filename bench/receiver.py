@@ -1,13 +1,18 @@
-"""The benchmark's webhook receiver, in a process of its own: ``python bench/receiver.py PORT [DELAY_MS]``.
+"""The benchmark's webhook receiver, in a process of its own: ``python bench/receiver.py PORT [DELAY_MS] [FAIL_EVERY]``.
 
 It answers every ``POST /hook`` with 204 (after ``DELAY_MS`` if given) and counts requests and
-distinct ``webhook-id`` headers (``GET /stats``, ``POST /reset``), so duplicates show.
+distinct ``webhook-id`` headers (``GET /stats``, ``POST /reset``), so duplicates show. With
+``FAIL_EVERY`` N > 0 it fails the first attempt of about one webhook-id in N with 503 and of
+another one in N with 429 (``Retry-After: 1``), and answers their retries 204: a receiver that fails
+sometimes, whose deliveries still all arrive. ``GET /acks`` gives the times each webhook-id was
+answered 2xx (more than one means it was taken twice).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -22,42 +27,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from processes import HOST, BenchError, Servers, client, free_port
 
 
-def receiver_app(delay_ms: int) -> Starlette:
-    """204 for every POST /hook; GET /stats counts requests and distinct webhook-ids."""
+def receiver_app(delay_ms: int, fail_every: int = 0) -> Starlette:
+    """204 for every POST /hook (but first attempts failed as ``fail_every`` says); GET /stats counts requests
+    and distinct webhook-ids; GET /acks the times each id was answered 2xx."""
     seen: set[str] = set()
     requests = [0]
+    acks: dict[str, list[float]] = {}
+
+    def fails_first(message_id: str) -> int | None:
+        if fail_every <= 0:
+            return None
+        bucket = int(hashlib.sha256(message_id.encode()).hexdigest()[:8], 16) % fail_every
+        return 503 if bucket == 0 else 429 if bucket == 1 else None
 
     async def hook(request: Request) -> Response:
         await request.body()
         requests[0] += 1
-        seen.add(request.headers.get("webhook-id", ""))
+        message_id = request.headers.get("webhook-id", "")
+        first = message_id not in seen
+        seen.add(message_id)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
+        failure = fails_first(message_id) if first else None
+        if failure is not None:
+            return Response(status_code=failure, headers={"retry-after": "1"} if failure == 429 else None)
+        acks.setdefault(message_id, []).append(time.time())
         return Response(status_code=204)
+
+    async def acked(request: Request) -> JSONResponse:
+        return JSONResponse(acks)
 
     async def stats(request: Request) -> JSONResponse:
         return JSONResponse({"requests": requests[0], "distinct": len(seen)})
 
     async def reset(request: Request) -> Response:
         seen.clear()
+        acks.clear()
         requests[0] = 0
         return Response(status_code=204)
 
-    routes = [Route("/hook", hook, methods=["POST"]), Route("/stats", stats), Route("/reset", reset, methods=["POST"])]
+    routes = [Route("/hook", hook, methods=["POST"]), Route("/stats", stats), Route("/reset", reset, methods=["POST"]),
+              Route("/acks", acked)]
     return Starlette(routes=routes)
 
 
-def serve_receiver(port: int, delay_ms: int) -> int:
+def serve_receiver(port: int, delay_ms: int, fail_every: int = 0) -> int:
     import uvicorn
 
-    uvicorn.run(receiver_app(delay_ms), host=HOST, port=port, log_level="warning", access_log=False)
+    uvicorn.run(receiver_app(delay_ms, fail_every), host=HOST, port=port, log_level="warning", access_log=False)
     return 0
 
 
-async def start_receiver(servers: Servers, delay_ms: int, *, ready_seconds: float = 60.0) -> str:
+async def start_receiver(servers: Servers, delay_ms: int, *, ready_seconds: float = 60.0, fail_every: int = 0) -> str:
     port = free_port()
     base = f"http://{HOST}:{port}"
-    argv = [sys.executable, __file__, str(port), str(delay_ms)]
+    argv = [sys.executable, __file__, str(port), str(delay_ms), str(fail_every)]
     proc = servers.start("receiver", argv)
     deadline = time.monotonic() + ready_seconds
     async with client() as http:
@@ -81,4 +105,5 @@ async def receiver_stats(base: str, *, reset: bool = False) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    sys.exit(serve_receiver(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0))
+    sys.exit(serve_receiver(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0,
+                            int(sys.argv[3]) if len(sys.argv) > 3 else 0))

@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors import telemetry
+from connectors.pinned import PinnedTransport, Refused, Resolver, resolve
 from connectors.secrets import Sealer, SealError
-from connectors.webhooks import PRIVATE, Resolver, blocked, resolve, retry_after
+from connectors.webhooks import retry_after
 from hub import connector_outbox
 from hub.clock import Clock
 from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorSecrets, record_outcome
@@ -138,12 +139,17 @@ class AgencyClient:
     OAuth2 client credentials use authlib's ``AsyncOAuth2Client``, which is an ``httpx2.AsyncClient``
     (authlib's httpx integration speaks httpx2): it fetches a token from the agency's identity
     provider, and a new one when it expires or the agency answers 401.
+
+    Both go through a ``PinnedTransport`` (unless a test gives its own transport): each connection
+    resolves the host once, refuses private addresses unless allowed, and connects to the address
+    it checked.
     """
 
     def __init__(self, target: Target, *, transport: httpx2.AsyncBaseTransport | None = None,
                  allow_private: bool = False, resolver: Resolver = resolve) -> None:
         config, secrets = target.config, target.secrets
-        self.allow_private, self.resolver, self.token_url = allow_private, resolver, config.token_url
+        if transport is None:
+            transport = PinnedTransport(allow_private=allow_private, resolver=resolver)
         self.timeout = httpx2.Timeout(config.timeout_seconds)
         self.oauth: AsyncOAuth2Client | None = None
         headers = {"user-agent": "cspr-hub-connectors/1"}
@@ -159,24 +165,21 @@ class AgencyClient:
                 headers["authorization"] = f"Bearer {secrets.bearer_token}"
             self.http = httpx2.AsyncClient(transport=transport, timeout=self.timeout, headers=headers)
 
-    async def _check(self, url: str) -> None:
-        """Private, loopback and link-local addresses are refused after DNS resolution, unless allowed."""
-        why = None if self.allow_private else await blocked(url, self.resolver)
-        if why is not None:
-            raise Blocked(why, permanent=why == PRIVATE)
-
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
-        await self._check(url)
         if self.oauth is not None and not self.oauth.token:
-            await self._check(self.token_url or "")
             try:
                 await self.oauth.fetch_token()
             except (OAuthError, httpx2.HTTPError):
                 raise
+            except Refused as exc:
+                raise Blocked(str(exc), permanent=exc.permanent) from None
             except Exception as exc:  # noqa: BLE001 - e.g. HTML where the token's JSON belongs: its type, never its text
                 raise AgencyFault(f"token response unreadable: {type(exc).__name__}") from None
         kwargs["headers"] = telemetry.inject(dict(kwargs.get("headers") or {}))  # W3C traceparent, when traced
-        response = await self.http.request(method, url, follow_redirects=False, **kwargs)
+        try:
+            response = await self.http.request(method, url, follow_redirects=False, **kwargs)
+        except Refused as exc:
+            raise Blocked(str(exc), permanent=exc.permanent) from None
         if response.status_code == 401 and self.oauth is not None:
             self.oauth.token = None  # the agency no longer takes it: a new one next time
         return response

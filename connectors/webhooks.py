@@ -2,9 +2,10 @@
 
 The worker leases due deliveries (``hub.events.claim``), posts each one with
 ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` (one ``v1,``
-signature per live secret), never follows a redirect, refuses private
-addresses after DNS resolution unless allowed, and records every attempt
-(``hub.events.complete``).
+signature per live secret), never follows a redirect, and records every attempt
+(``hub.events.complete``). The client it is given connects through
+``connectors.pinned.PinnedTransport``: the receiver's host is resolved once, a private
+address refused unless allowed, and the connection made to the address checked.
 """
 
 from __future__ import annotations
@@ -13,20 +14,17 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors import telemetry
+from connectors.pinned import Refused
 from hub import events
 from hub.clock import Clock
 from hub.sealing import Sealer, SealError
@@ -34,14 +32,8 @@ from hub.store import transaction
 from hub.webhooks import secret_key, signing_secrets
 
 logger = logging.getLogger("cspr_hub.webhooks")
-Resolver = Callable[[str], Awaitable[list[str]]]
 TIMEOUT = httpx2.Timeout(10.0, connect=5.0)
 MAX_ERROR = 300
-
-
-async def resolve(host: str) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
@@ -60,41 +52,16 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
         return None
 
 
-UNRESOLVED = "the host does not resolve"
-PRIVATE = "the host resolves to a private, loopback or link-local address"
-
-
-async def blocked(url: str, resolver: Resolver = resolve) -> str | None:
-    """Why the hub will not call this URL (after DNS resolution), or None; webhooks and connectors alike."""
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = await resolver(host)
-    except OSError:
-        return UNRESOLVED
-    if not addresses or any(not ipaddress.ip_address(a).is_global for a in addresses):
-        return PRIVATE
-    return None
-
-
 class Sender:
     """Posts one delivery and says what happened; never raises for the receiver's faults."""
 
-    def __init__(self, client: httpx2.AsyncClient, *, allow_private: bool, sealer: Sealer, resolver: Resolver = resolve,
-                 timeout: httpx2.Timeout = TIMEOUT) -> None:
-        self.client = client
+    def __init__(self, client: httpx2.AsyncClient, *, sealer: Sealer, timeout: httpx2.Timeout = TIMEOUT) -> None:
+        self.client = client  # a PinnedTransport under it, but for tests that give their own
         self.sealer = sealer
-        self.allow_private = allow_private
-        self.resolver = resolver
         self.timeout = timeout
-
-    async def _blocked(self, url: str) -> str | None:
-        return None if self.allow_private else await blocked(url, self.resolver)
 
     async def send(self, claimed: events.Claimed, now: datetime) -> events.Outcome:
         delivery, subscription = claimed.delivery, claimed.subscription
-        blocked = await self._blocked(subscription.url)
-        if blocked is not None:
-            return events.Outcome(None, 0, blocked, permanent=True)
         try:
             secrets = signing_secrets(subscription, now, sealer=self.sealer)
         except SealError:  # a key taken away too soon: retried, so a restored key still delivers
@@ -114,6 +81,9 @@ class Sender:
             try:
                 response = await self.client.post(subscription.url, content=body.encode(), headers=headers,
                                                   follow_redirects=False, timeout=self.timeout)
+            except Refused as exc:  # a private address (for good), or no address (for now)
+                telemetry.error(span, "refused address")
+                return events.Outcome(None, _ms(started), str(exc), permanent=exc.permanent)
             except httpx2.HTTPError as exc:
                 telemetry.error(span, type(exc).__name__)
                 return events.Outcome(None, _ms(started), f"{type(exc).__name__}"[:MAX_ERROR])

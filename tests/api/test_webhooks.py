@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.main import Hub
+from connectors.pinned import PinnedTransport
 from connectors.webhooks import Sender, Worker
 from hub import events, webhooks
 from hub.clock import FixedClock, today_in_england
@@ -78,7 +79,7 @@ async def subscribe(api: Api, who: tuple[str, str], url: str, types: list[str] |
 async def deliver_once(hub: Hub, *, timeout: float = 5.0) -> int:
     async with httpx2.AsyncClient() as client:
         worker = Worker(sessions=hub.sessions, clock=hub.clock,
-                        sender=Sender(client, allow_private=True, sealer=hub.sealer(), timeout=httpx2.Timeout(timeout)))
+                        sender=Sender(client, sealer=hub.sealer(), timeout=httpx2.Timeout(timeout)))
         return await worker.run_once()
 
 
@@ -230,8 +231,8 @@ async def test_a_host_that_resolves_to_a_private_address_is_not_called(hub: Hub)
     async def private(host: str) -> list[str]:
         return ["10.0.0.7"]
 
-    async with httpx2.AsyncClient() as client:
-        sender = Sender(client, allow_private=False, resolver=private, sealer=hub.sealer())
+    async with httpx2.AsyncClient(transport=PinnedTransport(allow_private=False, resolver=private)) as client:
+        sender = Sender(client, sealer=hub.sealer())
         from hub.models import WebhookDelivery, WebhookSubscription
 
         claimed = events.Claimed(
@@ -293,7 +294,7 @@ async def test_two_workers_on_one_sqlite_file_never_deliver_the_same_row_twice(
                         for n in range(120))
     try:
         async with httpx2.AsyncClient() as client:
-            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, allow_private=True, sealer=h.sealer()))
+            workers = [Worker(sessions=h.sessions, clock=h.clock, sender=Sender(client, sealer=h.sealer()))
                        for h in (hub, other)]
             for _ in range(20):
                 done = await asyncio.gather(*(w.run_once() for w in workers))
