@@ -26,11 +26,12 @@ from auth.bearer import BearerGate, public_root_fields
 from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
 from hub import reference_data
-from hub.clock import Clock, SystemClock
+from hub.clock import Clock, SystemClock, today_in_england
 from hub.events import EVENTS_CHANNEL, Feed
 from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
+from resolvers.cost import CostLimits, ListBounds
 
 logger = logging.getLogger("cspr_hub")
 
@@ -54,6 +55,7 @@ class Hub:
     sessions: async_sessionmaker[AsyncSession]
     feed: Feed = field(default_factory=Feed)
     ready: bool = field(default=False)
+    list_bounds: ListBounds = field(default_factory=ListBounds)  # the reference data's largest lists (query cost)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
@@ -76,6 +78,7 @@ class Hub:
                 logger.info("loaded the shipped reference organisations and partnerships")
             if self.settings.dev_issuer:
                 await keys.active_key(session, now=self.clock.now(), sealer=self.sealer())
+        await self.list_bounds.refresh(self.sessions, today_in_england(self.clock))
         self.ready = True
 
     def sealer(self) -> Sealer:
@@ -104,7 +107,9 @@ def create_app(
     sealer = Sealer(hub.settings.sealing_keys())  # SettingsError in production without CSPR_HUB_SECRET_KEY
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
                         trusted=hub.settings.trusted_issuers)
-    schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions)
+    schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions,
+                          limits=CostLimits(hub.settings.max_query_cost, hub.settings.max_public_query_cost),
+                          bounds=hub.list_bounds)
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,

@@ -16,6 +16,7 @@ from hub.policy import Policy, RapidReviewClock
 from hub.sealing import SealError, check_key, development_key
 from hub.store import DEFAULT_URL, normalise_url
 from hub.untrusted_json import MAX_DEPTH
+from resolvers.cost import DEFAULT_MAX_COST, DEFAULT_MAX_PUBLIC_COST
 
 logger = logging.getLogger("cspr_hub.settings")
 NO_KEY_IN_PRODUCTION = (
@@ -111,6 +112,12 @@ class Settings:
     public_url: str | None = None  # CSPR_HUB_PUBLIC_URL: where agency systems reach the hub (callbacks)
     public_sdl: bool = True  # CSPR_HUB_PUBLIC_SDL: `_service { sdl }` without a token (off by default in production)
     audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file the worker appends a checkpoint to daily
+    max_query_cost: int = DEFAULT_MAX_COST  # CSPR_HUB_MAX_QUERY_COST: objects one document may ask for (token)
+    max_public_query_cost: int = DEFAULT_MAX_PUBLIC_COST  # CSPR_HUB_MAX_PUBLIC_QUERY_COST: the same, no token
+    rate_limit_per_minute: int = 12_000  # CSPR_HUB_RATE_LIMIT_PER_MINUTE: requests per OAuth client (0: off)
+    rate_limit_burst: int = 2_000  # CSPR_HUB_RATE_LIMIT_BURST: requests a client may make at once
+    public_rate_limit_per_minute: int = 3_000  # CSPR_HUB_PUBLIC_RATE_LIMIT_PER_MINUTE: per address, no token
+    public_rate_limit_burst: int = 500  # CSPR_HUB_PUBLIC_RATE_LIMIT_BURST
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +145,14 @@ class Settings:
             public_url=(env.get("CSPR_HUB_PUBLIC_URL") or "").rstrip("/") or None,
             public_sdl=_flag(env, "CSPR_HUB_PUBLIC_SDL", development),
             audit_witness=env.get("CSPR_HUB_AUDIT_WITNESS") or None,
+            max_query_cost=_int(env, "CSPR_HUB_MAX_QUERY_COST", DEFAULT_MAX_COST, 10, 10_000_000),
+            max_public_query_cost=_int(env, "CSPR_HUB_MAX_PUBLIC_QUERY_COST", DEFAULT_MAX_PUBLIC_COST, 10, 10_000_000),
+            rate_limit_per_minute=_int(env, "CSPR_HUB_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute, 0, 10_000_000),
+            rate_limit_burst=_int(env, "CSPR_HUB_RATE_LIMIT_BURST", cls.rate_limit_burst, 1, 10_000_000),
+            public_rate_limit_per_minute=_int(env, "CSPR_HUB_PUBLIC_RATE_LIMIT_PER_MINUTE",
+                                              cls.public_rate_limit_per_minute, 0, 10_000_000),
+            public_rate_limit_burst=_int(env, "CSPR_HUB_PUBLIC_RATE_LIMIT_BURST", cls.public_rate_limit_burst, 1,
+                                         10_000_000),
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),
