@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -28,6 +29,7 @@ from auth.tokens import TokenSettings, Verifier
 from hub import reference_data
 from hub.clock import Clock, SystemClock, today_in_england
 from hub.events import EVENTS_CHANNEL, Feed
+from hub.rate_limit import RateLimits
 from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
@@ -100,10 +102,15 @@ class Hub:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None, worker: bool = False
+    settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None, worker: bool = False,
+    seconds: Callable[[], float] = time.monotonic,
 ) -> Starlette:
-    """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
+    """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``).
+    ``seconds`` is the clock the rate limits' buckets refill by."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
+    limits = RateLimits.of(per_minute=hub.settings.rate_limit_per_minute, burst=hub.settings.rate_limit_burst,
+                           public_per_minute=hub.settings.public_rate_limit_per_minute,
+                           public_burst=hub.settings.public_rate_limit_burst, seconds=seconds)
     sealer = Sealer(hub.settings.sealing_keys())  # SettingsError in production without CSPR_HUB_SECRET_KEY
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
                         trusted=hub.settings.trusted_issuers)
@@ -117,7 +124,8 @@ def create_app(
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
-                       max_body=hub.settings.max_body_bytes, public=public_root_fields(sdl=hub.settings.public_sdl))
+                       max_body=hub.settings.max_body_bytes, public=public_root_fields(sdl=hub.settings.public_sdl),
+                       limits=limits)
 
     async def home(request: Request) -> HTMLResponse:
         return HTMLResponse(HOME)
@@ -167,7 +175,7 @@ def create_app(
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/oauth-authorization-server", authorisation_server),
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
-                                              sealer=sealer).handle,
+                                              sealer=sealer, limiter=limits.token_endpoint).handle,
                   methods=["POST"]),
             Route("/graphql", GraphQLOverHTTP(gated, path="/graphql", max_body=hub.settings.max_body_bytes,
                                               max_depth=hub.settings.max_json_depth), methods=["GET", "POST"]),
@@ -180,4 +188,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.rate_limits = limits
     return app

@@ -114,10 +114,10 @@ class Settings:
     audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file the worker appends a checkpoint to daily
     max_query_cost: int = DEFAULT_MAX_COST  # CSPR_HUB_MAX_QUERY_COST: objects one document may ask for (token)
     max_public_query_cost: int = DEFAULT_MAX_PUBLIC_COST  # CSPR_HUB_MAX_PUBLIC_QUERY_COST: the same, no token
-    rate_limit_per_minute: int = 12_000  # CSPR_HUB_RATE_LIMIT_PER_MINUTE: requests per OAuth client (0: off)
+    rate_limit_per_minute: int = 36_000  # CSPR_HUB_RATE_LIMIT_PER_MINUTE: requests per OAuth client (0: off)
     rate_limit_burst: int = 2_000  # CSPR_HUB_RATE_LIMIT_BURST: requests a client may make at once
-    public_rate_limit_per_minute: int = 3_000  # CSPR_HUB_PUBLIC_RATE_LIMIT_PER_MINUTE: per address, no token
-    public_rate_limit_burst: int = 500  # CSPR_HUB_PUBLIC_RATE_LIMIT_BURST
+    public_rate_limit_per_minute: int = 6_000  # CSPR_HUB_PUBLIC_RATE_LIMIT_PER_MINUTE: per address, no token
+    public_rate_limit_burst: int = 1_000  # CSPR_HUB_PUBLIC_RATE_LIMIT_BURST
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
