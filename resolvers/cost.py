@@ -47,7 +47,7 @@ from graphql import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.extensions import SchemaExtension
 
-from hub import organisations
+from hub import case, organisations, practice_review, thematic_review, webhooks
 from hub.clock import today_in_england
 from schema.common import DEFAULT_PAGE, MAX_PAGE
 
@@ -56,9 +56,10 @@ DEFAULT_MAX_PUBLIC_COST = 2_500  # CSPR_HUB_MAX_PUBLIC_QUERY_COST: the same with
 DEFAULT_BOUND = 20  # a plain list not named below
 REFRESH_SECONDS = 300.0  # the reference data's largest lists are looked at again after this
 
-# The plain lists other than the two bounded by the reference data, with the most each can hold.
+# The plain lists other than the two bounded by the reference data, with the most each can hold: the core's
+# own maximum where it has one, else what the domain makes likely (one case's timeline, a review's notes).
 FIXED_BOUNDS: Mapping[tuple[str, str], int] = {
-    ("Case", "children"): 4,  # up to four children per case
+    ("Case", "children"): case.MAX_CHILDREN,
     ("Case", "involvedPartnerships"): 8,
     ("Case", "informationRequests"): 50,
     ("Case", "events"): 100,
@@ -71,14 +72,14 @@ FIXED_BOUNDS: Mapping[tuple[str, str], int] = {
     ("Deadline", "owedBy"): 5,
     ("InformationRequest", "addressees"): 10,
     ("Notification", "routedTo"): 20,
-    ("PracticeReview", "reviewers"): 10,
-    ("PracticeReview", "recommendations"): 50,
+    ("PracticeReview", "reviewers"): practice_review.MAX_REVIEWERS,
+    ("PracticeReview", "recommendations"): practice_review.MAX_RECOMMENDATIONS,
     ("PracticeReview", "supervisionNotes"): 50,
     ("PracticeReview", "publicationDelays"): 10,
     ("PracticeReview", "newInformation"): 20,
     ("PracticeReview", "learningShared"): 20,
     ("PracticeReview", "publicationComments"): 10,
-    ("Query", "webhookSubscriptions"): 50,
+    ("Query", "webhookSubscriptions"): webhooks.MAX_SUBSCRIPTIONS,
     ("Query", "connectors"): 20,
     ("Query", "caseAccessLog"): 100,
     ("RapidReview", "criteriaConsidered"): 10,
@@ -89,7 +90,7 @@ FIXED_BOUNDS: Mapping[tuple[str, str], int] = {
     ("NewInformation", "criteriaConsidered"): 10,
     ("Recommendation", "updates"): 50,
     ("Reviewer", "criteriaMet"): 10,
-    ("ThematicReview", "cases"): 50,
+    ("ThematicReview", "cases"): thematic_review.MAX_CASES,
     ("WebhookDelivery", "attempts"): 20,
 }
 
