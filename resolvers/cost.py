@@ -51,8 +51,8 @@ from hub import case, organisations, practice_review, thematic_review, webhooks
 from hub.clock import today_in_england
 from schema.common import DEFAULT_PAGE, MAX_PAGE
 
-DEFAULT_MAX_COST = 25_000  # CSPR_HUB_MAX_QUERY_COST: objects one authenticated document may ask for
-DEFAULT_MAX_PUBLIC_COST = 2_500  # CSPR_HUB_MAX_PUBLIC_QUERY_COST: the same without a token
+DEFAULT_MAX_COST = 20_000  # CSPR_HUB_MAX_QUERY_COST: objects one authenticated document may ask for
+DEFAULT_MAX_PUBLIC_COST = 2_000  # CSPR_HUB_MAX_PUBLIC_QUERY_COST: the same without a token
 DEFAULT_BOUND = 20  # a plain list not named below
 REFRESH_SECONDS = 300.0  # the reference data's largest lists are looked at again after this
 
