@@ -100,6 +100,14 @@ async def test_the_public_published_reports_fan_out_is_refused_without_a_stateme
     assert cost == 10 * one  # linear in aliases, as the attack was
 
 
+async def test_a_costly_document_is_a_request_error_in_graphql_over_http(api: Api) -> None:
+    """Nothing ran: a client that accepts application/graphql-response+json gets 400, as for a parse error."""
+    response = await api.http.post("/graphql", json={"query": published_fan_out(1)},
+                                   headers={"accept": "application/graphql-response+json"})
+    assert response.status_code == 400
+    refused(response.json(), DEFAULT_MAX_PUBLIC_COST)
+
+
 async def test_the_public_surface_has_its_own_lower_limit(api: Api) -> None:
     """What passes with a token (cost over the public limit, under the other) is refused without one."""
     query = "{ publishedReports(first: 100) { nodes { partnership { members { partnerships { code } } } } } }"
