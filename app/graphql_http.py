@@ -6,9 +6,9 @@
   ``max_depth`` deep whose text is all Unicode: else 400 with a GraphQL error
   (``BAD_REQUEST``, or ``BAD_USER_INPUT`` for a lone surrogate), before any token is looked at;
 * a client that accepts ``application/graphql-response+json`` gets it, and a request
-  error (the document could not be parsed or validated, or its variables were
-  refused, so nothing ran) comes back as 400 rather than 200 (and, whatever the media
-  type, without a ``data`` entry: see ``app.graphql.before_execution``);
+  error (the document could not be parsed or validated, its variables were
+  refused, or it would cost too much, so nothing ran) comes back as 400 rather than 200 (and,
+  whatever the media type, without a ``data`` entry: see ``app.graphql.before_execution``);
 * a GET carrying a GraphQL request (``query``, ``documentId``, ...) is 405 with
   ``Allow: POST``: operations are taken by POST only; a GET of the page (GraphiQL) stays.
 """
@@ -26,7 +26,7 @@ from hub.untrusted_json import Unreadable, read_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 REQUEST_ERRORS = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT",
-                            "PERSISTED_QUERY_NOT_ALLOWED"})
+                            "PERSISTED_QUERY_NOT_ALLOWED", "QUERY_TOO_COSTLY"})
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,12 +33,14 @@ from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
 from connectors import telemetry
 from hub import reference_data
-from hub.clock import Clock, SystemClock
+from hub.clock import Clock, SystemClock, today_in_england
 from hub.events import EVENTS_CHANNEL, Feed
 from hub.models import ConnectorCall, WebhookDelivery
+from hub.rate_limit import RateLimits
 from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
+from resolvers.cost import CostLimits, ListBounds
 
 logger = logging.getLogger("cspr_hub")
 
@@ -61,6 +64,7 @@ class Hub:
     sessions: async_sessionmaker[AsyncSession]
     feed: Feed = field(default_factory=Feed)
     ready: bool = field(default=False)
+    list_bounds: ListBounds = field(default_factory=ListBounds)  # the reference data's largest lists (query cost)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
@@ -86,6 +90,7 @@ class Hub:
                 logger.info("loaded the shipped reference organisations and partnerships")
             if self.settings.dev_issuer:
                 await keys.active_key(session, now=self.clock.now(), sealer=self.sealer())
+        await self.list_bounds.refresh(self.sessions, today_in_england(self.clock))
         self.ready = True
 
     def sealer(self) -> Sealer:
@@ -107,15 +112,21 @@ class Hub:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None, worker: bool = False
+    settings: Settings | None = None, *, clock: Clock | None = None, hub: Hub | None = None, worker: bool = False,
+    seconds: Callable[[], float] = time.monotonic,
 ) -> Starlette:
-    """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``)."""
+    """The ASGI app; with ``worker`` its lifespan also runs the outbox worker (``cspr-hub serve``).
+    ``seconds`` is the clock the rate limits' buckets refill by."""
     hub = hub or Hub.create(settings or Settings.from_env(), clock)
+    limits = RateLimits.of(per_minute=hub.settings.rate_limit_per_minute, burst=hub.settings.rate_limit_burst,
+                           public_per_minute=hub.settings.public_rate_limit_per_minute,
+                           public_burst=hub.settings.public_rate_limit_burst, seconds=seconds)
     sealer = Sealer(hub.settings.sealing_keys())  # SettingsError in production without CSPR_HUB_SECRET_KEY
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
                         trusted=hub.settings.trusted_issuers)
     schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions,
-                          extensions=[ObservedOperations])
+                          limits=CostLimits(hub.settings.max_query_cost, hub.settings.max_public_query_cost),
+                          bounds=hub.list_bounds, extensions=[ObservedOperations])
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,
@@ -123,7 +134,8 @@ def create_app(
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
-                       max_body=hub.settings.max_body_bytes, public=public_root_fields(sdl=hub.settings.public_sdl))
+                       max_body=hub.settings.max_body_bytes, public=public_root_fields(sdl=hub.settings.public_sdl),
+                       limits=limits)
 
     async def home(request: Request) -> HTMLResponse:
         return HTMLResponse(HOME)
@@ -175,7 +187,7 @@ def create_app(
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/oauth-authorization-server", authorisation_server),
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
-                                              sealer=sealer).handle,
+                                              sealer=sealer, limiter=limits.token_endpoint).handle,
                   methods=["POST"]),
             Route("/graphql", GraphQLOverHTTP(gated, path="/graphql", max_body=hub.settings.max_body_bytes,
                                               max_depth=hub.settings.max_json_depth), methods=["GET", "POST"]),
@@ -194,4 +206,5 @@ def create_app(
         middleware=[Middleware(Observed, routes=routes, log_requests=hub.settings.log_format.value == "json")],
     )
     app.state.hub = hub
+    app.state.rate_limits = limits
     return app

@@ -17,6 +17,7 @@ from hub.sealing import SealError, check_key, development_key
 from hub.store import DEFAULT_URL, normalise_url
 from hub.untrusted_json import MAX_DEPTH
 from hub.webhooks import check_url, secret_key
+from resolvers.cost import DEFAULT_MAX_COST, DEFAULT_MAX_PUBLIC_COST
 
 logger = logging.getLogger("cspr_hub.settings")
 NO_KEY_IN_PRODUCTION = (
@@ -154,6 +155,12 @@ class Settings:
     log_format: LogFormat = LogFormat.TEXT  # CSPR_HUB_LOG_FORMAT: text or json
     audit_witness: str | None = None  # CSPR_HUB_AUDIT_WITNESS: a file, or a URL, the worker sends a checkpoint to daily
     audit_witness_secret: str | None = field(default=None, repr=False)  # CSPR_HUB_AUDIT_WITNESS_SECRET: signs posts
+    max_query_cost: int = DEFAULT_MAX_COST  # CSPR_HUB_MAX_QUERY_COST: objects one document may ask for (token)
+    max_public_query_cost: int = DEFAULT_MAX_PUBLIC_COST  # CSPR_HUB_MAX_PUBLIC_QUERY_COST: the same, no token
+    rate_limit_per_minute: int = 36_000  # CSPR_HUB_RATE_LIMIT_PER_MINUTE: requests per OAuth client (0: off)
+    rate_limit_burst: int = 2_000  # CSPR_HUB_RATE_LIMIT_BURST: requests a client may make at once
+    public_rate_limit_per_minute: int = 6_000  # CSPR_HUB_PUBLIC_RATE_LIMIT_PER_MINUTE: per address, no token
+    public_rate_limit_burst: int = 1_000  # CSPR_HUB_PUBLIC_RATE_LIMIT_BURST
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -186,6 +193,14 @@ class Settings:
             log_format=_choice(env, "CSPR_HUB_LOG_FORMAT", LogFormat, LogFormat.TEXT),
             audit_witness=witness,
             audit_witness_secret=witness_secret,
+            max_query_cost=_int(env, "CSPR_HUB_MAX_QUERY_COST", DEFAULT_MAX_COST, 10, 10_000_000),
+            max_public_query_cost=_int(env, "CSPR_HUB_MAX_PUBLIC_QUERY_COST", DEFAULT_MAX_PUBLIC_COST, 10, 10_000_000),
+            rate_limit_per_minute=_int(env, "CSPR_HUB_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute, 0, 10_000_000),
+            rate_limit_burst=_int(env, "CSPR_HUB_RATE_LIMIT_BURST", cls.rate_limit_burst, 1, 10_000_000),
+            public_rate_limit_per_minute=_int(env, "CSPR_HUB_PUBLIC_RATE_LIMIT_PER_MINUTE",
+                                              cls.public_rate_limit_per_minute, 0, 10_000_000),
+            public_rate_limit_burst=_int(env, "CSPR_HUB_PUBLIC_RATE_LIMIT_BURST", cls.public_rate_limit_burst, 1,
+                                         10_000_000),
             policy=Policy(
                 rapid_review_counts_from=_choice(
                     env, "CSPR_HUB_RAPID_REVIEW_COUNTS_FROM", RapidReviewClock, RapidReviewClock.NOTIFICATION),

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import Unauthenticated
 from hub.principal import Principal
+from hub.rate_limit import RateLimits
 
 PUBLIC_ROOT_FIELDS = frozenset(
     {"addWorkingDays", "publishedReports", "reviewerPool", "_service", "__typename", "__schema", "__type"}
@@ -84,6 +85,19 @@ def _unauthenticated(message: str, error: str | None) -> tuple[dict[str, Any], l
     return body, [(b"www-authenticate", challenge.encode())]
 
 
+def address(scope: Scope) -> str:
+    """Where the call comes from: the connecting peer (a proxy in front is one address for all it forwards)."""
+    client = scope.get("client")
+    return f"address:{client[0]}" if client else "address:unknown"
+
+
+async def too_many(send: Send, wait: int) -> None:
+    """429 with Retry-After: the caller's bucket is empty for ``wait`` more seconds."""
+    await _respond(send, 429, {"errors": [{"message": f"too many requests: retry after {wait} seconds",
+                                           "extensions": {"code": "RATE_LIMITED", "retryAfter": wait}}]},
+                   [(b"retry-after", str(wait).encode())])
+
+
 async def read_body(receive: Receive, *, limit: int) -> bytes | None:
     """The whole request body, or None once it is over ``limit`` bytes."""
     chunks: list[bytes] = []
@@ -104,8 +118,9 @@ async def read_body(receive: Receive, *, limit: int) -> bytes | None:
 
 class BearerGate:
     def __init__(self, app: ASGIApp, *, principal_of: Callable[[str], Any], path: str, max_body: int,
-                 public: frozenset[str] = PUBLIC_ROOT_FIELDS) -> None:
+                 public: frozenset[str] = PUBLIC_ROOT_FIELDS, limits: RateLimits | None = None) -> None:
         self.app = app
+        self.limits = limits
         self.public = public
         self.principal_of = principal_of
         self.path = path
@@ -126,14 +141,32 @@ class BearerGate:
             try:
                 principal = await self.principal_of(token)
             except Unauthenticated as exc:
+                if await self._limited(scope, send, None):
+                    return
                 await _respond(send, 401, *_unauthenticated(str(exc), "invalid_token"))
                 return
-        elif not is_public(body, self.public):
+        if await self._limited(scope, send, principal):
+            return
+        if not token and not is_public(body, self.public):
             message = "a bearer token is required" if token is None else "malformed Authorization header"
             await _respond(send, 401, *_unauthenticated(message, None if token is None else "invalid_request"))
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, replay_body(body, receive), send)
+
+    async def _limited(self, scope: Scope, send: Send, principal: Principal | None) -> bool:
+        """Take one request from the caller's bucket: its OAuth client's with a verified token, else its
+        address's (no token, or one that did not verify); answer 429 when the bucket is empty."""
+        if self.limits is None:
+            return False
+        if principal is not None:
+            wait = self.limits.clients.take(f"client:{principal.client_id or principal.organisation_code}")
+        else:
+            wait = self.limits.addresses.take(address(scope))
+        if wait is None:
+            return False
+        await too_many(send, wait)
+        return True
 
 
 def replay_body(body: bytes, then: Receive) -> Receive:

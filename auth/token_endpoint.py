@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from auth import clients, keys, server
+from auth.bearer import address
 from auth.tokens import TokenSettings, encode, lifetime
 from hub.clock import Clock
 from hub.models import UsedAssertion
+from hub.rate_limit import RateLimiter
 from hub.sealing import Sealer
 from hub.store import transaction
 from hub.vocabulary import Role
@@ -45,13 +47,19 @@ async def _body(request: Request) -> bytes | None:
 
 class TokenEndpoint:
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock,
-                 sealer: Sealer) -> None:
+                 sealer: Sealer, limiter: RateLimiter | None = None) -> None:
+        self.limiter = limiter  # per address (hub.rate_limit)
         self.sessions = sessions
         self.sealer = sealer
         self.settings = settings
         self.clock = clock
 
     async def handle(self, request: Request) -> Response:
+        wait = self.limiter.take(address(request.scope)) if self.limiter is not None else None
+        if wait is not None:
+            return JSONResponse({"error": "rate_limited", "code": "RATE_LIMITED",
+                                 "error_description": f"too many requests: retry after {wait} seconds"},
+                                status_code=429, headers={"retry-after": str(wait), **NO_STORE})
         body = await _body(request)
         if body is None:
             return _error(400, "invalid_request", f"the body is larger than {server.MAX_BODY} bytes")

@@ -32,6 +32,7 @@ from hub.statute import rule
 from hub.vocabulary import Role
 
 MAX_FEEDS = 20  # live feeds per organisation
+MAX_LISTED = 2 * MAX_FEEDS  # what `calendarFeeds` lists: the live feeds and the latest revoked ones
 MAX_LABEL = 100
 ALARM_WORKING_DAYS = 3
 ALARM_AT = time(9, 0)  # in London, on the alarm's day
@@ -99,9 +100,12 @@ async def revoke(session: AsyncSession, *, clock: Clock, principal: Principal, f
 
 
 async def of_organisation(session: AsyncSession, principal: Principal) -> list[CalendarFeed]:
+    """The organisation's live feeds and its most recently revoked ones, at most ``MAX_LISTED``, oldest first."""
     query = (select(CalendarFeed).where(col(CalendarFeed.organisation_id) == principal.organisation_id)
-             .order_by(col(CalendarFeed.created_at), col(CalendarFeed.id)))
-    return list((await session.execute(query)).scalars())
+             .order_by(col(CalendarFeed.revoked_at).is_(None).desc(), col(CalendarFeed.revoked_at).desc(),
+                       col(CalendarFeed.id))
+             .limit(MAX_LISTED))
+    return sorted((await session.execute(query)).scalars(), key=lambda f: (f.created_at, f.id))
 
 
 async def opened(session: AsyncSession, token: str) -> tuple[CalendarFeed, Principal] | None:

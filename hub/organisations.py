@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -94,3 +95,17 @@ async def partnerships_for(
     for oid, partnership in (await session.execute(query)).all():
         result[oid].append(partnership)
     return result
+
+
+async def largest_memberships(session: AsyncSession, on: date) -> tuple[int, int]:
+    """The most partnerships one organisation belongs to, and the most members one partnership has, counting
+    every membership not ended before ``on`` (today's and those still to come): what ``partnerships`` and
+    ``members`` can return from today on, as loaded. Query cost analysis weighs those two lists by them."""
+    live = or_(col(PartnershipMembership.effective_to).is_(None), col(PartnershipMembership.effective_to) >= on)
+
+    async def largest(by: Any, of: Any) -> int:
+        counts = (select(func.count(func.distinct(of)).label("n")).where(live).group_by(by)).subquery()
+        return int((await session.execute(select(func.max(counts.c.n)))).scalar_one() or 0)
+
+    return (await largest(PartnershipMembership.organisation_id, PartnershipMembership.partnership_id),
+            await largest(PartnershipMembership.partnership_id, PartnershipMembership.organisation_id))

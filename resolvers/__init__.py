@@ -29,6 +29,7 @@ from strawberry.types.info import Info
 from hub.errors import BadUserInput
 from resolvers.calendar_feed import CalendarFeedMutations
 from resolvers.case_record import CaseRecordMutations
+from resolvers.cost import CostLimiter, CostLimits, ListBounds
 from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
@@ -89,10 +90,13 @@ class HubSchema(Schema):
                 for i, w in enumerate(why)]
 
 
-def build_schema(*, introspection: bool = True, suggestions: bool = True,
+def build_schema(*, introspection: bool = True, suggestions: bool = True, limits: CostLimits | None = None,
+                 bounds: ListBounds | None = None,
                  extensions: Sequence[Callable[[], SchemaExtension] | type[SchemaExtension]] = ()) -> HubSchema:
     """The schema; without introspection (production) only ``_service`` describes it, to gateways, and
-    without suggestions no error message names a field, argument, type or value the document did not."""
+    without suggestions no error message names a field, argument, type or value the document did not.
+    Every document is weighed before it runs (``resolvers.cost``) against ``limits``."""
+    limits, bounds = limits or CostLimits(), bounds or ListBounds()
     rules = [*LIMITS, *(() if introspection else (NoSchemaIntrospectionCustomRule,))]
     schema = HubSchema(
         query=Query,
@@ -107,6 +111,7 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True,
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: AddValidationRules(rules),  # before the cache, which validates with them
             lambda: ValidationCache(maxsize=CACHE_SIZE),
+            lambda: CostLimiter(schema=lambda: schema._schema, bounds=bounds, limits=limits),
         ],
     )
     schema.suggestions = suggestions
