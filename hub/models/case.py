@@ -61,6 +61,14 @@ class Child(SQLModel, table=True):
     looked_after: bool
     on_child_protection_plan: bool
     care_leaver: bool = False
+    # DfE's notification form (hub.child_details); null: not given. Protected as the name is.
+    ethnicity: str | None = Field(default=None, max_length=4)
+    disability: str | None = Field(default=None, max_length=16)
+    social_care_status: str | None = Field(default=None, max_length=32)
+    education_setting: str | None = Field(default=None, max_length=48)
+    harm_category: str | None = Field(default=None, max_length=40)
+    suspected_perpetrator: str | None = Field(default=None, max_length=40)
+    unborn_or_under_one: bool | None = None
 
 
 class Notification(SQLModel, table=True):
