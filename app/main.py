@@ -20,6 +20,7 @@ from app.callbacks import ConnectorCallbacks
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
 from app.settings import Settings, SettingsError
+from app.statistics_csv import StatisticsCsv
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
 from auth.bearer import BearerGate, public_root_fields
@@ -170,6 +171,8 @@ def create_app(
                 sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer,
                 max_body=hub.settings.max_body_bytes, max_depth=hub.settings.max_json_depth).handle,
                   methods=["POST"]),
+            Route("/statistics/incidents.csv", StatisticsCsv(
+                sessions=hub.sessions, clock=hub.clock, principal_of=verifier.principal).handle, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,

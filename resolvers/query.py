@@ -15,6 +15,7 @@ from hub.clock import today_in_england
 from hub.errors import BadUserInput
 from hub.visibility import visible_cases
 from resolvers import deadline as deadline_resolvers
+from resolvers import national_statistics as statistics_resolvers
 from resolvers import practice_review as review_resolvers
 from resolvers.audit import CASE_ACCESS_LOG_DESCRIPTION, LEAD, case_access_log
 from resolvers.connector import (
@@ -51,6 +52,7 @@ from schema.context import HubInfo
 from schema.deadline import Deadline
 from schema.enums import OrganisationKind
 from schema.information_request import InformationRequest
+from schema.national_statistics import IncidentStatistics
 from schema.organisation import Organisation, Principal
 from schema.practice_review import PracticeReview, PublishedReport, Recommendation, Reviewer, ThematicReview
 from schema.rapid_review import RapidReview
@@ -207,6 +209,9 @@ class Query:
             "Messages routed to the caller's organisation, newest first; retrieving one records its "
             "delivery. DfE's inbox also holds what is routed to the Secretary of State.", ANY_ROLE),
         extensions=roles(*ANY_ROLE))
+
+    incident_statistics: IncidentStatistics = strawberry.field(
+        resolver=statistics_resolvers.incident_statistics, description=statistics_resolvers.DESCRIPTION)
 
     @strawberry.field(
         name="addWorkingDays",

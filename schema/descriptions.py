@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLSchema
 
-from schema import child_details
+from schema import child_details, national_statistics
 
 ROOTS = {
     "Query": "Reads. Every field but addWorkingDays, publishedReports, reviewerPool and _service needs a bearer token.",
@@ -133,7 +133,7 @@ def describe(schema: GraphQLSchema) -> None:
         root = schema.type_map.get(name)
         if isinstance(root, GraphQLObjectType) and not root.description:
             root.description = text
-    values = {**ENUM_VALUES, **child_details.VALUES}
+    values = {**ENUM_VALUES, **child_details.VALUES, **national_statistics.VALUES}
     for named in schema.type_map.values():
         if isinstance(named, GraphQLObjectType):
             for field in named.fields.values():
