@@ -170,6 +170,12 @@ class RapidReview(SQLModel, table=True):
     submitted_on: date | None = None
     queued_at: datetime = when(index=True)  # last time it came to the Panel: the queue's order
     version: int = 1
+    # the Panel's rapid review template (hub.rapid_review_content)
+    lived_experience: str | None = None
+    key_practice_episodes: str | None = None
+    agencies_analysis: str | None = None
+    immediate_learning: str | None = None
+    family_involvement: str | None = None
 
 
 class RapidReviewInvitation(SQLModel, table=True):
