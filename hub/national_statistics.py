@@ -205,7 +205,7 @@ def protect_quarter(found: Sequence[Counted]) -> _Quarter:
 
 def public_window(start: date, end: date, today: date) -> list[str]:
     """The complete financial quarters within ``start``..``end`` that ended before today, oldest first."""
-    labels = []
+    labels: list[str] = []
     first, last = quarter_bounds(start)
     if first < start:
         first = date.fromordinal(last.toordinal() + 1)

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_rapid_review import CAMDEN, MET, codes, started, submitted
+from tests.api.test_notification import CAMDEN, MET
+from tests.api.test_rapid_review import codes, started, submitted
 from tests.conftest import Api
 
 SECTIONS = "livedExperience keyPracticeEpisodes agenciesAnalysis immediateLearning familyInvolvement"
