@@ -26,6 +26,7 @@ from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
 from app.observe import MetricsEndpoint, Observed, ObservedOperations, configure_logging
 from app.settings import Settings, SettingsError
+from app.statistics_csv import StatisticsCsv
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
 from auth.bearer import BearerGate, public_root_fields
@@ -199,6 +200,8 @@ def create_app(
                                                           policy=hub.settings.policy,
                                                           public_url=hub.settings.hub_url).handle, methods=["GET"]),
             Route(GRAPHIQL_ASSETS + "{name}", graphiql_asset, methods=["GET"]),
+            Route("/statistics/incidents.csv", StatisticsCsv(
+                sessions=hub.sessions, clock=hub.clock, principal_of=verifier.principal).handle, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
         ]
     app = Starlette(

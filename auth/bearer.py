@@ -3,7 +3,7 @@
 A request with a token that verifies goes on with its ``Principal`` in
 ``scope["state"]["principal"]``; a bad token gets 401 ``invalid_token``; no
 token is allowed only for a document whose root fields are all public
-(``addWorkingDays``, ``publishedReports``, ``reviewerPool``, introspection, and
+(``addWorkingDays``, ``publishedReports``, ``reviewerPool``, ``incidentStatistics``, introspection, and
 ``_service`` unless the SDL is kept private, as production keeps it by default). The body is read once, bounded, and replayed.
 """
 
@@ -22,7 +22,8 @@ from hub.principal import Principal
 from hub.rate_limit import RateLimits
 
 PUBLIC_ROOT_FIELDS = frozenset(
-    {"addWorkingDays", "publishedReports", "reviewerPool", "_service", "__typename", "__schema", "__type"}
+    {"addWorkingDays", "publishedReports", "reviewerPool", "incidentStatistics", "_service", "__typename", "__schema",
+     "__type"}
 )
 
 

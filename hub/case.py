@@ -6,7 +6,7 @@ Shared by notification (paras 10-13) and referral (para 14).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from hub.child_details import ChildDetails, check_details
 from hub.clock import start_of_day
 from hub.errors import Problem, Refused
 from hub.models import Case, CasePartnership, Child, Organisation, Partnership
@@ -50,6 +51,7 @@ class ChildFacts:
     last_name: str | None = None
     date_of_birth: date | None = None
     consistent_child_identifier: str | None = None  # s16LC Children's Wellbeing and Schools Act 2026
+    details: ChildDetails = field(default_factory=ChildDetails)  # DfE's form: ethnicity, disability, social-care status ...
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ def check_child(child: ChildFacts, path: Path, *, on: date, max_age: int = ADULT
     elif born is not None and age_on(born, on) > max_age:
         problems.append(Problem("NOT_A_CHILD", (*path, "dateOfBirth"),
                                 f"the person was over {max_age} on the day of the incident"))
+    problems += check_details(child.details, path, looked_after=child.looked_after,
+                              on_plan=child.on_child_protection_plan, born=born, on=on)
     return problems
 
 
@@ -196,6 +200,14 @@ def set_child_facts(row: Child, child: ChildFacts, *, on: date, age: int | None 
     row.sex = child.sex.value
     row.looked_after = child.looked_after
     row.on_child_protection_plan = child.on_child_protection_plan
+    details = child.details
+    row.ethnicity = details.ethnicity.value if details.ethnicity else None
+    row.disability = details.disability.value if details.disability else None
+    row.social_care_status = details.social_care_status.value if details.social_care_status else None
+    row.education_setting = details.education_setting.value if details.education_setting else None
+    row.harm_category = details.harm_category.value if details.harm_category else None
+    row.suspected_perpetrator = details.suspected_perpetrator.value if details.suspected_perpetrator else None
+    row.unborn_or_under_one = details.unborn_or_under_one
 
 
 @dataclass(frozen=True)

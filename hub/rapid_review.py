@@ -159,6 +159,9 @@ async def _require_lead_authority(session: AsyncSession, principal: Principal, c
         raise Forbidden("only the local authority of the lead partnership leads the rapid review")
 
 
+require_lead_authority = _require_lead_authority  # the template's sections (hub.rapid_review_content)
+
+
 async def find(session: AsyncSession, *, principal: Principal, review_id: str, today: date) -> tuple[RapidReview, Case]:
     """The rapid review, if the caller may see its case; otherwise refused exactly as an unknown id."""
     review = await session.get(RapidReview, review_id)

@@ -4,14 +4,16 @@ Two files ship inside the package (``hub/reference/``):
 
 * ``organisations.csv``: ``code,name,kind,region`` (ONS GSS codes for local
   authorities, police force areas and ICBs; fixed codes for national bodies;
-  ``region`` is the ONS region of a local authority, empty otherwise);
+  ``region`` is the ONS region of a local authority, e.g. ``North West``,
+  blank for other kinds; the older ``code,name,kind`` layout is still read);
 * ``partnerships.csv``: ``partnership_code,partnership_name,member_code,
   effective_from,effective_to`` (one row per member; a blank ``effective_to``
   means current).
 
 ``cspr-hub orgs load FILE`` takes either layout, or an official register's
 lookup layout (see ``hub.registers``). Loading is an upsert: codes are the
-keys, names and kinds are refreshed, memberships are added or closed.
+keys, names and kinds are refreshed (and regions, where the file gives one),
+memberships are added or closed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class OrganisationRow:
     code: str
     name: str
     kind: OrganisationKind
+    region: str | None = None  # None: not given, so a load keeps what is stored
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,12 @@ class ReferenceDataError(ValueError):
 
 FIRST_START_LOCK = 0x6373_7072_0001  # PostgreSQL advisory lock: one process loads the shipped file
 ORGANISATION_HEADER = ["code", "name", "kind"]
-# Optional columns after the three above; the loader reads them elsewhere or not at all.
-ORGANISATION_OPTIONAL = {"region"}
+ORGANISATION_HEADER_WITH_REGION = [*ORGANISATION_HEADER, "region"]
+# ONS regions of England (the regions of DfE's statistics by local authority)
+REGIONS = frozenset({
+    "North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
+    "East of England", "London", "South East", "South West",
+})
 PARTNERSHIP_HEADER = [
     "partnership_code", "partnership_name", "member_code", "effective_from", "effective_to",
 ]
@@ -86,8 +93,17 @@ def parse_organisations(text: str) -> tuple[OrganisationRow, ...]:
         code, name = rec["code"].strip(), rec["name"].strip()
         if not code or not name:
             raise ReferenceDataError(f"line {n}: code and name are required")
-        rows.append(OrganisationRow(code, name, kind))
+        rows.append(OrganisationRow(code, name, kind, _region(rec.get("region"), f"line {n}")))
     return tuple(rows)
+
+
+def _region(value: str | None, where: str) -> str | None:
+    region = (value or "").strip()
+    if not region:
+        return None
+    if region not in REGIONS:
+        raise ReferenceDataError(f"{where}: unknown region {region!r} (an ONS region of England)")
+    return region
 
 
 def parse_partnerships(text: str) -> tuple[MembershipRow, ...]:
@@ -114,7 +130,7 @@ def parse_file(text: str) -> ReferenceData:
     header = next(csv.reader(io.StringIO(text)), [])
     header = [h.strip().lstrip("\ufeff") for h in header]
     text = text.lstrip("\ufeff")
-    if header[:3] == ORGANISATION_HEADER and set(header[3:]) <= ORGANISATION_OPTIONAL:
+    if header in (ORGANISATION_HEADER, ORGANISATION_HEADER_WITH_REGION):
         return ReferenceData(organisations=parse_organisations(text))
     if header == PARTNERSHIP_HEADER:
         return ReferenceData(memberships=parse_partnerships(text))
@@ -138,18 +154,23 @@ async def load(session: AsyncSession, data: ReferenceData) -> dict[str, int]:
     for row in data.organisations:
         found = orgs.get(row.code)
         if found is None:
-            found = Organisation(code=row.code, name=row.name, kind=row.kind.value)
+            found = Organisation(code=row.code, name=row.name, kind=row.kind.value, region=row.region)
             session.add(found)
             orgs[row.code] = found
             added += 1
-        elif (found.name, found.kind) != (row.name, row.kind.value):
+        elif (found.name, found.kind) != (row.name, row.kind.value) or _new_region(found, row):
             found.name, found.kind = row.name, row.kind.value
+            found.region = row.region if row.region is not None else found.region
             updated += 1
     await session.flush()
     members = await _load_memberships(session, data.memberships, orgs)
     closed = await _close_absent(session, data, orgs) if data.complete_kinds else 0
     return {"organisations_added": added, "organisations_updated": updated, **members,
             "memberships_closed": closed}
+
+
+def _new_region(found: Organisation, row: OrganisationRow) -> bool:
+    return row.region is not None and found.region != row.region
 
 
 async def _load_memberships(

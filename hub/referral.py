@@ -27,6 +27,7 @@ from hub.case import (
     set_child_facts,
     summary_problems,
 )
+from hub.child_details import details_of
 from hub.clock import Clock, today_in_england
 from hub.errors import Forbidden, Problem, Refused, refuse_if
 from hub.models import Case, CasePartnership, Child, Notification, Organisation, Partnership, Referral
@@ -161,6 +162,7 @@ def with_referral_facts(child: ChildFacts, referred: Child) -> ChildFacts:
         child, first_name=child.first_name or referred.first_name, last_name=child.last_name or referred.last_name,
         date_of_birth=child.date_of_birth or referred.date_of_birth,
         consistent_child_identifier=child.consistent_child_identifier or referred.consistent_child_identifier,
+        details=child.details.or_else(details_of(referred)),
     )
 
 

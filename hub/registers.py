@@ -10,7 +10,9 @@ A file is accepted when its header has:
 
 each code column with its name column beside it (``LAD23NM``, ``PFA23NM``,
 ``ICB23NM``). Other columns (``ObjectId``, ``SICBL23CD``, ``ICB23CDH``,
-``NHSER23CD`` ...) are ignored; a UTF-8 byte order mark is tolerated. Examples::
+``NHSER23CD`` ...) are ignored; a UTF-8 byte order mark is tolerated. A region
+name column ``RGNyyNM``, when present, gives each local authority its ONS
+region (national statistics by region). Examples::
 
     LAD23CD,LAD23NM,PFA23CD,PFA23NM,ObjectId
     LAD23CD,LAD23NM,SICBL23CD,SICBL23CDH,SICBL23NM,ICB23CD,ICB23CDH,ICB23NM,...
@@ -35,7 +37,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from hub.reference_data import MembershipRow, OrganisationRow, ReferenceData, ReferenceDataError
@@ -47,6 +49,7 @@ _LA_PREFIXES = ("CTYUA", "UTLA", "LAD", "LTLA")
 _LA_COLUMN = re.compile(r"^(LAD|UTLA|CTYUA|LTLA)(\d{2})CD$")
 _PFA_COLUMN = re.compile(r"^PFA(\d{2})CD$")
 _ICB_COLUMN = re.compile(r"^ICB(\d{2})CD$")
+_REGION_COLUMN = re.compile(r"^RGN(\d{2})NM$")
 
 # Partnerships that cover more than one local authority.
 JOINT_PARTNERSHIPS: dict[str, tuple[str, str]] = {
@@ -92,6 +95,7 @@ class _Column:
 class _Layout:
     la: _Column
     partners: tuple[tuple[_Column, OrganisationKind], ...]
+    region: int | None = None  # the index of the RGNyyNM column, when there is one
 
     @property
     def year(self) -> int:
@@ -157,7 +161,8 @@ def _layout(header: list[str]) -> _Layout:
     )
     if not partners:
         raise ReferenceDataError("line 1: no police force area (PFAyyCD) or ICB (ICByyCD) column")
-    return _Layout(_column(cleaned, la), partners)
+    regions = _matching(cleaned, _REGION_COLUMN)
+    return _Layout(_column(cleaned, la), partners, cleaned.index(regions[0]) if regions else None)
 
 
 def _value(row: list[str], index: int, label: str, line: int) -> str:
@@ -197,6 +202,8 @@ def _add_row(found: _Collected, layout: _Layout, row: list[str], line: int) -> N
     la = _organisation(row, layout.la, OrganisationKind.LOCAL_AUTHORITY, line)
     if not la.code.startswith("E"):
         return
+    if layout.region is not None and layout.region < len(row) and row[layout.region].strip():
+        la = replace(la, region=row[layout.region].strip())
     partners = [_organisation(row, column, kind, line) for column, kind in layout.partners]
     partners = [p for p in partners if p.code.startswith("E")]
     for org in partners:

@@ -60,6 +60,7 @@ REFRESH_SECONDS = 300.0  # the reference data's largest lists are looked at agai
 # own maximum where it has one, else what the domain makes likely (one case's timeline, a review's notes).
 FIXED_BOUNDS: Mapping[tuple[str, str], int] = {
     ("Query", "calendarFeeds"): calendar_feed.MAX_LISTED,
+    ("IncidentStatistics", "rows"): 1_000,  # one row per combination seen: about two years of notifications
     ("Case", "children"): case.MAX_CHILDREN,
     ("Case", "involvedPartnerships"): 8,
     ("Case", "informationRequests"): 50,

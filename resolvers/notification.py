@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import looked_after_death, notification, referral
 from hub.case import ChildFacts, IncidentFacts
+from hub.child_details import ChildDetails
 from hub.principal import Principal
 from hub.vocabulary import Role
 from resolvers.errors import unit_of_work
@@ -33,6 +34,11 @@ def child_facts(child: ChildInput) -> ChildFacts:
         on_child_protection_plan=child.on_child_protection_plan, first_name=child.first_name,
         last_name=child.last_name, date_of_birth=child.date_of_birth,
         consistent_child_identifier=child.consistent_child_identifier,
+        details=ChildDetails(
+            ethnicity=child.ethnicity, disability=child.disability, social_care_status=child.social_care_status,
+            education_setting=child.education_setting, harm_category=child.harm_category,
+            suspected_perpetrator=child.suspected_perpetrator, unborn_or_under_one=child.unborn_or_under_one,
+        ),
     )
 
 

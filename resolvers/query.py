@@ -16,6 +16,8 @@ from hub.errors import BadUserInput
 from hub.visibility import visible_cases
 from resolvers import calendar_feed as calendar_resolvers
 from resolvers import deadline as deadline_resolvers
+from resolvers import national_statistics as statistics_resolvers
+from resolvers import partnership_figures as figures_resolvers
 from resolvers import practice_review as review_resolvers
 from resolvers.audit import CASE_ACCESS_LOG_DESCRIPTION, LEAD, case_access_log
 from resolvers.connector import (
@@ -53,7 +55,9 @@ from schema.context import HubInfo
 from schema.deadline import Deadline
 from schema.enums import OrganisationKind
 from schema.information_request import InformationRequest
+from schema.national_statistics import IncidentStatistics
 from schema.organisation import Organisation, Principal
+from schema.partnership_figures import PartnershipFigures
 from schema.practice_review import PracticeReview, PublishedReport, Recommendation, Reviewer, ThematicReview
 from schema.rapid_review import RapidReview
 from schema.routing import InboxFilter, RoutedMessage
@@ -212,6 +216,12 @@ class Query:
             "Messages routed to the caller's organisation, newest first; retrieving one records its "
             "delivery. DfE's inbox also holds what is routed to the Secretary of State.", ANY_ROLE),
         extensions=roles(*ANY_ROLE))
+
+    partnership_figures: PartnershipFigures = strawberry.field(
+        resolver=figures_resolvers.partnership_figures_of, description=figures_resolvers.DESCRIPTION,
+        extensions=roles(*figures_resolvers.PARTNERS))
+    incident_statistics: IncidentStatistics = strawberry.field(
+        resolver=statistics_resolvers.incident_statistics, description=statistics_resolvers.DESCRIPTION)
 
     @strawberry.field(
         name="addWorkingDays",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import models, queues, rapid_review
+from hub import models, queues, rapid_review, rapid_review_content
 from hub import rapid_review_sign_off as sign_off
 from hub.clock import today_in_england
 from hub.visibility import visible_cases
@@ -23,6 +23,7 @@ from schema.context import HubInfo
 from schema.rapid_review import (
     AgreeRapidReviewInput,
     RapidReview,
+    RapidReviewContentInput,
     RapidReviewContributionInput,
     RapidReviewFilter,
     RapidReviewPayload,
@@ -68,6 +69,21 @@ async def _contribute(info: HubInfo, rapid_review_id: strawberry.ID, input: Rapi
     async def act(session: AsyncSession) -> models.RapidReview:
         return await rapid_review.contribute(session, clock=info.context.clock, principal=principal_of(info.context),
                                              review_id=wanted, entry=entry)
+
+    return _payload(await unit_of_work(info, act))
+
+
+async def _write_content(info: HubInfo, rapid_review_id: strawberry.ID, input: RapidReviewContentInput
+                         ) -> RapidReviewPayload:
+    wanted = parse_id(rapid_review_id, "rapidReviewId")
+    content = rapid_review_content.Content(
+        lived_experience=input.lived_experience, key_practice_episodes=input.key_practice_episodes,
+        agencies_analysis=input.agencies_analysis, immediate_learning=input.immediate_learning,
+        family_involvement=input.family_involvement, expected_version=input.expected_version)
+
+    async def act(session: AsyncSession) -> models.RapidReview:
+        return await rapid_review_content.write(session, clock=info.context.clock, principal=principal_of(info.context),
+                                                review_id=wanted, content=content)
 
     return _payload(await unit_of_work(info, act))
 
@@ -128,6 +144,12 @@ class RapidReviewMutations:
         resolver=_contribute, extensions=roles(*CONTRIBUTORS), description=described(
             "Write or revise the caller's organisation's contribution (para 20); a revision must give "
             "the expectedVersion it revises.", CONTRIBUTORS))
+    write_rapid_review_content: RapidReviewPayload = strawberry.field(
+        resolver=_write_content, extensions=roles(*LEAD), description=described(
+            "Write the sections of the Panel's rapid review template (the child's lived experience, key practice "
+            "episodes, analysis of the agencies' work including race, ethnicity, culture and disability, "
+            "immediate learning and actions, family involvement): the local authority of the lead partnership, "
+            "while the rapid review is in progress.", LEAD))
     agree_rapid_review: RapidReviewPayload = strawberry.field(
         resolver=_agree, extensions=roles(*PARTNERS), description=described(
             "Sign off, for the caller's organisation, the recommendation it agrees (paras 15-16): the "

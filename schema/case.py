@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from hub import models
+from hub.child_details import details_of
 from hub.visibility import may_see_case_record, may_see_identity
+from schema.child_details import (
+    Disability,
+    EducationSetting,
+    Ethnicity,
+    HarmCategory,
+    PerpetratorRelationship,
+    SocialCareStatus,
+)
 from schema.context import HubInfo
 from schema.enums import AbuseOrNeglect, CaseStatus, IncidentKind, IncidentLocation, Sex
 from schema.organisation import SafeguardingPartnership
@@ -26,6 +36,9 @@ if TYPE_CHECKING:
 
 
 IDENTITY_FIELDS = frozenset({"firstName", "lastName", "dateOfBirth", "consistentChildIdentifier"})  # Child's identifying fields
+# DfE's notification form (hub.child_details): guarded and audited as the name is
+DETAIL_FIELDS = frozenset({"ethnicity", "disability", "socialCareStatus", "educationSetting", "harmCategory",
+                           "suspectedPerpetrator", "unbornOrUnderOne"})
 
 
 def _asked(selections: Sequence[Selection]) -> set[str]:
@@ -55,7 +68,7 @@ async def _disclosed(info: HubInfo, case_id: str) -> bool:
     principal = info.context.principal
     if principal is None or not may_see_identity(principal):
         return False
-    fields = sorted(IDENTITY_FIELDS & _asked([s for f in info.selected_fields for s in f.selections]))
+    fields = sorted((IDENTITY_FIELDS | DETAIL_FIELDS) & _asked([s for f in info.selected_fields for s in f.selections]))
     if fields:
         await info.context.loaders.identity_reads.record(
             case_id, action=f"read:{_root_field(info)}", fields=fields, at=info.context.clock.now())
@@ -68,9 +81,9 @@ def _full(info: HubInfo) -> bool:
 
 
 @strawberry.type(
-    description="A child named in a case. firstName, lastName and dateOfBirth are null for roles "
-    "that may not see a child's identity (ofsted, dfe, recipient, agency): they see the pseudonym, "
-    "age and sex."
+    description="A child named in a case. firstName, lastName, dateOfBirth and the details of DfE's form "
+    "(ethnicity ... unbornOrUnderOne) are null for roles that may not see a child's identity (ofsted, dfe, "
+    "recipient, agency): they see the pseudonym, age and sex."
 )
 class Child:
     pseudonym: str = strawberry.field(description="A reference that does not identify the child.")
@@ -85,6 +98,18 @@ class Child:
     looked_after: bool = strawberry.field(description="Looked after by a local authority (para 13).")
     on_child_protection_plan: bool = strawberry.field(description="Subject of a child protection plan.")
     care_leaver: bool = strawberry.field(description="A care leaver (Working Together 2023).")
+    ethnicity: Ethnicity | None = strawberry.field(description=(
+        "Children in need census code. Partners and Panel only, and every read is audited, as for the name."))
+    disability: Disability | None = strawberry.field(description="Partners and Panel only.")
+    social_care_status: SocialCareStatus | None = strawberry.field(description=(
+        "Status with children's social care at the time. Partners and Panel only."))
+    education_setting: EducationSetting | None = strawberry.field(description=(
+        "Education or institutional setting at the time (para 22). Partners and Panel only."))
+    harm_category: HarmCategory | None = strawberry.field(description="Category of harm. Partners and Panel only.")
+    suspected_perpetrator: PerpetratorRelationship | None = strawberry.field(description=(
+        "Relationship of any suspected perpetrator to the child. Partners and Panel only."))
+    unborn_or_under_one: bool | None = strawberry.field(description=(
+        "Unborn or under one at the time. Partners and Panel only."))
 
     @classmethod
     def from_model(cls, row: models.Child, *, identity: bool) -> Child:
@@ -96,7 +121,14 @@ class Child:
             consistent_child_identifier=row.consistent_child_identifier if identity else None,
             age_years=row.age_years, sex=Sex(row.sex), looked_after=row.looked_after,
             on_child_protection_plan=row.on_child_protection_plan, care_leaver=row.care_leaver,
+            **_details(row, shown=identity),
         )
+
+
+def _details(row: models.Child, *, shown: bool) -> dict[str, Any]:
+    """The form's details as the schema's fields, or all null for a role that may not see them."""
+    details = details_of(row)
+    return {f.name: getattr(details, f.name) if shown else None for f in dataclasses.fields(details)}
 
 
 @strawberry.type(description="What happened (paras 10-11).")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLSchema
 
+from schema import child_details, national_statistics
+
 ROOTS = {
     "Query": "Reads. Every field but addWorkingDays, publishedReports, reviewerPool and _service needs a bearer token.",
     "Mutation": "Changes. Refused input comes back in the payload's errors and changes nothing.",
@@ -131,6 +133,7 @@ def describe(schema: GraphQLSchema) -> None:
         root = schema.type_map.get(name)
         if isinstance(root, GraphQLObjectType) and not root.description:
             root.description = text
+    values = {**ENUM_VALUES, **child_details.VALUES, **national_statistics.VALUES}
     for named in schema.type_map.values():
         if isinstance(named, GraphQLObjectType):
             for field in named.fields.values():
@@ -138,4 +141,4 @@ def describe(schema: GraphQLSchema) -> None:
                     argument.description = argument.description or ARGUMENTS.get(argument_name)
         if isinstance(named, GraphQLEnumType):
             for value_name, value in named.values.items():
-                value.description = value.description or ENUM_VALUES.get(named.name, {}).get(value_name)
+                value.description = value.description or values.get(named.name, {}).get(value_name)

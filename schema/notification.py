@@ -9,6 +9,14 @@ import strawberry
 
 from hub import models
 from schema.case import Case
+from schema.child_details import (
+    Disability,
+    EducationSetting,
+    Ethnicity,
+    HarmCategory,
+    PerpetratorRelationship,
+    SocialCareStatus,
+)
 from schema.common import UserError
 from schema.context import HubInfo
 from schema.enums import AbuseOrNeglect, IncidentKind, IncidentLocation, NotificationKind, Sex
@@ -56,7 +64,9 @@ class Notification:
         return visible_messages(info, mine)
 
 
-@strawberry.input(description="A child harmed or killed. Names and date of birth are optional when unknown.")
+@strawberry.input(description="A child harmed or killed, as DfE's notification form describes the child. Names, "
+                  "date of birth and the form's details (ethnicity ... unbornOrUnderOne) are optional when not "
+                  "known; what is given is checked.")
 class ChildInput:
     first_name: str | None = strawberry.field(default=None, description="At most 100 characters.")
     last_name: str | None = strawberry.field(default=None, description="At most 100 characters.")
@@ -67,6 +77,19 @@ class ChildInput:
     sex: Sex = strawberry.field(description="As recorded.")
     looked_after: bool = strawberry.field(description="Looked after by a local authority (para 13).")
     on_child_protection_plan: bool = strawberry.field(description="Subject of a child protection plan.")
+    ethnicity: Ethnicity | None = strawberry.field(default=None, description=(
+        "The children in need census code; leave out when not known. Partners and Panel only, as the name."))
+    disability: Disability | None = strawberry.field(default=None, description="Whether the child is disabled.")
+    social_care_status: SocialCareStatus | None = strawberry.field(default=None, description=(
+        "Status with children's social care at the time; must agree with lookedAfter and onChildProtectionPlan "
+        "(SOCIAL_CARE_STATUS_CONFLICT)."))
+    education_setting: EducationSetting | None = strawberry.field(default=None, description=(
+        "Education or institutional setting at the time (para 22)."))
+    harm_category: HarmCategory | None = strawberry.field(default=None, description="The category of harm.")
+    suspected_perpetrator: PerpetratorRelationship | None = strawberry.field(default=None, description=(
+        "The relationship to the child of any suspected perpetrator."))
+    unborn_or_under_one: bool | None = strawberry.field(default=None, description=(
+        "The child was unborn or under one at the time; must agree with dateOfBirth (UNDER_ONE_MISMATCH)."))
 
 
 @strawberry.input(description="What happened (paras 10-11).")

@@ -19,10 +19,14 @@ class Organisation:
     code: str = strawberry.field(description="ONS GSS code, or PANEL, OFSTED, DFE, SOS, CQC, HMICFRS, WWCSC.")
     name: str = strawberry.field(description="The organisation's name.")
     kind: OrganisationKind = strawberry.field(description="What kind of organisation it is.")
+    region: str | None = strawberry.field(description=(
+        "The ONS region of England a local authority is in (\"North West\", \"London\" ...), as DfE's "
+        "statistics group areas; null for other kinds of organisation."))
 
     @classmethod
     def from_model(cls, row: models.Organisation) -> Organisation:
-        return cls(id=strawberry.ID(row.id), code=row.code, name=row.name, kind=OrganisationKind(row.kind))
+        return cls(id=strawberry.ID(row.id), code=row.code, name=row.name, kind=OrganisationKind(row.kind),
+                   region=row.region)
 
     @strawberry.field(description="The safeguarding partnerships it belongs to today.")
     async def partnerships(self, info: HubInfo) -> list[SafeguardingPartnership]:

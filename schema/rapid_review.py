@@ -65,6 +65,27 @@ class RapidReviewSignOff:
         return Organisation.from_model(row)
 
 
+@strawberry.type(description="The rapid review in the sections of the Panel's rapid review template, written by "
+                             "the lead local authority while drafting (paras 20-21); null: not written yet.")
+class RapidReviewContent:
+    lived_experience: str | None = strawberry.field(description="The child's lived experience: daily life, voice, "
+                                                    "needs and what was happening for the child.")
+    key_practice_episodes: str | None = strawberry.field(description="The key episodes of practice with the child "
+                                                         "and family.")
+    agencies_analysis: str | None = strawberry.field(description="Analysis of how the agencies worked, together "
+                                                     "and alone, including how race, ethnicity, culture and "
+                                                     "disability were considered.")
+    immediate_learning: str | None = strawberry.field(description="The immediate learning identified and the "
+                                                      "actions taken on it.")
+    family_involvement: str | None = strawberry.field(description="How the family was involved in the review.")
+
+    @classmethod
+    def from_model(cls, row: models.RapidReview) -> RapidReviewContent:
+        return cls(lived_experience=row.lived_experience, key_practice_episodes=row.key_practice_episodes,
+                   agencies_analysis=row.agencies_analysis, immediate_learning=row.immediate_learning,
+                   family_involvement=row.family_involvement)
+
+
 @strawberry.federation.type(keys=["id"], description="The partners' rapid review of a case (paras 20-21).")
 class RapidReview:
     id: strawberry.ID = strawberry.field(description="Stable identifier.")
@@ -113,6 +134,10 @@ class RapidReview:
         assert row is not None
         return Case.from_model(row)
 
+    @strawberry.field(description="The sections of the Panel's rapid review template (writeRapidReviewContent).")
+    def content(self) -> RapidReviewContent:
+        return RapidReviewContent.from_model(self.row)
+
     @strawberry.field(description="Each organisation's contribution.")
     async def contributions(self, info: HubInfo) -> list[RapidReviewContribution]:
         rows = await info.context.loaders.contributions.load(self.row.id)
@@ -141,6 +166,19 @@ class RapidReviewContributionInput:
     learning: str | None = strawberry.field(default=None, description="Learning identified.")
     expected_version: int | None = strawberry.field(
         default=None, description="Required to revise: the version read. A stale version is refused, never overwritten.")
+
+
+@strawberry.input(description="The sections of the Panel's rapid review template to write; a section left out "
+                             "stays as it is, an empty text clears it. Each at most 20,000 characters.")
+class RapidReviewContentInput:
+    lived_experience: str | None = strawberry.field(default=None, description="The child's lived experience.")
+    key_practice_episodes: str | None = strawberry.field(default=None, description="Key practice episodes.")
+    agencies_analysis: str | None = strawberry.field(default=None, description=(
+        "Analysis of the agencies' work, including race, ethnicity, culture and disability."))
+    immediate_learning: str | None = strawberry.field(default=None, description="Immediate learning and actions.")
+    family_involvement: str | None = strawberry.field(default=None, description="Family involvement.")
+    expected_version: int | None = strawberry.field(default=None, description=(
+        "The rapid review's version read; when given and stale, refused with VERSION_CONFLICT."))
 
 
 @strawberry.input(description="A partner signs off the rapid review's recommendation (paras 15-16).")

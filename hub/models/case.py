@@ -61,6 +61,14 @@ class Child(SQLModel, table=True):
     looked_after: bool
     on_child_protection_plan: bool
     care_leaver: bool = False
+    # DfE's notification form (hub.child_details); null: not given. Protected as the name is.
+    ethnicity: str | None = Field(default=None, max_length=4)
+    disability: str | None = Field(default=None, max_length=16)
+    social_care_status: str | None = Field(default=None, max_length=32)
+    education_setting: str | None = Field(default=None, max_length=48)
+    harm_category: str | None = Field(default=None, max_length=40)
+    suspected_perpetrator: str | None = Field(default=None, max_length=40)
+    unborn_or_under_one: bool | None = None
 
 
 class Notification(SQLModel, table=True):
@@ -162,6 +170,12 @@ class RapidReview(SQLModel, table=True):
     submitted_on: date | None = None
     queued_at: datetime = when(index=True)  # last time it came to the Panel: the queue's order
     version: int = 1
+    # the Panel's rapid review template (hub.rapid_review_content)
+    lived_experience: str | None = None
+    key_practice_episodes: str | None = None
+    agencies_analysis: str | None = None
+    immediate_learning: str | None = None
+    family_involvement: str | None = None
 
 
 class RapidReviewInvitation(SQLModel, table=True):

@@ -17,6 +17,8 @@ class Organisation(SQLModel, table=True):
     code: str = Field(max_length=16, unique=True, index=True)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32, index=True)
+    # ONS region of a local authority ("North West"); null for other kinds (national statistics by region)
+    region: str | None = Field(default=None, max_length=40)
 
 
 class Partnership(SQLModel, table=True):

@@ -17,17 +17,21 @@ from sqlmodel import col
 
 from hub import models
 from hub.case import ChildFacts, IncidentFacts
+from hub.child_details import ChildDetails, Disability, EducationSetting, Ethnicity, HarmCategory
 from hub.errors import Refused
 from hub.notification import SeriousIncidentNotice, notify_serious_incident
 from hub.referral import IncidentReferral, refer_incident
 from hub.store import transaction
 from hub.visibility import may_see_identity, visible_cases
 from hub.vocabulary import AbuseOrNeglect, IncidentKind, IncidentLocation, Role, Sex
+from schema.case import DETAIL_FIELDS, IDENTITY_FIELDS, Child
 from tests.conftest import CASE_TABLES
 from tests.hub.test_rapid_review_machine import Loop
 
 TODAY = date(2026, 12, 22)
 AREAS = ["E09000007", "E09000019", "E08000025", "E09000001", "E09000012", "E08000003"]
+FORM_DETAILS = ChildDetails(ethnicity=Ethnicity.BAFR, disability=Disability.YES, harm_category=HarmCategory.NEGLECT,
+                            education_setting=EducationSetting.ELECTIVE_HOME_EDUCATION, unborn_or_under_one=False)
 READERS = ["E09000007", "E09000019", "E08000025", "E09000012", "E23000001", "E23000014", "E23000034",
            "PANEL", "OFSTED", "DFE"]
 
@@ -54,7 +58,8 @@ async def _reset(env: Loop) -> None:
 
 
 async def _make(env: Loop, plan: dict[str, Any]) -> None:
-    child = ChildFacts(sex=Sex.FEMALE, looked_after=plan["looked_after"], on_child_protection_plan=False)
+    child = ChildFacts(sex=Sex.FEMALE, looked_after=plan["looked_after"], on_child_protection_plan=False,
+                       details=FORM_DETAILS)
     incident = IncidentFacts(IncidentKind.DEATH, date(2026, 12, 20), date(2026, 12, 21), AbuseOrNeglect.SUSPECTED,
                              IncidentLocation.IN_AREA, "Invented.")
     try:
@@ -114,3 +119,23 @@ def test_no_generated_read_breaks_the_visibility_table(loop: Loop, plans: list[d
         assert loop.run(_actual(loop, reader)) == loop.run(_expected(loop, reader)), reader
         role = loop.principals[reader].role
         assert may_see_identity(loop.principals[reader]) == (role in (Role.LA, Role.POLICE, Role.HEALTH, Role.PANEL))
+        for child in loop.run(_children(loop)):
+            shown = _shown(Child.from_model(child, identity=may_see_identity(loop.principals[reader])))
+            if role not in (Role.LA, Role.POLICE, Role.HEALTH, Role.PANEL):
+                assert not shown, (reader, shown)  # no role that may not see a child's details reads them
+            else:
+                assert shown == {"ethnicity", "disability", "harmCategory", "educationSetting", "unbornOrUnderOne"}
+
+
+async def _children(env: Loop) -> list[models.Child]:
+    async with env.hub.sessions() as session:
+        return list((await session.execute(select(models.Child))).scalars())
+
+
+def _shown(child: Child) -> set[str]:
+    """The protected fields that carry a value: the identity and the form's details."""
+    names = {"firstName": "first_name", "lastName": "last_name", "dateOfBirth": "date_of_birth",
+             "consistentChildIdentifier": "consistent_child_identifier", "socialCareStatus": "social_care_status",
+             "educationSetting": "education_setting", "harmCategory": "harm_category",
+             "suspectedPerpetrator": "suspected_perpetrator", "unbornOrUnderOne": "unborn_or_under_one"}
+    return {f for f in IDENTITY_FIELDS | DETAIL_FIELDS if getattr(child, names.get(f, f)) is not None}
