@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
@@ -21,6 +21,7 @@ from schema.context import HubContext, HubInfo
 T = TypeVar("T")
 
 logger = logging.getLogger("cspr_hub.graphql")
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 
 
 async def unit_of_work(info: HubInfo, action: Callable[[AsyncSession], Awaitable[T]]) -> T | list[UserError]:
@@ -33,17 +34,25 @@ async def unit_of_work(info: HubInfo, action: Callable[[AsyncSession], Awaitable
     and then sees the other request's result as any later request would.
     """
     context = info.context
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
+        committing = False
         try:
             async with transaction(context.sessions) as session:
                 done = await action(session)
                 record = audit.Record(action=info.field_name, at=context.clock.now(), case_id=audit.case_of(done))
                 await audit.append(session, principal=principal_of(context), records=[record])
+                committing = True
                 return done
         except Refused as refused:
             return [UserError.from_problem(p) for p in refused.problems]
         except IntegrityError:
-            if attempt == 2:
+            if attempt >= 2:
+                raise
+        except DBAPIError as error:
+            # The database connection was lost (a restart, a fail-over, a terminated backend) before the
+            # commit: nothing was written, so the unit of work runs again on a new connection. Lost during
+            # the commit, whether it landed is unknown: the caller is told (DATABASE_UNAVAILABLE).
+            if not error.connection_invalidated or committing or attempt == 3:
                 raise
     raise AssertionError("unreachable")
 
@@ -63,6 +72,8 @@ def error_code(error: GraphQLError) -> str:
     cause = _root_cause(error)
     if isinstance(cause, HubError):
         return cause.code
+    if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+        return DATABASE_UNAVAILABLE
     if cause is not None and not isinstance(cause, GraphQLError):
         return "INTERNAL_SERVER_ERROR"
     if error.message.startswith("Syntax Error"):
@@ -78,6 +89,9 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     formatted = dict(error.formatted)
     if code == "INTERNAL_SERVER_ERROR":
         formatted["message"] = "Internal server error"
+    elif code == DATABASE_UNAVAILABLE:  # never the statement or its values
+        formatted["message"] = ("The connection to the database was lost while answering; try again (a mutation "
+                                "with an idempotencyKey is safe to repeat)")
     given = formatted.get("extensions")
     formatted["extensions"] = {**(given if isinstance(given, dict) else {}), "code": code}
     return formatted
@@ -86,7 +100,10 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
 def log_unexpected(errors: list[GraphQLError]) -> None:
     """Log bugs without their messages: those can carry input values (children's details)."""
     for error in errors:
-        if error_code(error) != "INTERNAL_SERVER_ERROR":
+        code = error_code(error)
+        if code == DATABASE_UNAVAILABLE:
+            logger.warning("database connection lost at %s", error.path)
+        if code != "INTERNAL_SERVER_ERROR":
             continue
         cause = _root_cause(error)
         frames = "".join(traceback.format_tb(cause.__traceback__)) if cause else ""
