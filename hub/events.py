@@ -219,6 +219,11 @@ class Feed:
         self._queues: set[asyncio.Queue[str]] = set()
         self.outbox_listeners: set[Callable[[], None]] = set()  # in-process wake-ups for the outbox workers
 
+    @property
+    def subscribers(self) -> int:
+        """How many live subscriptions of this process are listening now."""
+        return len(self._queues)
+
     def publish(self, event_id: str) -> None:
         for queue in list(self._queues):
             queue.put_nowait(event_id)

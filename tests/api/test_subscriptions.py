@@ -142,7 +142,11 @@ async def test_the_gql_websocket_example_prints_a_panel_decision(api: Api, serve
         sys.executable, str(ROOT / "examples" / "subscribe_decisions.py"), "--url", server, "--count", "1",
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
-        await asyncio.sleep(1.5)  # connected and subscribed
+        for _ in range(200):  # connected and subscribed: the hub's feed has its listener (a loaded machine is slow)
+            if api.hub.feed.subscribers:
+                break
+            await asyncio.sleep(0.1)
+        assert api.hub.feed.subscribers, "the example never subscribed"
         await api(RESPOND, {"r": review["id"], "i": panel_decision("LOCAL_REVIEW_MORE_APPROPRIATE", "Local.")},
                   as_=("PANEL", "panel"))
         out, err = await asyncio.wait_for(watcher.communicate(), timeout=20)
