@@ -96,7 +96,8 @@ async def test_an_online_backup_taken_while_serving_restores_and_holds_against_t
     serving_hub: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
     live, env, base = serving_hub
-    token = cspr_hub(env, "token", "--org", "E09000007", "--role", "la").stdout.strip()
+    port = base.rsplit(":", 1)[1]  # the development issuer follows the port served on
+    token = cspr_hub(env, "token", "--org", "E09000007", "--role", "la", "--port", port).stdout.strip()
     async with httpx2.AsyncClient() as http:
         for n in range(5):
             await notify_and_read(http, base, token, n)

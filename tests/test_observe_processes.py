@@ -44,8 +44,13 @@ async def failing() -> AsyncIterator[tuple[str, Failing]]:
         yield f"{base}/hook", found
 
 
+ISSUER = "http://127.0.0.1:8000"
+
+
 def observed_environment(url: str) -> dict[str, str]:
-    return {**environment(url), "CSPR_HUB_LOG_FORMAT": "json", "CSPR_HUB_DELIVERY_LEASE_SECONDS": "60"}
+    # Two API processes on two ports are one hub: one issuer, named, as an operator sets it for several processes.
+    return {**environment(url), "CSPR_HUB_LOG_FORMAT": "json", "CSPR_HUB_DELIVERY_LEASE_SECONDS": "60",
+            "CSPR_HUB_ISSUER": ISSUER}
 
 
 def launch(argv: list[str], url: str, log: Path) -> subprocess.Popen[bytes]:
@@ -98,7 +103,7 @@ async def test_two_api_processes_count_their_own_requests_and_agree_on_what_the_
         await subscribe_panel(hub, hook)
         minted = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "app", "token", "--org", "E09000007", "--role", "la",
-            env=environment(pg_url), stdout=asyncio.subprocess.PIPE)
+            env=observed_environment(pg_url), stdout=asyncio.subprocess.PIPE)
         out, _ = await asyncio.wait_for(minted.communicate(), timeout=60)
         token = out.decode().strip()
         async with httpx2.AsyncClient() as http:

@@ -78,12 +78,10 @@ async def test_the_reference_data_bounds_partnerships_and_members(hub: Hub) -> N
 
 async def test_the_nested_partnership_fan_out_is_refused_before_any_resolver_runs(
         api: Api, hub: Hub, resolved: list[str]) -> None:
-    await api.token(CAMDEN, "la")  # minted before the clock starts
-    started = time.perf_counter()
+    await api.token(CAMDEN, "la")
     body = await api(FAN_OUT, {"c": MET}, as_=(CAMDEN, "la"))
-    assert time.perf_counter() - started < 1.0
     refused(body, DEFAULT_MAX_COST)
-    assert resolved == []  # not even the root organisation
+    assert resolved == []  # not even the root organisation: the refusal costs nothing however deep the fan-out
 
 
 async def test_an_ordinary_organisation_query_passes(api: Api, resolved: list[str]) -> None:
