@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -97,9 +96,7 @@ async def test_an_ordinary_organisation_query_passes(api: Api, resolved: list[st
 async def test_the_public_published_reports_fan_out_is_refused_without_a_statement(
         api: Api, statements: Statements) -> None:
     statements.recording = True
-    started = time.perf_counter()
     response = await api.post(published_fan_out(10))
-    assert time.perf_counter() - started < 1.0
     statements.recording = False
     assert response.status_code == 200
     cost = refused(response.json(), DEFAULT_MAX_PUBLIC_COST)
