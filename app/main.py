@@ -19,13 +19,14 @@ from starlette.types import ASGIApp
 
 import migrations
 from app.calendar import CalendarFeeds, redact_access_log
+from app.console import Console
 from app.callbacks import ConnectorCallbacks
 from app.graphiql import PREFIX as GRAPHIQL_ASSETS
 from app.graphiql import asset as graphiql_asset
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
 from app.observe import MetricsEndpoint, Observed, ObservedOperations, configure_logging
-from app.settings import Settings, SettingsError
+from app.settings import Environment, Settings, SettingsError
 from app.statistics_csv import StatisticsCsv
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
 from auth import keys
@@ -46,10 +47,13 @@ from resolvers.cost import CostLimits, ListBounds
 logger = logging.getLogger("cspr_hub")
 
 HOME = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>cspr-hub</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cspr-hub</title></head>
 <body><main><h1>cspr-hub</h1>
 <p>The integration hub for child safeguarding practice reviews (Working Together 2018, chapter 4).</p>
-<ul><li><a href="/graphql">GraphQL API and GraphiQL</a> (a bearer token from <code>/oauth/token</code>)</li>
+<ul><li><a href="/console">The console</a>: the Panel's queue, cases and their timelines, the inbox and the deadlines,
+for people (sign in with your organisation)</li>
+<li><a href="/graphql">GraphQL API and GraphiQL</a> (a bearer token from <code>/oauth/token</code>)</li>
 <li><a href="/.well-known/oauth-authorization-server">OAuth 2.0 authorization server metadata</a></li>
 <li><a href="/readyz">Readiness</a></li></ul></main></body></html>
 """
@@ -203,6 +207,9 @@ def create_app(
             Route("/statistics/incidents.csv", StatisticsCsv(
                 sessions=hub.sessions, clock=hub.clock, principal_of=verifier.principal).handle, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
+            *Console(sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy,
+                     secret_keys=hub.settings.sealing_keys(),
+                     development=hub.settings.environment is Environment.DEVELOPMENT).routes(),
         ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

@@ -20,7 +20,7 @@ from hub.clock import Clock
 from hub.errors import Problem, Refused
 from hub.models import Organisation, RoutedMessage
 from hub.principal import Principal
-from hub.visibility import inbox_codes
+from hub.visibility import inbox_codes, may_see_identity
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class InboxFilter:
     event_types: tuple[str, ...] = ()
     case_id: str | None = None
     due_before: date | None = None
+
+
+def shown_on_case(principal: Principal, recipient_code: str) -> bool:
+    """Among a visible case's routed messages: partners and the Panel see every hand-over; others only their own."""
+    return may_see_identity(principal) or recipient_code in inbox_codes(principal)
 
 
 def recipients_of(principal: Principal) -> ColumnElement[bool]:

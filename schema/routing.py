@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from hub import models
-from hub.visibility import inbox_codes, may_see_identity
+from hub.inbox import shown_on_case
 from hub.vocabulary import EventType
 from schema.case import Case
 from schema.common import UserError
@@ -29,8 +29,7 @@ def visible_messages(info: HubInfo, pairs: list[Routed]) -> list[RoutedMessage]:
     principal = info.context.principal
     if principal is None:
         return []
-    codes = None if may_see_identity(principal) else set(inbox_codes(principal))
-    return [RoutedMessage.from_model(m, recipient=o) for m, o in pairs if codes is None or o.code in codes]
+    return [RoutedMessage.from_model(m, recipient=o) for m, o in pairs if shown_on_case(principal, o.code)]
 
 
 @strawberry.type(description="A hand-over the guidance requires: recipient, event, basis, due date, "

@@ -1,0 +1,117 @@
+"""Console sessions: a signed cookie that expires, with a CSRF token for every form.
+
+The cookie holds who signed in (organisation and role), a session id, a CSRF token and an expiry,
+signed with HMAC-SHA256 under a key derived from CSPR_HUB_SECRET_KEY (or the development key):
+nothing in it is secret, and nothing in it can be changed. It is HttpOnly and SameSite=Lax, and
+``Secure`` with the ``__Host-`` prefix outside development. Signing out ends the session: its id is
+refused by this process until it would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hub.principal import Principal
+from hub.vocabulary import Role
+
+SESSION_LABEL = b"cspr-hub console session|v1"
+LIFETIME = timedelta(hours=8)  # a working day; then sign in again
+ANONYMOUS_LIFETIME = timedelta(hours=1)  # long enough to fill in the sign-in form
+
+
+@dataclass(frozen=True)
+class Session:
+    """One visitor's session: ``principal`` is None before sign-in (the sign-in form's CSRF token only)."""
+
+    sid: str
+    csrf: str
+    expires: datetime
+    organisation_id: str | None = None
+    organisation_code: str | None = None
+    role: Role | None = None
+    subject: str | None = None  # who signed in, as the identity provider names them (none in development)
+
+    @property
+    def principal(self) -> Principal | None:
+        if self.organisation_id is None or self.organisation_code is None or self.role is None:
+            return None
+        return Principal(self.organisation_id, self.organisation_code, self.role, (self.role.value,),
+                         client_id=self.subject or f"console:{self.organisation_code}")
+
+    def as_claims(self) -> dict[str, object]:
+        return {"sid": self.sid, "csrf": self.csrf, "exp": int(self.expires.timestamp()),
+                "oid": self.organisation_id, "org": self.organisation_code,
+                "role": self.role.value if self.role else None, "sub": self.subject}
+
+
+def new_session(now: datetime, *, principal: Principal | None = None, subject: str | None = None) -> Session:
+    """A fresh session (new id, new CSRF token): signing in never keeps the anonymous session's."""
+    lifetime = LIFETIME if principal else ANONYMOUS_LIFETIME
+    return Session(sid=secrets.token_urlsafe(18), csrf=secrets.token_urlsafe(24), expires=now + lifetime,
+                   organisation_id=principal.organisation_id if principal else None,
+                   organisation_code=principal.organisation_code if principal else None,
+                   role=principal.role if principal else None, subject=subject)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Sessions:
+    """Signs and opens session cookies; remembers the sessions signed out in this process."""
+
+    def __init__(self, secret_keys: tuple[str, ...], *, secure: bool) -> None:
+        self._keys = tuple(hmac.new(k.encode(), SESSION_LABEL, hashlib.sha256).digest() for k in secret_keys)
+        self.secure = secure
+        self.cookie_name = "__Host-cspr_console" if secure else "cspr_console"
+        self._ended: dict[str, datetime] = {}
+
+    def _mac(self, key: bytes, body: str) -> str:
+        return _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+
+    def seal(self, session: Session) -> str:
+        body = _b64(json.dumps(session.as_claims(), separators=(",", ":")).encode())
+        return f"{body}.{self._mac(self._keys[0], body)}"
+
+    def open(self, cookie: str | None, *, now: datetime) -> Session | None:
+        """The session the cookie carries, or None: unsigned, altered, expired or signed out."""
+        if not cookie or len(cookie) > 4096 or cookie.count(".") != 1:
+            return None
+        body, mac = cookie.split(".")
+        if not any(hmac.compare_digest(mac, self._mac(k, body)) for k in self._keys):
+            return None
+        try:
+            claims = json.loads(_unb64(body))
+            expires = datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo)
+            session = Session(sid=str(claims["sid"]), csrf=str(claims["csrf"]), expires=expires,
+                              organisation_id=claims.get("oid"), organisation_code=claims.get("org"),
+                              role=Role(claims["role"]) if claims.get("role") else None, subject=claims.get("sub"))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if expires <= now or session.sid in self._ended:
+            return None
+        return session
+
+    def end(self, session: Session, *, now: datetime) -> None:
+        self._ended = {sid: at for sid, at in self._ended.items() if at > now}  # forget those expired anyway
+        self._ended[session.sid] = session.expires
+
+    def cookie(self, session: Session, *, now: datetime) -> dict[str, object]:
+        """The ``set_cookie`` arguments for this session."""
+        return {"key": self.cookie_name, "value": self.seal(session), "path": "/", "httponly": True,
+                "samesite": "lax", "secure": self.secure,
+                "max_age": max(0, int((session.expires - now).total_seconds()))}
+
+
+def csrf_matches(session: Session | None, given: str | None) -> bool:
+    return session is not None and given is not None and hmac.compare_digest(session.csrf, given)

@@ -1,0 +1,217 @@
+"""What each console page shows, read through the same hub functions GraphQL reads through.
+
+Thin: visibility (``hub.visibility``, ``hub.case.find_visible``), the Panel's queue (``hub.queues``), the
+inbox (``hub.inbox``) and the deadlines (``hub.reminders``) are the core's; this module only gathers their
+answers into rows a template can show. No child's identifying details are shown, so reading a page
+discloses nothing the audit trail must record (GraphQL records identity reads the same way: only when asked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from hub import inbox, paging, queues, reminders
+from hub.case import find_visible
+from hub.clock import Clock
+from hub.criteria import NATIONAL_MUST
+from hub.errors import Refused
+from hub.models import (
+    Case,
+    CaseEvent,
+    Child,
+    InformationAddressee,
+    InformationRequest,
+    Notification,
+    Organisation,
+    Partnership,
+    RapidReview,
+    RoutedMessage,
+)
+from hub.policy import Policy
+from hub.principal import Principal
+from hub.visibility import inbox_codes, may_see_case_record, visible_cases
+from hub.vocabulary import RapidReviewStatus, Role
+
+QUEUE_SIZE = 100
+INBOX_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    review: RapidReview
+    case: Case
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Message:
+    row: RoutedMessage
+    recipient: Organisation
+    case_reference: str | None
+    mine: bool  # addressed to the signed-in organisation: it may acknowledge it
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    deadline: reminders.Deadline
+    case_reference: str
+    owed_by: list[str]
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Request:
+    row: InformationRequest
+    addressees: list[tuple[Organisation, InformationAddressee]]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One line of a case's timeline."""
+
+    at: datetime
+    title: str
+    detail: str = ""
+
+
+@dataclass
+class CasePage:
+    case: Case
+    lead: Partnership
+    children: list[Child]
+    notification: Notification | None
+    review: RapidReview | None
+    messages: list[Message]
+    requests: list[Request]
+    deadlines: list[DeadlineRow]
+    timeline: list[Moment] = field(default_factory=list)
+    may_respond: bool = False
+    criteria: dict[str, str] = field(default_factory=dict)
+
+
+async def _names(session: AsyncSession, ids: set[str]) -> dict[str, Organisation]:
+    if not ids:
+        return {}
+    rows = (await session.execute(select(Organisation).where(col(Organisation.id).in_(ids)))).scalars()
+    return {o.id: o for o in rows}
+
+
+async def panel_queue(session: AsyncSession, principal: Principal, today: date) -> list[QueueRow]:
+    """Rapid reviews awaiting the Panel's response (``hub.queues``), overdue first, then by due date."""
+    visible = await visible_cases(session, principal, today)
+    where = queues.rapid_review_conditions(queues.RapidReviewQuery(awaiting_panel=True), visible=visible, today=today)
+    query = (select(RapidReview, Case).join(Case, col(Case.id) == col(RapidReview.case_id)).where(*where)
+             .order_by(col(RapidReview.due_on), col(RapidReview.queued_at)).limit(QUEUE_SIZE))
+    rows = [QueueRow(r, c, today > r.due_on) for r, c in (await session.execute(query)).all()]
+    return sorted(rows, key=lambda q: not q.overdue)  # stable: each group keeps its due-date order
+
+
+async def inbox_page(session: AsyncSession, principal: Principal, *, after: paging.Position | None,
+                     clock: Clock) -> tuple[list[Message], paging.Position | None]:
+    """The organisation's inbox, newest first; reading it is the messages' delivery (``hub.inbox``)."""
+    where = inbox.conditions(principal, inbox.InboxFilter())
+    async with session.begin():
+        page = await paging.newest_first(session, RoutedMessage, where, after=after, size=INBOX_SIZE)
+        await inbox.mark_delivered(session, clock=clock, message_ids=[m.id for m in page.rows])
+    orgs = await _names(session, {m.recipient_id for m in page.rows})
+    cases = await _references(session, {m.case_id for m in page.rows if m.case_id})
+    messages = [Message(m, orgs[m.recipient_id], cases.get(m.case_id or ""), True) for m in page.rows]
+    last = page.rows[-1] if page.rows and page.more else None
+    return messages, paging.Position(last.created_at, last.id) if last else None
+
+
+async def _references(session: AsyncSession, case_ids: set[str]) -> dict[str, str]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(select(col(Case.id), col(Case.reference)).where(col(Case.id).in_(case_ids)))
+    return {i: r for i, r in rows.all()}
+
+
+async def deadlines(session: AsyncSession, principal: Principal, *, today: date, policy: Policy,
+                    case_id: str | None = None) -> list[DeadlineRow]:
+    """The deadlines the organisation is shown (``hub.reminders.seen_by``), soonest first."""
+    owed = [d for d in await reminders.seen_by(session, principal, today=today, policy=policy)
+            if case_id is None or d.case_id == case_id]
+    orgs = await _names(session, {o for d in owed for o in d.owed_by})
+    cases = await _references(session, {d.case_id for d in owed})
+    return [DeadlineRow(d, cases.get(d.case_id, ""), [orgs[o].name for o in d.owed_by if o in orgs],
+                        today > d.due_on) for d in owed]
+
+
+async def case_page(session: AsyncSession, principal: Principal, case_id: str, *, today: date,
+                    policy: Policy) -> CasePage | None:
+    """The case, if the signed-in organisation may see it (``find_visible``); None exactly as for no such id."""
+    try:
+        case = await find_visible(session, principal=principal, case_id=case_id, today=today)
+    except Refused:
+        return None
+    full = may_see_case_record(principal)
+    lead = await session.get(Partnership, case.lead_partnership_id)
+    assert lead is not None
+    children = list((await session.execute(
+        select(Child).where(col(Child.case_id) == case.id).order_by(col(Child.position)))).scalars())
+    notification = (await session.execute(
+        select(Notification).where(col(Notification.case_id) == case.id))).scalar_one_or_none()
+    review = (await session.execute(
+        select(RapidReview).where(col(RapidReview.case_id) == case.id))).scalar_one_or_none() if full else None
+    page = CasePage(case, lead, children, notification, review, await _messages(session, principal, case),
+                    await _requests(session, case) if full else [],
+                    await deadlines(session, principal, today=today, policy=policy, case_id=case.id))
+    page.may_respond = (principal.role is Role.PANEL and review is not None
+                        and review.status == RapidReviewStatus.SUBMITTED.value)
+    page.criteria = dict(NATIONAL_MUST)
+    page.timeline = await _timeline(session, page, events=full)
+    return page
+
+
+async def _messages(session: AsyncSession, principal: Principal, case: Case) -> list[Message]:
+    query = (select(RoutedMessage, Organisation)
+             .join(Organisation, col(Organisation.id) == col(RoutedMessage.recipient_id))
+             .where(col(RoutedMessage.case_id) == case.id)
+             .order_by(col(RoutedMessage.created_at), col(Organisation.code)))
+    mine = set(inbox_codes(principal))
+    return [Message(m, o, case.reference, o.code in mine) for m, o in (await session.execute(query)).all()
+            if inbox.shown_on_case(principal, o.code)]
+
+
+async def _requests(session: AsyncSession, case: Case) -> list[Request]:
+    rows = list((await session.execute(select(InformationRequest).where(col(InformationRequest.case_id) == case.id)
+                                       .order_by(col(InformationRequest.created_at)))).scalars())
+    asked = (await session.execute(
+        select(InformationAddressee, Organisation)
+        .join(Organisation, col(Organisation.id) == col(InformationAddressee.organisation_id))
+        .where(col(InformationAddressee.request_id).in_([r.id for r in rows])))).all()
+    return [Request(r, [(o, a) for a, o in asked if a.request_id == r.id]) for r in rows]
+
+
+def _label(event_type: str) -> str:
+    """``panel.responded`` -> ``Panel responded``."""
+    words = event_type.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+async def _timeline(session: AsyncSession, page: CasePage, *, events: bool) -> list[Moment]:
+    """Events, routed messages with their basis, acknowledgements and information requests, oldest first."""
+    found: list[Moment] = []
+    if events:
+        rows = list((await session.execute(
+            select(CaseEvent).where(col(CaseEvent.case_id) == page.case.id))).scalars())
+        actors = await _names(session, {e.actor_id for e in rows if e.actor_id})
+        found += [Moment(e.occurred_at, _label(e.event_type),
+                         f"by {actors[e.actor_id].name}" if e.actor_id in actors else "") for e in rows]
+    for m in page.messages:
+        due = f"; due {m.row.due_on:%-d %B %Y}" if m.row.due_on else ""
+        found.append(Moment(m.row.created_at, f"Routed to {m.recipient.name}: {m.row.event_type}",
+                            f"basis {m.row.basis}{due}"))
+        if m.row.acknowledged_at:
+            found.append(Moment(m.row.acknowledged_at, f"Acknowledged by {m.recipient.name}", m.row.event_type))
+    for r in page.requests:
+        found.append(Moment(r.row.created_at, "Information requested",
+                            f"{len(r.row.questions)} question(s), due {r.row.due_on:%-d %B %Y}"))
+        found += [Moment(a.answered_at, f"Information answered by {o.name}") for o, a in r.addressees if a.answered_at]
+    return sorted(found, key=lambda m: m.at)
