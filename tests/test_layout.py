@@ -47,6 +47,20 @@ def test_imports_point_one_way(package: str) -> None:
     assert not wrong, wrong
 
 
+def test_the_console_is_a_thin_adapter_beside_resolvers() -> None:
+    # ARCHITECTURE.md: console/ calls hub/ (and auth/ for who may act in which role); it never imports
+    # resolvers/ or schema/, nor the rest of app/, so no rule can hide in it
+    wrong = {}
+    for path in (ROOT / "app" / "console").rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0}
+        bad = {m for m in modules if m.split(".")[0] in PROJECT and not m.startswith(("hub", "auth", "app.console"))}
+        if bad:
+            wrong[path.name] = sorted(bad)
+    assert not wrong, wrong
+
+
 def test_the_core_imports_no_adapter_or_web_framework() -> None:
     banned = {"strawberry", "starlette", "httpx2", "uvicorn", "typer", "auth", "schema", "resolvers", "app"}
     for path in (ROOT / "hub").rglob("*.py"):

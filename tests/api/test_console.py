@@ -1,0 +1,323 @@
+"""The console for people (/console), in process, on SQLite and PostgreSQL: sign-in, sessions and CSRF, the
+Panel's queue, a case and its timeline, the inbox, the deadlines, and the Panel's response recorded through the
+same hub function (and audit entry) as respondToRapidReview."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import httpx2
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.main import Hub, create_app
+from app.settings import Environment
+from hub.clock import FixedClock
+from hub.models import AuditEntry
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, MET
+from tests.api.test_rapid_review import NATIONAL_CRITERIA, submitted
+from tests.conftest import Api
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CASE_LINK = re.compile(r'href="/console/cases/([0-9a-f-]{36})"')
+REVIEW = """query($c: ID!) { case(id: $c) { reference rapidReview { id status panelResponses { outcome rationale } } } }"""
+INBOX = """{ inbox { nodes { id eventType acknowledgedAt case { id } } } }"""
+PANEL = ("PANEL", "panel")
+CAMDEN_LA = (CAMDEN, "la")
+MET_POLICE = (MET, "police")
+
+
+def csrf(page: str) -> str:
+    found = CSRF.search(page)
+    assert found, page[:2000]
+    return found.group(1)
+
+
+class Person:
+    """Someone using the console in a browser of their own (their own cookie jar)."""
+
+    def __init__(self, http: httpx2.AsyncClient) -> None:
+        self.http = http
+        self.token = ""
+
+    async def sign_in(self, organisation: str, role: str) -> httpx2.Response:
+        form = await self.http.get("/console/sign-in")
+        assert form.status_code == 200
+        response = await self.http.post("/console/sign-in", data={
+            "csrf_token": csrf(form.text), "organisation": organisation, "role": role})
+        if response.status_code == 303:
+            self.token = csrf((await self.http.get("/console/deadlines")).text)
+        return response
+
+    async def get(self, path: str) -> httpx2.Response:
+        return await self.http.get(path)
+
+    async def post(self, path: str, data: dict[str, str]) -> httpx2.Response:
+        return await self.http.post(path, data={"csrf_token": self.token, **data})
+
+
+People = Callable[..., Any]
+
+
+@pytest.fixture
+async def people(hub: Hub) -> AsyncIterator[Callable[[], Person]]:
+    app = create_app(hub=hub)
+    clients: list[httpx2.AsyncClient] = []
+
+    def person() -> Person:
+        http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver")
+        clients.append(http)
+        return Person(http)
+
+    yield person
+    for http in clients:
+        await http.aclose()
+
+
+async def signed_in(people: Callable[[], Person], who: tuple[str, str]) -> Person:
+    person = people()
+    response = await person.sign_in(*who)
+    assert response.status_code == 303, response.text
+    return person
+
+
+def response_form(**changes: str) -> dict[str, str]:
+    form = {"outcome": "NATIONAL_REVIEW", "rationale": "Invented: national learning on agencies working together."}
+    for c in NATIONAL_CRITERIA:
+        form[f"met-{c['criterion']}"] = "yes" if c["met"] else "no"
+        form[f"how-{c['criterion']}"] = str(c["how"])
+    return {**form, **changes}
+
+
+async def test_the_panel_signs_in_and_finds_the_submitted_rapid_review_in_its_queue(
+        api: Api, people: Callable[[], Person]) -> None:
+    # given a rapid review submitted to the Panel (para 21)
+    review = await submitted(api)
+    reference = (await api(REVIEW, {"c": review["caseId"]}, as_=PANEL))["data"]["case"]["reference"]
+    # when the Panel signs in
+    panel = people()
+    form = await panel.http.get("/console/sign-in")
+    signed = await panel.http.post("/console/sign-in", data={
+        "csrf_token": csrf(form.text), "organisation": "PANEL", "role": "panel"})
+    # then its session is a signed HttpOnly, SameSite=Lax cookie that expires, and it lands on its queue
+    assert signed.status_code == 303 and signed.headers["location"] == "/console"
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=28800" in cookie and "secure" not in cookie
+    assert (await panel.get("/console")).headers["location"] == "/console/queue"
+    queue = await panel.get("/console/queue")
+    assert queue.status_code == 200 and queue.headers["cache-control"] == "no-store"
+    assert "default-src 'self'" in queue.headers["content-security-policy"]
+    assert reference in queue.text and f'/console/cases/{review["caseId"]}' in queue.text
+
+
+async def test_the_queue_lists_overdue_rapid_reviews_first(api: Api, people: Callable[[], Person],
+                                                           clock: FixedClock) -> None:
+    # given one rapid review submitted well before another, then the clock past the first one's due date only
+    first = await submitted(api)
+    clock.set(clock.now() + timedelta(days=41))  # Monday 1 February 2027: past the first one's 15 working days
+    second = await submitted(api, incident={"occurredOn": "2027-01-31", "awareOn": "2027-02-01"})
+    panel = await signed_in(people, PANEL)
+    # then the overdue one comes first, tagged, and the other after it
+    text = (await panel.get("/console/queue")).text
+    assert CASE_LINK.findall(text) == [first["caseId"], second["caseId"]]
+    assert text.count("Overdue") == 1
+
+
+async def test_a_case_shows_its_timeline_routed_messages_with_their_basis_and_its_deadlines(
+        api: Api, people: Callable[[], Person]) -> None:
+    review = await submitted(api)
+    panel = await signed_in(people, PANEL)
+    page = await panel.get(f"/console/cases/{review['caseId']}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    text = page.text
+    assert "Timeline" in text and "Notification submitted" in text and "Rapid review submitted" in text
+    assert "rapid_review.submitted" in text and "WT2018 ch4 para 21" in text  # routed, with its basis
+    assert "Record the Panel's response" in text  # the action the Panel may take
+    assert "Amara" not in text  # no child's name: pseudonymous references only
+
+
+async def test_the_panel_records_its_response_through_the_same_hub_function_as_the_mutation(
+        api: Api, people: Callable[[], Person], hub: Hub) -> None:
+    # given a submitted rapid review and the Panel signed in
+    review = await submitted(api)
+    panel = await signed_in(people, PANEL)
+    # when it records a national review from the case page
+    done = await panel.post(f"/console/cases/{review['caseId']}/panel-response", response_form())
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=responded")
+    # then the rapid review has the Panel's response, as GraphQL shows it (paras 22, 25-26)
+    seen = (await api(REVIEW, {"c": review["caseId"]}, as_=PANEL))["data"]["case"]["rapidReview"]
+    assert seen["status"] == "RESPONDED"
+    assert [r["outcome"] for r in seen["panelResponses"]] == ["NATIONAL_REVIEW"]
+    # and the partners were told, and the audit trail names the operation, as for the mutation
+    told = (await api(INBOX, as_=CAMDEN_LA))["data"]["inbox"]["nodes"]
+    assert any(m["eventType"] == "panel.responded" and m["case"]["id"] == review["caseId"] for m in told)
+    async with hub.sessions() as session:
+        actions = (await session.execute(select(col(AuditEntry.action)).where(
+            col(AuditEntry.case_id) == review["caseId"], col(AuditEntry.client_id) == "console:PANEL"))).scalars()
+        assert list(actions) == ["respondToRapidReview"]
+    page = await panel.get(done.headers["location"])
+    assert "The Panel&#39;s response has been recorded" in page.text and "Record the Panel's response" not in page.text
+
+
+async def test_a_response_without_the_criteria_is_refused_with_codes_and_changes_nothing(
+        api: Api, people: Callable[[], Person]) -> None:
+    review = await submitted(api)
+    panel = await signed_in(people, PANEL)
+    form = {"outcome": "NATIONAL_REVIEW", "rationale": ""}
+    refused = await panel.post(f"/console/cases/{review['caseId']}/panel-response", form)
+    assert refused.status_code == 400
+    assert "There is a problem" in refused.text and "(REQUIRED)" in refused.text
+    assert "(CRITERION_NOT_ADDRESSED)" in refused.text and 'href="#criteria"' in refused.text
+    no_outcome = await panel.post(f"/console/cases/{review['caseId']}/panel-response", response_form(outcome=""))
+    assert no_outcome.status_code == 400 and "Select the Panel&#39;s decision" in no_outcome.text
+    seen = (await api(REVIEW, {"c": review["caseId"]}, as_=PANEL))["data"]["case"]["rapidReview"]
+    assert seen["status"] == "SUBMITTED" and seen["panelResponses"] == []
+
+
+async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+        api: Api, people: Callable[[], Person]) -> None:
+    review = await submitted(api)
+    panel = await signed_in(people, PANEL)
+    forged = await panel.http.post(f"/console/cases/{review['caseId']}/panel-response", data=response_form())
+    assert forged.status_code == 403
+    other = await signed_in(people, PANEL)  # another session's token is not this one's
+    crossed = await panel.http.post(f"/console/cases/{review['caseId']}/panel-response",
+                                    data={**response_form(), "csrf_token": other.token})
+    assert crossed.status_code == 403
+    seen = (await api(REVIEW, {"c": review["caseId"]}, as_=PANEL))["data"]["case"]["rapidReview"]
+    assert seen["status"] == "SUBMITTED"
+
+
+async def test_a_partner_of_another_area_neither_lists_nor_opens_the_case(
+        api: Api, people: Callable[[], Person]) -> None:
+    # given Camden's rapid review with the Panel, and Birmingham's local authority signed in
+    review = await submitted(api)
+    birmingham = await signed_in(people, (BIRMINGHAM, "la"))
+    # then no list shows it
+    for path in ("/console/queue", "/console/inbox", "/console/deadlines"):
+        page = await birmingham.get(path)
+        assert page.status_code == 200 and review["caseId"] not in page.text, path
+    # and its address answers exactly as an id that does not exist
+    hidden = await birmingham.get(f"/console/cases/{review['caseId']}")
+    missing = await birmingham.get("/console/cases/01900000-0000-7000-8000-000000000000")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.text == missing.text
+    refused = await birmingham.post(f"/console/cases/{review['caseId']}/panel-response", response_form())
+    assert refused.status_code == 404 and refused.text == missing.text
+
+
+async def test_a_partner_acknowledges_a_routed_message_from_its_inbox(
+        api: Api, people: Callable[[], Person]) -> None:
+    review = await submitted(api)
+    police = await signed_in(people, MET_POLICE)
+    inbox = await police.get("/console/inbox")
+    assert inbox.status_code == 200 and "WT2018 ch4" in inbox.text
+    mine = [m for m in (await api(INBOX, as_=MET_POLICE))["data"]["inbox"]["nodes"] if m["acknowledgedAt"] is None]
+    assert mine and f"/console/messages/{mine[0]['id']}/acknowledge" in inbox.text
+    done = await police.post(f"/console/messages/{mine[0]['id']}/acknowledge",
+                             {"return_to": f"/console/cases/{review['caseId']}"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/console/cases/{review['caseId']}?done=acknowledged"
+    after = {m["id"]: m for m in (await api(INBOX, as_=MET_POLICE))["data"]["inbox"]["nodes"]}
+    assert after[mine[0]["id"]]["acknowledgedAt"] is not None
+    timeline = (await police.get(f"/console/cases/{review['caseId']}")).text
+    assert "Acknowledged by" in timeline
+    # a message addressed to another organisation is not found, and an outside address is not followed
+    panel = await signed_in(people, PANEL)
+    assert (await panel.post(f"/console/messages/{mine[1]['id']}/acknowledge", {})).status_code == 404
+    other = await police.post(f"/console/messages/{mine[1]['id']}/acknowledge", {"return_to": "//elsewhere.example"})
+    assert other.headers["location"] == "/console/inbox?done=acknowledged"
+
+
+async def test_the_deadlines_page_shows_what_the_organisation_owes(api: Api, people: Callable[[], Person]) -> None:
+    from tests.api.test_rapid_review import started
+
+    review = await started(api)
+    camden = await signed_in(people, CAMDEN_LA)
+    text = (await camden.get("/console/deadlines")).text
+    assert "Rapid review" in text and review["caseId"] in text and "para 20" in text.replace("paras", "para")
+
+
+async def test_signing_out_ends_the_session_and_the_old_cookie_no_longer_works(
+        people: Callable[[], Person]) -> None:
+    panel = await signed_in(people, PANEL)
+    kept = dict(panel.http.cookies)
+    out = await panel.post("/console/sign-out", {})
+    assert out.status_code == 303 and out.headers["location"] == "/console/sign-in?done=signed-out"
+    assert (await panel.get("/console/queue")).status_code == 303
+    replayed = people()
+    replayed.http.cookies.update(kept)
+    assert (await replayed.get("/console/queue")).headers["location"] == "/console/sign-in"
+
+
+async def test_a_session_expires_after_a_working_day(people: Callable[[], Person], clock: FixedClock) -> None:
+    panel = await signed_in(people, PANEL)
+    assert (await panel.get("/console/queue")).status_code == 200
+    clock.set(clock.now() + timedelta(hours=8, minutes=1))
+    assert (await panel.get("/console/queue")).status_code == 303
+
+
+async def test_a_tampered_cookie_is_no_session(people: Callable[[], Person]) -> None:
+    panel = await signed_in(people, PANEL)
+    name, value = next(iter(panel.http.cookies.items()))
+    body, mac = value.split(".")
+    forged = people()
+    forged.http.cookies.set(name, body.replace(body[5], "A" if body[5] != "A" else "B", 1) + "." + mac)
+    assert (await forged.get("/console/queue")).status_code == 303
+
+
+async def test_sign_in_refuses_an_unknown_organisation_and_an_unsuited_role(people: Callable[[], Person]) -> None:
+    person = people()
+    unknown = await person.sign_in("NOWHERE", "la")
+    assert unknown.status_code == 400 and "(UNKNOWN_ORGANISATION)" in unknown.text
+    unsuited = await person.sign_in(CAMDEN, "panel")
+    assert unsuited.status_code == 400 and "(ROLE_DOES_NOT_SUIT)" in unsuited.text
+    no_token = await person.http.post("/console/sign-in", data={"organisation": "PANEL", "role": "panel"})
+    assert no_token.status_code == 403
+
+
+async def test_pages_need_a_session(people: Callable[[], Person]) -> None:
+    nobody = people()
+    for path in ("/console", "/console/queue", "/console/inbox", "/console/deadlines",
+                 "/console/cases/01900000-0000-7000-8000-000000000000"):
+        response = await nobody.get(path)
+        assert response.status_code == 303 and response.headers["location"] == "/console/sign-in", path
+
+
+async def test_outside_development_the_sign_in_form_is_not_there_and_cookies_are_secure(hub: Hub) -> None:
+    settings = replace(hub.settings, environment=Environment.PRODUCTION, secret_keys=(Fernet.generate_key().decode(),))
+    production = Hub(settings, hub.clock, hub.engine, hub.sessions)
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=production)),
+                                  base_url="https://testserver") as http:
+        assert (await http.get("/console/sign-in")).status_code == 404
+        assert (await http.post("/console/sign-in", data={"organisation": "PANEL", "role": "panel"})).status_code == 404
+        assert (await http.get("/console/queue")).status_code == 303
+
+    from app.console.session import Sessions, new_session
+    from hub.principal import Principal
+    from hub.vocabulary import Role
+
+    sealed = Sessions(("k",), secure=True).cookie(
+        new_session(hub.clock.now(), principal=Principal("id", "PANEL", Role.PANEL, ("panel",))), now=hub.clock.now())
+    assert sealed["secure"] is True and sealed["key"] == "__Host-cspr_console" and sealed["httponly"] is True
+
+
+async def test_the_govuk_assets_are_served_by_the_hub_and_nothing_else_is(client: httpx2.AsyncClient) -> None:
+    css = await client.get("/static/govuk/govuk-frontend-6.6.0.min.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "GDS Transport" not in css.text and "@font-face" not in css.text  # system fonts, nothing to fetch
+    assert (await client.get("/static/govuk/hub-console.js")).status_code == 200
+    assert (await client.get("/static/govuk/assets/images/favicon.svg")).status_code == 200
+    for path in ("/static/govuk/README.md", "/static/govuk/../console/session.py", "/static/govuk/nothing.css"):
+        assert (await client.get(path)).status_code == 404, path
+
+
+async def test_the_home_page_points_to_the_console_and_graphiql(client: httpx2.AsyncClient) -> None:
+    home = (await client.get("/")).text
+    assert 'href="/console"' in home and 'href="/graphql"' in home
