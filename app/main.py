@@ -19,8 +19,8 @@ from starlette.types import ASGIApp
 
 import migrations
 from app.calendar import CalendarFeeds, redact_access_log
-from app.console import Console
 from app.callbacks import ConnectorCallbacks
+from app.console import Console
 from app.graphiql import PREFIX as GRAPHIQL_ASSETS
 from app.graphiql import asset as graphiql_asset
 from app.graphql import HubGraphQL, Wiring
@@ -209,7 +209,8 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             *Console(sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy,
                      secret_keys=hub.settings.sealing_keys(),
-                     development=hub.settings.environment is Environment.DEVELOPMENT).routes(),
+                     development=hub.settings.environment is Environment.DEVELOPMENT,
+                     providers=hub.settings.console_oidc, public_url=hub.settings.public_url).routes(),
         ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

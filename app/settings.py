@@ -11,6 +11,8 @@ from typing import TypeVar
 
 from auth.issuers import SettingsProblem, TrustedIssuer
 from auth.issuers import parse as parse_issuers
+from auth.oidc import Provider, ProviderSettingsProblem
+from auth.oidc import parse as parse_providers
 from hub import audit
 from hub.policy import Policy, RapidReviewClock
 from hub.sealing import SealError, check_key, development_key
@@ -125,6 +127,13 @@ def _issuers(raw: str | None) -> tuple[TrustedIssuer, ...]:
         raise SettingsError(str(exc)) from exc
 
 
+def _providers(raw: str | None) -> tuple[Provider, ...]:
+    try:
+        return parse_providers(raw)
+    except ProviderSettingsProblem as exc:
+        raise SettingsError(str(exc)) from exc
+
+
 def _metrics_token(raw: str | None) -> str | None:
     token = (raw or "").strip()
     if token and len(token) < 16:
@@ -146,6 +155,7 @@ class Settings:
     delivery_lease_seconds: int = 60  # a worker that dies holding deliveries frees them after this
     policy: Policy = field(default_factory=Policy)
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
+    console_oidc: tuple[Provider, ...] = ()  # CSPR_HUB_CONSOLE_OIDC: identity providers people sign in to the console with
     trusted_documents: str | None = None  # path of the JSON file of registered GraphQL documents
     environment: Environment = Environment.DEVELOPMENT
     secret_keys: tuple[str, ...] = field(default=(), repr=False)  # CSPR_HUB_SECRET_KEY: Fernet keys, first seals
@@ -184,6 +194,7 @@ class Settings:
             max_json_depth=_int(env, "CSPR_HUB_MAX_JSON_DEPTH", MAX_DEPTH, 8, 500),
             delivery_lease_seconds=_int(env, "CSPR_HUB_DELIVERY_LEASE_SECONDS", 60, 1, 3600),
             trusted_issuers=_issuers(env.get("CSPR_HUB_TRUSTED_ISSUERS")),
+            console_oidc=_providers(env.get("CSPR_HUB_CONSOLE_OIDC")),
             trusted_documents=env.get("CSPR_HUB_TRUSTED_DOCUMENTS") or None,
             environment=environment,
             secret_keys=secret_keys,

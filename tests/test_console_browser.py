@@ -142,7 +142,7 @@ class Browser:
         self._log()
 
     def _log(self) -> None:
-        for entry in self.driver.get_log("performance"):
+        for entry in self.driver.get_log("performance"):  # type: ignore[no-untyped-call]
             message = json.loads(entry["message"])["message"]
             if message.get("method") == "Network.requestWillBeSent":
                 self.requested.append(message["params"]["request"]["url"])
@@ -226,7 +226,7 @@ def test_a_partner_of_another_area_neither_lists_nor_opens_the_case(
     from selenium.webdriver.common.by import By
 
     browser.open("/console/inbox")  # where the Panel was told of the case, whether or not it has responded
-    case_path = urlsplit(browser.driver.find_element(By.LINK_TEXT, reference).get_attribute("href")).path
+    case_path = urlsplit(str(browser.driver.find_element(By.LINK_TEXT, reference).get_attribute("href"))).path
     browser.sign_out()
     # Birmingham's local authority signs in
     browser.sign_in(BIRMINGHAM, "la")

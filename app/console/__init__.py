@@ -9,6 +9,7 @@ Content-Security-Policy (nothing from another origin), and a form that works wit
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+import httpx2
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -26,10 +28,12 @@ from app.console import actions, views
 from app.console.assets import PREFIX as ASSETS
 from app.console.assets import asset
 from app.console.session import Session, Sessions, csrf_matches, new_session
+from auth import oidc
+from auth.issuers import KeyCache
 from auth.tokens import role_suits
 from hub import organisations, paging
 from hub.clock import LONDON, Clock, today_in_england
-from hub.errors import BadUserInput, Problem
+from hub.errors import BadUserInput, Problem, Unauthenticated
 from hub.policy import Policy
 from hub.principal import Principal
 from hub.vocabulary import OrganisationKind, Role
@@ -94,17 +98,22 @@ class Console:
     """The console's routes, wired to the hub's sessions, clock and policy (``app/main.py``)."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock, policy: Policy,
-                 secret_keys: tuple[str, ...], development: bool) -> None:
+                 secret_keys: tuple[str, ...], development: bool, providers: tuple[oidc.Provider, ...] = (),
+                 public_url: str | None = None, client: httpx2.AsyncClient | None = None) -> None:
         self._db, self._clock, self._policy = sessions, clock, policy
         self._sessions = Sessions(secret_keys, secure=not development)
         self._development = development
         self._templates = _environment()
+        self._providers, self._public_url = providers, public_url
+        self._client, self._keys = client, KeyCache(client)
 
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/console", self.home, methods=["GET"]),
             Route("/console/sign-in", self.sign_in, methods=["GET", "POST"]),
             Route("/console/sign-out", self.sign_out, methods=["POST"]),
+            Route("/console/oidc/{index:int}/start", self.oidc_start, methods=["GET"]),
+            Route("/console/oidc/callback", self.oidc_callback, methods=["GET"]),
             Route("/console/queue", self._signed_in(self.queue), methods=["GET"]),
             Route("/console/inbox", self._signed_in(self.inbox), methods=["GET"]),
             Route("/console/deadlines", self._signed_in(self.deadlines), methods=["GET"]),
@@ -162,13 +171,14 @@ class Console:
         return RedirectResponse(target, status_code=303, headers={"cache-control": "no-store"})
 
     async def sign_in(self, request: Request) -> Response:
-        """Development only: choose an organisation and a role. Elsewhere this page does not exist."""
-        if not self._development:
-            return self._not_found(request, None)
+        """The identity providers to sign in with; in development also a form to choose an organisation and a
+        role, which nowhere else exists."""
         session = self._session(request)
-        if request.method == "GET":
+        if request.method == "GET" and (self._development or self._providers):
             fresh = None if session else new_session(self._clock.now())
             return self._sign_in_page(request, session, fresh)
+        if not self._development:
+            return self._not_found(request, None)
         form = await _form(request)
         if form is None or not csrf_matches(session, form.get("csrf_token")):
             return self._render(request, "refused.html", status=403, session=session, title="This form has expired")
@@ -186,7 +196,7 @@ class Console:
                       problems: list[Problem] = (), form: Mapping[str, str] | None = None,  # type: ignore[assignment]
                       status: int = 200) -> HTMLResponse:
         return self._render(request, "sign_in.html", status=status, session=session, fresh=fresh,
-                            title="Sign in", roles=ROLES, form=form or {},
+                            title="Sign in", roles=ROLES, form=form or {}, providers=self._providers,
                             errors=[Shown.of(p, "organisation") for p in problems])
 
     async def _who(self, code: str, role: str) -> tuple[Principal | None, list[Problem]]:
@@ -206,6 +216,46 @@ class Console:
         if problems or org is None or wanted is None:
             return None, problems
         return Principal(org.id, org.code, wanted, (wanted.value,)), []
+
+    def _callback_url(self, request: Request) -> str:
+        return (self._public_url or str(request.base_url).rstrip("/")) + "/console/oidc/callback"
+
+    async def oidc_start(self, request: Request) -> Response:
+        """Send the person to their identity provider, keeping the state, nonce and PKCE verifier (auth/oidc.py)."""
+        index = int(request.path_params["index"])
+        if not 0 <= index < len(self._providers):
+            return self._not_found(request, None)
+        url, pending = oidc.begin(self._providers[index], index, redirect_uri=self._callback_url(request))
+        fresh = new_session(self._clock.now(), pending=pending)
+        response = RedirectResponse(url, status_code=303, headers={"cache-control": "no-store"})
+        response.set_cookie(**self._sessions.cookie(fresh, now=self._clock.now()))  # type: ignore[arg-type]
+        return response
+
+    async def oidc_callback(self, request: Request) -> Response:
+        """The provider's answer: the code is exchanged only for the sign-in this browser started (its state)."""
+        session = self._session(request)
+        pending = session.pending if session else None
+        state, code = request.query_params.get("state", ""), request.query_params.get("code", "")
+        if session is None or pending is None or not code or not secrets.compare_digest(state, pending.state):
+            return self._render(request, "refused.html", status=403, session=None, title="Sign-in failed")
+        if self._client is None:
+            self._client = httpx2.AsyncClient()
+            self._keys = KeyCache(self._client)
+        try:
+            signed = await oidc.finish(self._providers[pending.provider], pending, code=code,
+                                       redirect_uri=self._callback_url(request), now=int(self._clock.now().timestamp()),
+                                       client=self._client, keys=self._keys)
+        except Unauthenticated:
+            return self._render(request, "refused.html", status=403, session=None, title="Sign-in failed")
+        principal, problems = await self._who(signed.organisation_code, signed.role)
+        if principal is None:
+            return self._render(request, "refused.html", status=403, session=None, title="Sign-in failed",
+                                errors=[Shown.of(p, "organisation") for p in problems])
+        self._sessions.end(session, now=self._clock.now())
+        done = new_session(self._clock.now(), principal=principal, subject=signed.subject)
+        response = RedirectResponse("/console", status_code=303, headers={"cache-control": "no-store"})
+        response.set_cookie(**self._sessions.cookie(done, now=self._clock.now()))  # type: ignore[arg-type]
+        return response
 
     async def sign_out(self, request: Request) -> Response:
         session = self._session(request)

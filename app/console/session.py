@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from auth.oidc import Pending
 from hub.principal import Principal
 from hub.vocabulary import Role
 
@@ -36,6 +37,7 @@ class Session:
     organisation_code: str | None = None
     role: Role | None = None
     subject: str | None = None  # who signed in, as the identity provider names them (none in development)
+    pending: Pending | None = None  # an OpenID Connect sign-in under way: its state, nonce and PKCE verifier
 
     @property
     def principal(self) -> Principal | None:
@@ -47,16 +49,19 @@ class Session:
     def as_claims(self) -> dict[str, object]:
         return {"sid": self.sid, "csrf": self.csrf, "exp": int(self.expires.timestamp()),
                 "oid": self.organisation_id, "org": self.organisation_code,
-                "role": self.role.value if self.role else None, "sub": self.subject}
+                "role": self.role.value if self.role else None, "sub": self.subject,
+                "oidc": [self.pending.provider, self.pending.state, self.pending.nonce, self.pending.verifier]
+                if self.pending else None}
 
 
-def new_session(now: datetime, *, principal: Principal | None = None, subject: str | None = None) -> Session:
+def new_session(now: datetime, *, principal: Principal | None = None, subject: str | None = None,
+                pending: Pending | None = None) -> Session:
     """A fresh session (new id, new CSRF token): signing in never keeps the anonymous session's."""
     lifetime = LIFETIME if principal else ANONYMOUS_LIFETIME
     return Session(sid=secrets.token_urlsafe(18), csrf=secrets.token_urlsafe(24), expires=now + lifetime,
                    organisation_id=principal.organisation_id if principal else None,
                    organisation_code=principal.organisation_code if principal else None,
-                   role=principal.role if principal else None, subject=subject)
+                   role=principal.role if principal else None, subject=subject, pending=pending)
 
 
 def _b64(data: bytes) -> str:
@@ -93,10 +98,13 @@ class Sessions:
         try:
             claims = json.loads(_unb64(body))
             expires = datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo)
+            oidc = claims.get("oidc")
+            pending = Pending(int(oidc[0]), str(oidc[1]), str(oidc[2]), str(oidc[3])) if oidc else None
             session = Session(sid=str(claims["sid"]), csrf=str(claims["csrf"]), expires=expires,
                               organisation_id=claims.get("oid"), organisation_code=claims.get("org"),
-                              role=Role(claims["role"]) if claims.get("role") else None, subject=claims.get("sub"))
-        except (ValueError, KeyError, TypeError):
+                              role=Role(claims["role"]) if claims.get("role") else None, subject=claims.get("sub"),
+                              pending=pending)
+        except (ValueError, KeyError, TypeError, IndexError):
             return None
         if expires <= now or session.sid in self._ended:
             return None
