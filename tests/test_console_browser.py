@@ -9,6 +9,7 @@ path is printed. Skipped without chromium or chromedriver, except under CI=true,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -87,7 +88,7 @@ def artefacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Browser:
     """One headless Chromium session: every host but 127.0.0.1 fails to resolve, and its network log is kept."""
 
-    def __init__(self, base: str, artefacts: Path) -> None:
+    def __init__(self, base: str, artefacts: Path, *, javascript: bool = True) -> None:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -99,6 +100,8 @@ class Browser:
                          "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        if not javascript:
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
         self.driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
         self.driver.set_script_timeout(60)
         self.base, self.artefacts = base, artefacts
@@ -161,15 +164,21 @@ class Browser:
         self.driver.quit()
 
 
-@pytest.fixture
-def browser(served: tuple[str, str], artefacts: Path) -> Iterator[Browser]:
-    opened = Browser(served[0], artefacts)
+@contextlib.contextmanager
+def opened_browser(served: tuple[str, str], artefacts: Path, *, javascript: bool = True) -> Iterator[Browser]:
+    opened = Browser(served[0], artefacts, javascript=javascript)
     try:
         yield opened
     finally:
         opened.quit()
         elsewhere = [u for u in opened.requested if not u.startswith(("data:", served[0] + "/"))]
         assert opened.requested and not elsewhere, elsewhere  # nothing left the hub's origin
+
+
+@pytest.fixture
+def browser(served: tuple[str, str], artefacts: Path) -> Iterator[Browser]:
+    with opened_browser(served, artefacts) as opened:
+        yield opened
 
 
 def test_the_panel_finds_the_rapid_review_opens_its_case_and_records_its_response(
@@ -238,3 +247,24 @@ def test_a_partner_of_another_area_neither_lists_nor_opens_the_case(
     browser.open(case_path)
     assert "Page not found" in browser.text()
     browser.check("other-area-case-not-found")
+
+
+def test_with_javascript_off_the_panel_still_records_its_response(served: tuple[str, str], artefacts: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    _, reference = served
+    with opened_browser(served, artefacts, javascript=False) as browser:
+        browser.sign_in("PANEL", "panel")
+        assert "js-enabled" not in (browser.find("body").get_attribute("class") or "")  # no script ran
+        links = browser.driver.find_elements(By.CSS_SELECTOR, "main a[href^='/console/cases/']")
+        other = next(link for link in links if link.text != reference)  # not the one the other test answers
+        chosen = other.text
+        other.click()
+        browser.find("#outcome-AGREES_WITH_PARTNERS").click()
+        browser.find("#rationale").send_keys("Invented: the partners' local review will draw out the learning.")
+        for name in ("IMPROVEMENTS_NEEDED", "LEGISLATION_OR_GUIDANCE_CHANGE", "RECURRENT_THEMES"):
+            browser.find(f"#met-{name}-no").click()
+            browser.find(f"#how-{name}").send_keys("Invented: considered against the rapid review.")
+        browser.submit("form[action$='/panel-response'] button")
+        assert "The Panel's response has been recorded" in browser.text() and chosen in browser.text()
+        browser.driver.save_screenshot(str(artefacts / "case-responded-javascript-off.png"))

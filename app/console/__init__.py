@@ -151,7 +151,7 @@ class Console:
             session = self._session(request)
             principal = session.principal if session else None
             if session is None or principal is None:
-                return RedirectResponse("/console/sign-in", status_code=303, headers={"cache-control": "no-store"})
+                return _see_other("/console/sign-in")
             if request.method == "POST":
                 form = await _form(request)
                 if form is None or not csrf_matches(session, form.get("csrf_token")):
@@ -168,7 +168,7 @@ class Console:
         principal = session.principal if session else None
         target = "/console/sign-in" if principal is None else (
             "/console/queue" if principal.role is Role.PANEL else "/console/inbox")
-        return RedirectResponse(target, status_code=303, headers={"cache-control": "no-store"})
+        return _see_other(target)
 
     async def sign_in(self, request: Request) -> Response:
         """The identity providers to sign in with; in development also a form to choose an organisation and a
@@ -188,7 +188,7 @@ class Console:
         if session is not None:
             self._sessions.end(session, now=self._clock.now())
         signed = new_session(self._clock.now(), principal=principal)
-        response = RedirectResponse("/console", status_code=303, headers={"cache-control": "no-store"})
+        response = _see_other("/console")
         response.set_cookie(**self._sessions.cookie(signed, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
@@ -227,7 +227,7 @@ class Console:
             return self._not_found(request, None)
         url, pending = oidc.begin(self._providers[index], index, redirect_uri=self._callback_url(request))
         fresh = new_session(self._clock.now(), pending=pending)
-        response = RedirectResponse(url, status_code=303, headers={"cache-control": "no-store"})
+        response = _see_other(url)
         response.set_cookie(**self._sessions.cookie(fresh, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
@@ -253,7 +253,7 @@ class Console:
                                 errors=[Shown.of(p, "organisation") for p in problems])
         self._sessions.end(session, now=self._clock.now())
         done = new_session(self._clock.now(), principal=principal, subject=signed.subject)
-        response = RedirectResponse("/console", status_code=303, headers={"cache-control": "no-store"})
+        response = _see_other("/console")
         response.set_cookie(**self._sessions.cookie(done, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
@@ -263,8 +263,7 @@ class Console:
         if session is None or form is None or not csrf_matches(session, form.get("csrf_token")):
             return self._render(request, "refused.html", status=403, session=session, title="This form has expired")
         self._sessions.end(session, now=self._clock.now())
-        response = RedirectResponse("/console/sign-in?done=signed-out", status_code=303,
-                                    headers={"cache-control": "no-store"})
+        response = _see_other("/console/sign-in?done=signed-out")
         response.delete_cookie(self._sessions.cookie_name, path="/", secure=self._sessions.secure, httponly=True,
                                samesite="lax")
         return response
@@ -315,7 +314,7 @@ class Console:
         done = await actions.respond(self._db, clock=self._clock, principal=principal, policy=self._policy,
                                      review_id=page.review.id, form=form)
         if done.ok:
-            return RedirectResponse(f"/console/cases/{case_id}?done=responded", status_code=303)
+            return _see_other(f"/console/cases/{case_id}?done=responded")
         return self._render(request, "case.html", status=400, session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, "respond") for p in done.problems])
 
@@ -329,7 +328,12 @@ class Console:
             return self._not_found(request, session)
         back = form.get("return_to", "")
         back = back if RETURN_TO.fullmatch(back) else "/console/inbox"
-        return RedirectResponse(f"{back}?done=acknowledged", status_code=303)
+        return _see_other(f"{back}?done=acknowledged")
+
+
+def _see_other(location: str) -> RedirectResponse:
+    """After a form, or to the page to go to: never kept by any cache."""
+    return RedirectResponse(location, status_code=303, headers={"cache-control": "no-store"})
 
 
 def _nav(principal: Principal | None) -> list[tuple[str, str]]:
