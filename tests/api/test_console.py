@@ -321,3 +321,12 @@ async def test_the_govuk_assets_are_served_by_the_hub_and_nothing_else_is(client
 async def test_the_home_page_points_to_the_console_and_graphiql(client: httpx2.AsyncClient) -> None:
     home = (await client.get("/")).text
     assert 'href="/console"' in home and 'href="/graphql"' in home
+
+
+async def test_an_inbox_page_address_the_console_did_not_give_is_refused_not_a_server_error(
+        people: Callable[[], Person]) -> None:
+    panel = await signed_in(people, PANEL)
+    for query in ("before=yesterday&id=x", "before=2026-12-22T11:00:00&id=x", "id=x", "before=2026-12-22T11:00:00Z"):
+        assert (await panel.get(f"/console/inbox?{query}")).status_code == 400, query
+    later = await panel.get("/console/inbox?before=2026-12-22T11:00:00%2B00:00&id=01900000-0000-7000-8000-000000000000")
+    assert later.status_code == 200 and "Nothing has been routed" in later.text
