@@ -48,7 +48,7 @@ HEADERS = {
                                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
     "x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "same-origin",
 }
-DONE = {"acknowledged": "Message acknowledged", "responded": "The Panel's response has been recorded",
+DONE = {"acknowledged": "Message acknowledged", "answered": "Your answer has been sent", "responded": "The Panel's response has been recorded",
         "signed-out": "You have signed out"}
 ROLES = {
     Role.LA: "Local authority", Role.POLICE: "Chief officer of police", Role.HEALTH: "Integrated care board",
@@ -120,6 +120,8 @@ class Console:
             Route("/console/cases/{case_id}", self._signed_in(self.case), methods=["GET"]),
             Route("/console/cases/{case_id}/panel-response", self._signed_in(self.respond), methods=["POST"]),
             Route("/console/messages/{message_id}/acknowledge", self._signed_in(self.acknowledge), methods=["POST"]),
+            Route("/console/information-requests/{request_id}/answer", self._signed_in(self.answer),
+                  methods=["POST"]),
             Route(ASSETS + "{path:path}", asset, methods=["GET"]),
         ]
 
@@ -317,6 +319,20 @@ class Console:
             return _see_other(f"/console/cases/{case_id}?done=responded")
         return self._render(request, "case.html", status=400, session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, "respond") for p in done.problems])
+
+    async def answer(self, request: Request, session: Session, principal: Principal) -> Response:
+        request_id = str(request.path_params["request_id"])
+        form: dict[str, str] = request.state.form
+        case_id = form.get("case_id", "")
+        page = await self._case_page(principal, case_id)
+        if page is None or not ID.fullmatch(request_id) or request_id not in {r.row.id for r in page.requests}:
+            return self._not_found(request, session)
+        done = await actions.answer(self._db, clock=self._clock, principal=principal, request_id=request_id,
+                                    text=form.get("answer", ""))
+        if done.ok:
+            return _see_other(f"/console/cases/{case_id}?done=answered")
+        return self._render(request, "case.html", status=400, session=session, title=f"Case {page.case.reference}",
+                            page=page, form=form, errors=[Shown.of(p, f"answer-{request_id}") for p in done.problems])
 
     async def acknowledge(self, request: Request, session: Session, principal: Principal) -> Response:
         message_id = str(request.path_params["message_id"])

@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hub import audit, inbox, panel_response
+from hub import audit, inbox, information_request, panel_response
 from hub.clock import Clock
 from hub.criteria import NATIONAL_MUST, Considered
 from hub.errors import Forbidden, Problem, Refused
@@ -112,3 +112,15 @@ async def respond(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, p
                                             entry=entry, policy=policy)
 
     return await unit_of_work(sessions, clock=clock, principal=principal, action="respondToRapidReview", act=act)
+
+
+async def answer(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, principal: Principal,
+                 request_id: str, text: str) -> Done:
+    """respondToInformationRequest: an organisation asked answers (``hub.information_request.answer``, para 24)."""
+
+    async def act(session: AsyncSession) -> object:
+        return await information_request.answer(session, clock=clock, principal=principal, request_id=request_id,
+                                                text=text)
+
+    return await unit_of_work(sessions, clock=clock, principal=principal, action="respondToInformationRequest",
+                              act=act)

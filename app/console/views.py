@@ -35,7 +35,7 @@ from hub.models import (
 from hub.policy import Policy
 from hub.principal import Principal
 from hub.visibility import inbox_codes, may_see_case_record, visible_cases
-from hub.vocabulary import RapidReviewStatus, Role
+from hub.vocabulary import InformationRequestStatus, RapidReviewStatus, Role
 
 QUEUE_SIZE = 100
 INBOX_SIZE = 50
@@ -68,6 +68,7 @@ class DeadlineRow:
 class Request:
     row: InformationRequest
     addressees: list[tuple[Organisation, InformationAddressee]]
+    owed: bool = False  # asked of the signed-in organisation, open, and not yet answered by it
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ async def case_page(session: AsyncSession, principal: Principal, case_id: str, *
     review = (await session.execute(
         select(RapidReview).where(col(RapidReview.case_id) == case.id))).scalar_one_or_none() if full else None
     page = CasePage(case, lead, children, notification, review, await _messages(session, principal, case),
-                    await _requests(session, case) if full else [],
+                    await _requests(session, case, principal) if full else [],
                     await deadlines(session, principal, today=today, policy=policy, case_id=case.id))
     page.may_respond = (principal.role is Role.PANEL and review is not None
                         and review.status == RapidReviewStatus.SUBMITTED.value)
@@ -179,14 +180,16 @@ async def _messages(session: AsyncSession, principal: Principal, case: Case) -> 
             if inbox.shown_on_case(principal, o.code)]
 
 
-async def _requests(session: AsyncSession, case: Case) -> list[Request]:
+async def _requests(session: AsyncSession, case: Case, principal: Principal) -> list[Request]:
     rows = list((await session.execute(select(InformationRequest).where(col(InformationRequest.case_id) == case.id)
                                        .order_by(col(InformationRequest.created_at)))).scalars())
     asked = (await session.execute(
         select(InformationAddressee, Organisation)
         .join(Organisation, col(Organisation.id) == col(InformationAddressee.organisation_id))
         .where(col(InformationAddressee.request_id).in_([r.id for r in rows])))).all()
-    return [Request(r, [(o, a) for a, o in asked if a.request_id == r.id]) for r in rows]
+    found = [Request(r, [(o, a) for a, o in asked if a.request_id == r.id]) for r in rows]
+    return [Request(r.row, r.addressees, r.row.status == InformationRequestStatus.OPEN.value and any(
+        o.id == principal.organisation_id and a.answered_at is None for o, a in r.addressees)) for r in found]
 
 
 def _label(event_type: str) -> str:

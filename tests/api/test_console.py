@@ -21,7 +21,7 @@ from app.settings import Environment
 from hub.clock import FixedClock
 from hub.models import AuditEntry
 from tests.api.test_notification import BIRMINGHAM, CAMDEN, MET
-from tests.api.test_rapid_review import NATIONAL_CRITERIA, submitted
+from tests.api.test_rapid_review import NATIONAL_CRITERIA, RESPOND, submitted
 from tests.conftest import Api
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -330,3 +330,35 @@ async def test_an_inbox_page_address_the_console_did_not_give_is_refused_not_a_s
         assert (await panel.get(f"/console/inbox?{query}")).status_code == 400, query
     later = await panel.get("/console/inbox?before=2026-12-22T11:00:00%2B00:00&id=01900000-0000-7000-8000-000000000000")
     assert later.status_code == 200 and "Nothing has been routed" in later.text
+
+
+async def test_a_partner_asked_for_further_information_answers_it_from_the_case_page(
+        api: Api, people: Callable[[], Person]) -> None:
+    # given the Panel asked Camden for further information (para 24)
+    review = await submitted(api)
+    asked = await api(RESPOND, {"r": review["id"], "i": {
+        "outcome": "FURTHER_INFORMATION_REQUIRED", "rationale": "Invented: we need the chronology.",
+        "questions": ["What contact did children's social care have in 2026?"], "informationDueOn": "2027-01-08",
+        "informationFromCodes": [CAMDEN]}}, as_=PANEL)
+    request_id = asked["data"]["respondToRapidReview"]["panelResponse"]["informationRequest"]["id"]
+    camden = await signed_in(people, CAMDEN_LA)
+    page = await camden.get(f"/console/cases/{review['caseId']}")
+    assert "What contact did children&#39;s social care have in 2026?" in page.text
+    assert f"/console/information-requests/{request_id}/answer" in page.text
+    # an empty answer is refused with its code, and changes nothing
+    empty = await camden.post(f"/console/information-requests/{request_id}/answer",
+                              {"case_id": review["caseId"], "answer": " "})
+    assert empty.status_code == 400 and "(REQUIRED)" in empty.text and f'href="#answer-{request_id}"' in empty.text
+    # the Met, not asked, has nothing to answer; Birmingham cannot reach the request at all
+    police = await signed_in(people, MET_POLICE)
+    assert f"/console/information-requests/{request_id}/answer" not in (
+        await police.get(f"/console/cases/{review['caseId']}")).text
+    birmingham = await signed_in(people, (BIRMINGHAM, "la"))
+    assert (await birmingham.post(f"/console/information-requests/{request_id}/answer",
+                                  {"case_id": review["caseId"], "answer": "x"})).status_code == 404
+    # when Camden answers, the request is answered and the rapid review is back with the Panel
+    done = await camden.post(f"/console/information-requests/{request_id}/answer",
+                             {"case_id": review["caseId"], "answer": "Invented: two home visits in March 2026."})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=answered")
+    seen = (await api(REVIEW, {"c": review["caseId"]}, as_=PANEL))["data"]["case"]["rapidReview"]
+    assert seen["status"] == "SUBMITTED"
