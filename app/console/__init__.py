@@ -48,7 +48,7 @@ HEADERS = {
                                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
     "x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "same-origin",
 }
-DONE = {"acknowledged": "Message acknowledged", "answered": "Your answer has been sent", "responded": "The Panel's response has been recorded",
+DONE = {"acknowledged": "Message acknowledged", "contributed": "Your contribution has been saved", "answered": "Your answer has been sent", "responded": "The Panel's response has been recorded",
         "signed-out": "You have signed out"}
 ROLES = {
     Role.LA: "Local authority", Role.POLICE: "Chief officer of police", Role.HEALTH: "Integrated care board",
@@ -58,7 +58,9 @@ ROLES = {
 }
 ANCHORS = {"outcome": "outcome", "rationale": "rationale", "criteriaConsidered": "criteria", "criteria": "criteria",
            "questions": "questions", "informationDueOn": "information-due-day",
-           "informationFromCodes": "information-from", "organisation": "organisation", "role": "role"}
+           "informationFromCodes": "information-from", "organisation": "organisation", "role": "role",
+           "summary": "summary", "immediateActions": "immediate_actions", "learning": "learning",
+           "expectedVersion": "summary"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Console:
             Route("/console/deadlines", self._signed_in(self.deadlines), methods=["GET"]),
             Route("/console/cases/{case_id}", self._signed_in(self.case), methods=["GET"]),
             Route("/console/cases/{case_id}/panel-response", self._signed_in(self.respond), methods=["POST"]),
+            Route("/console/cases/{case_id}/contribution", self._signed_in(self.contribute), methods=["POST"]),
             Route("/console/messages/{message_id}/acknowledge", self._signed_in(self.acknowledge), methods=["POST"]),
             Route("/console/information-requests/{request_id}/answer", self._signed_in(self.answer),
                   methods=["POST"]),
@@ -317,8 +320,21 @@ class Console:
                                      review_id=page.review.id, form=form)
         if done.ok:
             return _see_other(f"/console/cases/{case_id}?done=responded")
-        return self._render(request, "case.html", status=400, session=session, title=f"Case {page.case.reference}",
+        return self._render(request, "case.html", status=_status(done), session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, "respond") for p in done.problems])
+
+    async def contribute(self, request: Request, session: Session, principal: Principal) -> Response:
+        case_id = str(request.path_params["case_id"])
+        page = await self._case_page(principal, case_id)
+        if page is None or page.review is None:
+            return self._not_found(request, session)
+        form: dict[str, str] = request.state.form
+        done = await actions.contribute(self._db, clock=self._clock, principal=principal, review_id=page.review.id,
+                                        form=form)
+        if done.ok:
+            return _see_other(f"/console/cases/{case_id}?done=contributed")
+        return self._render(request, "case.html", status=_status(done), session=session, title=f"Case {page.case.reference}",
+                            page=page, form=form, errors=[Shown.of(p, "summary") for p in done.problems])
 
     async def answer(self, request: Request, session: Session, principal: Principal) -> Response:
         request_id = str(request.path_params["request_id"])
@@ -331,7 +347,7 @@ class Console:
                                     text=form.get("answer", ""))
         if done.ok:
             return _see_other(f"/console/cases/{case_id}?done=answered")
-        return self._render(request, "case.html", status=400, session=session, title=f"Case {page.case.reference}",
+        return self._render(request, "case.html", status=_status(done), session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, f"answer-{request_id}") for p in done.problems])
 
     async def acknowledge(self, request: Request, session: Session, principal: Principal) -> Response:
@@ -345,6 +361,11 @@ class Console:
         back = form.get("return_to", "")
         back = back if RETURN_TO.fullmatch(back) else "/console/inbox"
         return _see_other(f"{back}?done=acknowledged")
+
+
+def _status(done: actions.Done) -> int:
+    """403 when the role may not do it at all; 400 for input the core refused."""
+    return 403 if any(p.code == "FORBIDDEN" for p in done.problems) else 400
 
 
 def _see_other(location: str) -> RedirectResponse:

@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hub import audit, inbox, information_request, panel_response
+from hub import audit, inbox, information_request, panel_response, rapid_review
 from hub.clock import Clock
 from hub.criteria import NATIONAL_MUST, Considered
 from hub.errors import Forbidden, Problem, Refused
@@ -124,3 +124,27 @@ async def answer(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, pr
 
     return await unit_of_work(sessions, clock=clock, principal=principal, action="respondToInformationRequest",
                               act=act)
+
+
+def contribution_from(form: Form) -> tuple[rapid_review.Contribution | None, list[Problem]]:
+    """A partner's contribution as the form gives it; a revision carries the version it revises."""
+    raw = form.get("expected_version", "").strip()
+    if raw and not raw.isdigit():
+        return None, [Problem("VERSION_CONFLICT", ("input", "expectedVersion"), "Reload the page and revise again")]
+    return rapid_review.Contribution(
+        summary=form.get("summary", ""), immediate_actions=form.get("immediate_actions", "").strip() or None,
+        learning=form.get("learning", "").strip() or None, expected_version=int(raw) if raw else None), []
+
+
+async def contribute(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, principal: Principal,
+                     review_id: str, form: Form) -> Done:
+    """contributeToRapidReview: the organisation's own contribution (``hub.rapid_review.contribute``, para 20)."""
+    entry, problems = contribution_from(form)
+    if entry is None:
+        return Done(problems)
+
+    async def act(session: AsyncSession) -> object:
+        return await rapid_review.contribute(session, clock=clock, principal=principal, review_id=review_id,
+                                             entry=entry)
+
+    return await unit_of_work(sessions, clock=clock, principal=principal, action="contributeToRapidReview", act=act)

@@ -30,10 +30,12 @@ from hub.models import (
     Organisation,
     Partnership,
     RapidReview,
+    RapidReviewContribution,
     RoutedMessage,
 )
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.rapid_review import CONTRIBUTING_ROLES
 from hub.visibility import inbox_codes, may_see_case_record, visible_cases
 from hub.vocabulary import InformationRequestStatus, RapidReviewStatus, Role
 
@@ -92,6 +94,9 @@ class CasePage:
     deadlines: list[DeadlineRow]
     timeline: list[Moment] = field(default_factory=list)
     may_respond: bool = False
+    contributions: list[tuple[Organisation, RapidReviewContribution]] = field(default_factory=list)
+    may_contribute: bool = False  # the hub decides whether this organisation may; the form is offered to the roles
+    mine: RapidReviewContribution | None = None
     criteria: dict[str, str] = field(default_factory=dict)
 
 
@@ -166,8 +171,22 @@ async def case_page(session: AsyncSession, principal: Principal, case_id: str, *
     page.may_respond = (principal.role is Role.PANEL and review is not None
                         and review.status == RapidReviewStatus.SUBMITTED.value)
     page.criteria = dict(NATIONAL_MUST)
+    if review is not None:
+        page.contributions = await _contributions(session, review)
+        page.mine = next((c for o, c in page.contributions if o.id == principal.organisation_id), None)
+        page.may_contribute = (principal.role in CONTRIBUTING_ROLES
+                               and review.status == RapidReviewStatus.IN_PROGRESS.value)
     page.timeline = await _timeline(session, page, events=full)
     return page
+
+
+async def _contributions(session: AsyncSession, review: RapidReview
+                         ) -> list[tuple[Organisation, RapidReviewContribution]]:
+    query = (select(Organisation, RapidReviewContribution)
+             .join(RapidReviewContribution, col(RapidReviewContribution.organisation_id) == col(Organisation.id))
+             .where(col(RapidReviewContribution.rapid_review_id) == review.id)
+             .order_by(col(RapidReviewContribution.created_at)))
+    return [(o, c) for o, c in (await session.execute(query)).all()]
 
 
 async def _messages(session: AsyncSession, principal: Principal, case: Case) -> list[Message]:

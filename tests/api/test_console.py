@@ -362,3 +362,30 @@ async def test_a_partner_asked_for_further_information_answers_it_from_the_case_
     assert done.status_code == 303 and done.headers["location"].endswith("?done=answered")
     seen = (await api(REVIEW, {"c": review["caseId"]}, as_=PANEL))["data"]["case"]["rapidReview"]
     assert seen["status"] == "SUBMITTED"
+
+
+async def test_a_partner_writes_and_revises_its_contribution_to_the_rapid_review(
+        api: Api, people: Callable[[], Person]) -> None:
+    from tests.api.test_rapid_review import started
+
+    review = await started(api)
+    police = await signed_in(people, MET_POLICE)
+    page = (await police.get(f"/console/cases/{review['caseId']}")).text
+    assert "Your organisation&#39;s contribution" in page or "Your organisation's contribution" in page
+    path = f"/console/cases/{review['caseId']}/contribution"
+    assert (await police.post(path, {"summary": ""})).status_code == 400
+    done = await police.post(path, {"summary": "Invented: two call-outs in 2026.", "learning": "Share earlier."})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=contributed")
+    # a revision names the version it revises (para 20: no edit is lost)
+    stale = await police.post(path, {"summary": "Invented: revised.", "expected_version": "7"})
+    assert stale.status_code == 400 and "(VERSION_CONFLICT)" in stale.text
+    revised = await police.post(path, {"summary": "Invented: three call-outs in 2026.", "expected_version": "1"})
+    assert revised.status_code == 303
+    text = (await police.get(f"/console/cases/{review['caseId']}")).text
+    assert "Invented: three call-outs in 2026." in text and "Version 2" in text
+    # the Panel sees the rapid review but is not offered the form; the hub would refuse it anyway
+    panel = await signed_in(people, PANEL)
+    assert 'action="/console/cases/' + review["caseId"] + '/contribution"' not in (
+        await panel.get(f"/console/cases/{review['caseId']}")).text
+    refused = await panel.post(path, {"summary": "Invented."})
+    assert refused.status_code == 403 and "(FORBIDDEN)" in refused.text
