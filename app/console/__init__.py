@@ -8,90 +8,43 @@ Content-Security-Policy (nothing from another origin), and a form that works wit
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import httpx2
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from app.console import actions, views
 from app.console.assets import PREFIX as ASSETS
 from app.console.assets import asset
 from app.console.session import Session, Sessions, csrf_matches, new_session
+from app.console.web import (
+    DONE,
+    HEADERS,
+    ID,
+    RETURN_TO,
+    ROLES,
+    Shown,
+    cursor,
+    environment,
+    read_form,
+    see_other,
+    status_of,
+)
 from auth import oidc
 from auth.issuers import KeyCache
 from auth.tokens import role_suits
 from hub import organisations, paging
-from hub.clock import LONDON, Clock, today_in_england
+from hub.clock import Clock, today_in_england
 from hub.errors import BadUserInput, Problem, Unauthenticated
 from hub.policy import Policy
 from hub.principal import Principal
 from hub.vocabulary import OrganisationKind, Role
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-ID = re.compile(r"[0-9A-Za-z-]{1,36}")
-RETURN_TO = re.compile(r"/console/(inbox|cases/[0-9A-Za-z-]{1,36})")
-MAX_FORM = 64_000
-HEADERS = {
-    "cache-control": "no-store",
-    "content-security-policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
-    "x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "same-origin",
-}
-DONE = {"acknowledged": "Message acknowledged", "contributed": "Your contribution has been saved", "answered": "Your answer has been sent", "responded": "The Panel's response has been recorded",
-        "signed-out": "You have signed out"}
-ROLES = {
-    Role.LA: "Local authority", Role.POLICE: "Chief officer of police", Role.HEALTH: "Integrated care board",
-    Role.PANEL: "Child Safeguarding Practice Review Panel", Role.OFSTED: "Ofsted",
-    Role.RECIPIENT: "National body receiving copies (CQC, HMICFRS, What Works Centre)",
-    Role.AGENCY: "Other agency with functions relating to children", Role.DFE: "Department for Education",
-}
-ANCHORS = {"outcome": "outcome", "rationale": "rationale", "criteriaConsidered": "criteria", "criteria": "criteria",
-           "questions": "questions", "informationDueOn": "information-due-day",
-           "informationFromCodes": "information-from", "organisation": "organisation", "role": "role",
-           "summary": "summary", "immediateActions": "immediate_actions", "learning": "learning",
-           "expectedVersion": "summary"}
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A problem as the error summary shows it: the message, its stable code, the field it links to."""
-
-    code: str
-    message: str
-    anchor: str
-
-    @classmethod
-    def of(cls, problem: Problem, default: str) -> Shown:
-        named = [ANCHORS[p] for p in problem.field if p in ANCHORS]
-        return cls(problem.code, problem.message, named[0] if named else default)
-
-
-def _day(value: Any) -> str:
-    return f"{value:%-d %B %Y}" if value else ""
-
-
-def _moment(value: datetime | None) -> str:
-    return f"{value.astimezone(LONDON):%-d %B %Y, %H:%M}" if value else ""
-
-
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["day"] = _day
-    env.filters["moment"] = _moment
-    return env
-
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -105,7 +58,7 @@ class Console:
         self._db, self._clock, self._policy = sessions, clock, policy
         self._sessions = Sessions(secret_keys, secure=not development)
         self._development = development
-        self._templates = _environment()
+        self._templates = environment()
         self._providers, self._public_url = providers, public_url
         self._client, self._keys = client, KeyCache(client)
 
@@ -156,9 +109,9 @@ class Console:
             session = self._session(request)
             principal = session.principal if session else None
             if session is None or principal is None:
-                return _see_other("/console/sign-in")
+                return see_other("/console/sign-in")
             if request.method == "POST":
-                form = await _form(request)
+                form = await read_form(request)
                 if form is None or not csrf_matches(session, form.get("csrf_token")):
                     return self._render(request, "refused.html", status=403, session=session,
                                         title="This form has expired")
@@ -173,7 +126,7 @@ class Console:
         principal = session.principal if session else None
         target = "/console/sign-in" if principal is None else (
             "/console/queue" if principal.role is Role.PANEL else "/console/inbox")
-        return _see_other(target)
+        return see_other(target)
 
     async def sign_in(self, request: Request) -> Response:
         """The identity providers to sign in with; in development also a form to choose an organisation and a
@@ -184,7 +137,7 @@ class Console:
             return self._sign_in_page(request, session, fresh)
         if not self._development:
             return self._not_found(request, None)
-        form = await _form(request)
+        form = await read_form(request)
         if form is None or not csrf_matches(session, form.get("csrf_token")):
             return self._render(request, "refused.html", status=403, session=session, title="This form has expired")
         principal, problems = await self._who(form.get("organisation", ""), form.get("role", ""))
@@ -193,7 +146,7 @@ class Console:
         if session is not None:
             self._sessions.end(session, now=self._clock.now())
         signed = new_session(self._clock.now(), principal=principal)
-        response = _see_other("/console")
+        response = see_other("/console")
         response.set_cookie(**self._sessions.cookie(signed, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
@@ -232,7 +185,7 @@ class Console:
             return self._not_found(request, None)
         url, pending = oidc.begin(self._providers[index], index, redirect_uri=self._callback_url(request))
         fresh = new_session(self._clock.now(), pending=pending)
-        response = _see_other(url)
+        response = see_other(url)
         response.set_cookie(**self._sessions.cookie(fresh, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
@@ -258,17 +211,17 @@ class Console:
                                 errors=[Shown.of(p, "organisation") for p in problems])
         self._sessions.end(session, now=self._clock.now())
         done = new_session(self._clock.now(), principal=principal, subject=signed.subject)
-        response = _see_other("/console")
+        response = see_other("/console")
         response.set_cookie(**self._sessions.cookie(done, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
     async def sign_out(self, request: Request) -> Response:
         session = self._session(request)
-        form = await _form(request)
+        form = await read_form(request)
         if session is None or form is None or not csrf_matches(session, form.get("csrf_token")):
             return self._render(request, "refused.html", status=403, session=session, title="This form has expired")
         self._sessions.end(session, now=self._clock.now())
-        response = _see_other("/console/sign-in?done=signed-out")
+        response = see_other("/console/sign-in?done=signed-out")
         response.delete_cookie(self._sessions.cookie_name, path="/", secure=self._sessions.secure, httponly=True,
                                samesite="lax")
         return response
@@ -283,7 +236,7 @@ class Console:
 
     async def inbox(self, request: Request, session: Session, principal: Principal) -> Response:
         try:
-            after = paging.Position.decode(_cursor(request))
+            after = paging.Position.decode(cursor(request))
         except BadUserInput:
             return self._render(request, "refused.html", status=400, session=session, title="That page does not exist")
         async with self._db() as db:
@@ -319,8 +272,8 @@ class Console:
         done = await actions.respond(self._db, clock=self._clock, principal=principal, policy=self._policy,
                                      review_id=page.review.id, form=form)
         if done.ok:
-            return _see_other(f"/console/cases/{case_id}?done=responded")
-        return self._render(request, "case.html", status=_status(done), session=session, title=f"Case {page.case.reference}",
+            return see_other(f"/console/cases/{case_id}?done=responded")
+        return self._render(request, "case.html", status=status_of(done), session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, "respond") for p in done.problems])
 
     async def contribute(self, request: Request, session: Session, principal: Principal) -> Response:
@@ -332,8 +285,8 @@ class Console:
         done = await actions.contribute(self._db, clock=self._clock, principal=principal, review_id=page.review.id,
                                         form=form)
         if done.ok:
-            return _see_other(f"/console/cases/{case_id}?done=contributed")
-        return self._render(request, "case.html", status=_status(done), session=session, title=f"Case {page.case.reference}",
+            return see_other(f"/console/cases/{case_id}?done=contributed")
+        return self._render(request, "case.html", status=status_of(done), session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, "summary") for p in done.problems])
 
     async def answer(self, request: Request, session: Session, principal: Principal) -> Response:
@@ -346,8 +299,8 @@ class Console:
         done = await actions.answer(self._db, clock=self._clock, principal=principal, request_id=request_id,
                                     text=form.get("answer", ""))
         if done.ok:
-            return _see_other(f"/console/cases/{case_id}?done=answered")
-        return self._render(request, "case.html", status=_status(done), session=session, title=f"Case {page.case.reference}",
+            return see_other(f"/console/cases/{case_id}?done=answered")
+        return self._render(request, "case.html", status=status_of(done), session=session, title=f"Case {page.case.reference}",
                             page=page, form=form, errors=[Shown.of(p, f"answer-{request_id}") for p in done.problems])
 
     async def acknowledge(self, request: Request, session: Session, principal: Principal) -> Response:
@@ -360,17 +313,7 @@ class Console:
             return self._not_found(request, session)
         back = form.get("return_to", "")
         back = back if RETURN_TO.fullmatch(back) else "/console/inbox"
-        return _see_other(f"{back}?done=acknowledged")
-
-
-def _status(done: actions.Done) -> int:
-    """403 when the role may not do it at all; 400 for input the core refused."""
-    return 403 if any(p.code == "FORBIDDEN" for p in done.problems) else 400
-
-
-def _see_other(location: str) -> RedirectResponse:
-    """After a form, or to the page to go to: never kept by any cache."""
-    return RedirectResponse(location, status_code=303, headers={"cache-control": "no-store"})
+        return see_other(f"{back}?done=acknowledged")
 
 
 def _nav(principal: Principal | None) -> list[tuple[str, str]]:
@@ -379,26 +322,3 @@ def _nav(principal: Principal | None) -> list[tuple[str, str]]:
     return [("/console/queue", "Panel queue"), ("/console/inbox", "Inbox"), ("/console/deadlines", "Deadlines")]
 
 
-def _cursor(request: Request) -> tuple[str, str] | None:
-    before, ident = request.query_params.get("before"), request.query_params.get("id")
-    if before is None and ident is None:
-        return None
-    if not before or not ident or not ID.fullmatch(ident):
-        raise BadUserInput("not a page of the inbox")
-    return before, ident
-
-
-async def _form(request: Request) -> dict[str, str] | None:
-    """An urlencoded form body (the only kind the console's forms send), at most 64 kB; None otherwise."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM:
-            return None
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=200)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return {k: v[0] for k, v in fields.items()}
