@@ -99,13 +99,14 @@ class Browser:
                          "--disable-component-update", "--disable-sync", "--window-size=1280,900",
                          "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
             options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
         if not javascript:
             options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
         self.driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
         self.driver.set_script_timeout(60)
         self.base, self.artefacts = base, artefacts
         self.requested: list[str] = []
+        self.errors: list[str] = []  # the pages' console errors (a failed script, a refused resource)
         self.axe = AXE.read_text("utf-8")
 
     def open(self, path: str) -> None:
@@ -145,6 +146,9 @@ class Browser:
         self._log()
 
     def _log(self) -> None:
+        page_status = self.base + "/console/"  # a page's own 400 or 404, which the tests expect and check
+        self.errors += [e["message"] for e in self.driver.get_log("browser")  # type: ignore[no-untyped-call]
+                        if e["level"] == "SEVERE" and not e["message"].startswith(page_status)]
         for entry in self.driver.get_log("performance"):  # type: ignore[no-untyped-call]
             message = json.loads(entry["message"])["message"]
             if message.get("method") == "Network.requestWillBeSent":
@@ -173,6 +177,7 @@ def opened_browser(served: tuple[str, str], artefacts: Path, *, javascript: bool
         opened.quit()
         elsewhere = [u for u in opened.requested if not u.startswith(("data:", served[0] + "/"))]
         assert opened.requested and not elsewhere, elsewhere  # nothing left the hub's origin
+        assert opened.errors == []  # GOV.UK Frontend's script ran, and no resource was refused or missing
 
 
 @pytest.fixture
@@ -195,6 +200,7 @@ def test_the_panel_finds_the_rapid_review_opens_its_case_and_records_its_respons
     # the Panel signs in and finds the submitted rapid review in its queue
     browser.sign_in("PANEL", "panel")
     assert urlsplit(browser.driver.current_url).path == "/console/queue"
+    assert "govuk-frontend-supported" in (browser.find("body").get_attribute("class") or "")  # its script ran
     assert reference in browser.text()
     browser.check("panel-queue")
     # opens the case and sees its timeline
