@@ -230,6 +230,9 @@ def test_the_panel_finds_the_rapid_review_opens_its_case_and_records_its_respons
     browser.open("/console/deadlines")
     assert "Deadlines" in browser.text()
     browser.check("deadlines")
+    browser.open("/console/reviews")
+    assert "Publication due" in browser.text()
+    browser.check("practice-reviews")
     browser.sign_out()
     assert "You have signed out" in browser.text()
 
@@ -246,7 +249,7 @@ def test_a_partner_of_another_area_neither_lists_nor_opens_the_case(
     # Birmingham's local authority signs in
     browser.sign_in(BIRMINGHAM, "la")
     for path, name in (("/console/queue", "other-area-queue"), ("/console/inbox", "other-area-inbox"),
-                       ("/console/deadlines", "other-area-deadlines")):
+                       ("/console/deadlines", "other-area-deadlines"), ("/console/reviews", "other-area-reviews")):
         browser.open(path)
         assert reference not in browser.text() and case_path not in browser.driver.page_source, path
         browser.check(name)

@@ -72,6 +72,7 @@ class Console:
             Route("/console/queue", self._signed_in(self.queue), methods=["GET"]),
             Route("/console/inbox", self._signed_in(self.inbox), methods=["GET"]),
             Route("/console/deadlines", self._signed_in(self.deadlines), methods=["GET"]),
+            Route("/console/reviews", self._signed_in(self.reviews), methods=["GET"]),
             Route("/console/cases/{case_id}", self._signed_in(self.case), methods=["GET"]),
             Route("/console/cases/{case_id}/panel-response", self._signed_in(self.respond), methods=["POST"]),
             Route("/console/cases/{case_id}/contribution", self._signed_in(self.contribute), methods=["POST"]),
@@ -249,6 +250,11 @@ class Console:
             rows = await views.deadlines(db, principal, today=today_in_england(self._clock), policy=self._policy)
         return self._render(request, "deadlines.html", session=session, title="Deadlines", rows=rows)
 
+    async def reviews(self, request: Request, session: Session, principal: Principal) -> Response:
+        async with self._db() as db:
+            rows = await views.practice_reviews(db, principal, today_in_england(self._clock))
+        return self._render(request, "reviews.html", session=session, title="Practice reviews", rows=rows)
+
     async def _case_page(self, principal: Principal, case_id: str) -> views.CasePage | None:
         if not ID.fullmatch(case_id):
             return None
@@ -319,6 +325,7 @@ class Console:
 def _nav(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
         return []
-    return [("/console/queue", "Panel queue"), ("/console/inbox", "Inbox"), ("/console/deadlines", "Deadlines")]
+    return [("/console/queue", "Panel queue"), ("/console/inbox", "Inbox"), ("/console/deadlines", "Deadlines"),
+            ("/console/reviews", "Practice reviews")]
 
 

@@ -29,6 +29,7 @@ from hub.models import (
     Notification,
     Organisation,
     Partnership,
+    PracticeReview,
     RapidReview,
     RapidReviewContribution,
     RoutedMessage,
@@ -74,6 +75,13 @@ class Request:
 
 
 @dataclass(frozen=True)
+class ReviewRow:
+    review: PracticeReview
+    case_reference: str
+    overdue: bool  # not published by its publication due date (paras 41, 50)
+
+
+@dataclass(frozen=True)
 class Moment:
     """One line of a case's timeline."""
 
@@ -115,6 +123,16 @@ async def panel_queue(session: AsyncSession, principal: Principal, today: date) 
              .order_by(col(RapidReview.due_on), col(RapidReview.queued_at)).limit(QUEUE_SIZE))
     rows = [QueueRow(r, c, today > r.due_on) for r, c in (await session.execute(query)).all()]
     return sorted(rows, key=lambda q: not q.overdue)  # stable: each group keeps its due-date order
+
+
+async def practice_reviews(session: AsyncSession, principal: Principal, today: date) -> list[ReviewRow]:
+    """Practice reviews of the cases the organisation sees, as ``practiceReviews`` lists them, with their
+    publication clock (``hub.deadlines.publication_due_on``, set when commissioned), soonest due first."""
+    visible = await visible_cases(session, principal, today)
+    query = (select(PracticeReview, col(Case.reference)).join(Case, col(Case.id) == col(PracticeReview.case_id))
+             .where(visible).order_by(col(PracticeReview.publication_due_on), col(PracticeReview.id)).limit(QUEUE_SIZE))
+    return [ReviewRow(r, ref, r.published_on is None and today > r.publication_due_on)
+            for r, ref in (await session.execute(query)).all()]
 
 
 async def inbox_page(session: AsyncSession, principal: Principal, *, after: paging.Position | None,

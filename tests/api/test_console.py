@@ -389,3 +389,16 @@ async def test_a_partner_writes_and_revises_its_contribution_to_the_rapid_review
         await panel.get(f"/console/cases/{review['caseId']}")).text
     refused = await panel.post(path, {"summary": "Invented."})
     assert refused.status_code == 403 and "(FORBIDDEN)" in refused.text
+
+
+async def test_practice_reviews_are_listed_with_their_publication_clock_to_those_who_see_the_case(
+        api: Api, people: Callable[[], Person]) -> None:
+    from tests.api.reviews import local_review
+
+    review = await local_review(api)
+    camden = await signed_in(people, CAMDEN_LA)
+    text = (await camden.get("/console/reviews")).text
+    assert review["caseId"] in text and "22 December 2026" in text  # decided on
+    assert "22 June 2027" in text  # published within six months of the decision (paras 41, 50)
+    birmingham = await signed_in(people, (BIRMINGHAM, "la"))
+    assert review["caseId"] not in (await birmingham.get("/console/reviews")).text
