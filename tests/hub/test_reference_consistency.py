@@ -217,6 +217,7 @@ SOURCE_KEYS = {
     "ons-icb",      # ONS LSOA to sub-ICB location to ICB lookups (2022 and 2024 editions): the board holding most
     "partnership",  # the safeguarding partnership's own published list of its partners
     "merger",       # the April 2026 footprints: written ministerial statement of 9 September 2025, board pages
+    "ods-2026",     # NHS ODS succession records: each dissolved board's successor(s) on 1 April 2026
     "list-2026",    # the 2026 list of English ICBs with their codes (36 boards)
 }
 SOURCES_HEADER = ["code", "name", "police", "police_sources", "icb", "icb_sources", "icb_from_2026_04_01",
