@@ -254,7 +254,7 @@ def test_the_sources_file_records_the_police_force_and_icbs_each_authority_is_ro
     # the checked mapping and the shipped route cannot drift apart: a correction changes both files
     for day, column in ((BEFORE_THE_2026_MERGERS, "icb"), (TODAY, "icb_from_2026_04_01")):
         partners = partners_of(data.memberships, day, kinds)
-        wrong = {}
+        wrong: dict[str, tuple[str, object, list[str]]] = {}
         for la, row in sources.items():
             members = partners[la]
             forces = {m for m in members if kinds[m] is Kind.POLICE}
@@ -286,7 +286,7 @@ def test_an_authority_partly_in_another_icb_is_routed_to_the_board_holding_most_
     kinds: dict[str, Kind], sources: dict[str, dict[str, str]]
 ) -> None:
     # also_partly_in_2024: "<ICB code> <LSOAs in it>/<LSOAs of the authority>" from the ONS 2024 lookup
-    seen = {}
+    seen: dict[str, int] = {}
     for la, row in sources.items():
         if not row["also_partly_in_2024"]:
             continue
