@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors import telemetry
+from connectors.outbox_loop import drain
 from connectors.pinned import PinnedTransport, Refused, Resolver, resolve
 from connectors.secrets import Sealer, SealError
 from connectors.webhooks import retry_after
@@ -366,19 +367,7 @@ class ConnectorWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
-            while not stop.is_set():
-                try:
-                    done = await self.run_once()
-                except Exception:
-                    logger.exception("connector round failed; retrying after the poll interval")
-                    done = 0
-                if done:
-                    continue
-                self.wake.clear()
-                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
-                await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-                for waiting in waits:
-                    waiting.cancel()
+            await drain(self.run_once, stop=stop, wake=self.wake, poll_seconds=self.poll_seconds, what="connector")
         finally:
             await self.aclose()
 

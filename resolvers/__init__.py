@@ -35,6 +35,7 @@ from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
 from resolvers.information_request import InformationRequestMutations
 from resolvers.notification import NotificationMutations
+from resolvers.operation_choice import OperationMustBeNamed
 from resolvers.panel_response import PanelResponseMutations
 from resolvers.practice_review import PracticeReviewMutations
 from resolvers.query import Query
@@ -111,6 +112,7 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True, limits
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: AddValidationRules(rules),  # before the cache, which validates with them
             lambda: ValidationCache(maxsize=CACHE_SIZE),
+            OperationMustBeNamed,
             lambda: CostLimiter(schema=lambda: schema._schema, bounds=bounds, limits=limits),
         ],
     )

@@ -56,6 +56,8 @@ REQUEST_ERRORS = [
     ("parse error", {"query": "{ me { "}, "GRAPHQL_PARSE_FAILED"),
     ("validation error", {"query": "{ me { nope } }"}, "GRAPHQL_VALIDATION_FAILED"),
     ("unknown operation", {"query": "query A { me { role } }", "operationName": "B"}, "GRAPHQL_VALIDATION_FAILED"),
+    ("several operations, none chosen", {"query": "query A { me { role } } query B { me { organisation { code } } }"},
+     "GRAPHQL_VALIDATION_FAILED"),
     ("variables refused", {"query": "query($d: Date!) { addWorkingDays(from: $d, days: 1) }",
                            "variables": {"d": "not a date"}}, "BAD_USER_INPUT"),
     ("variable missing", {"query": "query($d: Date!) { addWorkingDays(from: $d, days: 1) }"}, "BAD_USER_INPUT"),

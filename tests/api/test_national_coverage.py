@@ -75,6 +75,7 @@ async def test_a_notification_from_every_authority_reaches_its_partnerships_part
     assert len(partners) == 153
     bearer = await bearer_tokens(hub, sorted(partners))
     wrong: dict[str, object] = {}
+    reached: dict[str, set[str]] = {}
     for n, (la, others) in enumerate(sorted(partners.items())):  # one at a time: SQLite takes one writer
         child = {"firstName": "Amara", "lastName": f"Testchild{n}", "dateOfBirth": "2026-03-01", "sex": "FEMALE",
                  "lookedAfter": False, "onChildProtectionPlan": True}
@@ -87,6 +88,10 @@ async def test_a_notification_from_every_authority_reaches_its_partnerships_part
             continue
         area = [m for m in payload["notification"]["routedTo"] if m["basis"] == AREA_BASIS]
         routed, kinds = {m["recipient"]["code"] for m in area}, {m["recipient"]["kind"] for m in area}
+        reached[la] = routed
         if routed != others or not {"POLICE", "HEALTH"} <= kinds:
             wrong[la] = (sorted(routed), sorted(others))
     assert wrong == {}
+    # Westmorland and Furness reaches both its ICBs (corrected route; sources in hub/reference/README.md):
+    # Lancashire and South Cumbria, and North East and North Cumbria for Eden
+    assert {"E23000002", "E54000048", "E54000050"} <= reached["E06000064"]
