@@ -362,7 +362,10 @@ async def drain(url: str) -> dict[str, list[str]]:
 
 async def soak(args: argparse.Namespace, servers: Servers, url: str) -> list[str]:
     env = {**os.environ, "CSPR_HUB_DATABASE_URL": url, "CSPR_HUB_WEBHOOK_ALLOW_PRIVATE": "true",
-           "CSPR_HUB_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS), "CSPR_HUB_SECRET_KEY": new_key()}
+           "CSPR_HUB_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS), "CSPR_HUB_SECRET_KEY": new_key(),
+           # one issuer for both API processes (each would otherwise name its own port), so a token minted
+           # once is good at either
+           "CSPR_HUB_ISSUER": f"http://{HOST}:8000"}
     env["NO_PROXY"] = env["no_proxy"] = ",".join(filter(None, [HOST, "localhost", env.get("NO_PROXY")]))
     hub = Hub(servers, args.hub_command, env)
     receiver = await start_receiver(servers, 0, fail_every=FAIL_EVERY)
@@ -396,6 +399,8 @@ async def soak(args: argparse.Namespace, servers: Servers, url: str) -> list[str
     counts = await drain(url)
     async with client() as http:
         acks: dict[str, list[float]] = (await http.get(f"{receiver}/acks")).json()
+    if not tally.accepted_cases:  # a load that was refused throughout measured nothing
+        raise BenchError(f"no notification was accepted; answers other than 200: {tally.other_status or 'none'}")
     stored = await stored_cases(url, tally.accepted_cases)
     return report(args, tally, log, counts, acks, stored, warm, end_rss)
 

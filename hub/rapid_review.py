@@ -159,6 +159,12 @@ async def _require_lead_authority(session: AsyncSession, principal: Principal, c
         raise Forbidden("only the local authority of the lead partnership leads the rapid review")
 
 
+def submitted_on_time(review: RapidReview) -> bool | None:
+    """Whether the rapid review reached the Panel by its due date (notification + 15 working days, paras 20-21);
+    None until it is submitted. The guidance sets the Panel no deadline of its own to answer it."""
+    return review.submitted_on <= review.due_on if review.submitted_on else None
+
+
 require_lead_authority = _require_lead_authority  # the template's sections (hub.rapid_review_content)
 
 

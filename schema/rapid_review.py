@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from hub import models
+from hub.rapid_review import submitted_on_time
 from schema.common import UserError
 from schema.context import HubInfo
 from schema.criteria import CriterionConsidered, CriterionConsideredInput
@@ -108,7 +109,7 @@ class RapidReview:
 
     @classmethod
     def from_model(cls, row: models.RapidReview) -> RapidReview:
-        on_time = row.submitted_on <= row.due_on if row.submitted_on else None
+        on_time = submitted_on_time(row)
         return cls(
             id=strawberry.ID(row.id), status=RapidReviewStatus(row.status), due_on=row.due_on,
             started_at=row.started_at, submitted_at=row.submitted_at, on_time=on_time,

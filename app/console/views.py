@@ -36,7 +36,7 @@ from hub.models import (
 )
 from hub.policy import Policy
 from hub.principal import Principal
-from hub.rapid_review import CONTRIBUTING_ROLES
+from hub.rapid_review import CONTRIBUTING_ROLES, submitted_on_time
 from hub.visibility import inbox_codes, may_see_case_record, visible_cases
 from hub.vocabulary import InformationRequestStatus, RapidReviewStatus, Role
 
@@ -48,7 +48,7 @@ INBOX_SIZE = 50
 class QueueRow:
     review: RapidReview
     case: Case
-    overdue: bool
+    late: bool  # submitted after its due date (``hub.rapid_review.submitted_on_time``)
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,14 @@ async def _names(session: AsyncSession, ids: set[str]) -> dict[str, Organisation
 
 
 async def panel_queue(session: AsyncSession, principal: Principal, today: date) -> list[QueueRow]:
-    """Rapid reviews awaiting the Panel's response (``hub.queues``), overdue first, then by due date."""
+    """Rapid reviews awaiting the Panel's response (``hub.queues``), in the order they came to it (the queue's
+    order, as ``rapidReviews(filter: {awaitingPanel: true})``): the one waiting longest first. The guidance
+    gives the Panel no deadline to answer, so none is invented here; a review submitted late is marked."""
     visible = await visible_cases(session, principal, today)
     where = queues.rapid_review_conditions(queues.RapidReviewQuery(awaiting_panel=True), visible=visible, today=today)
     query = (select(RapidReview, Case).join(Case, col(Case.id) == col(RapidReview.case_id)).where(*where)
-             .order_by(col(RapidReview.due_on), col(RapidReview.queued_at)).limit(QUEUE_SIZE))
-    rows = [QueueRow(r, c, today > r.due_on) for r, c in (await session.execute(query)).all()]
-    return sorted(rows, key=lambda q: not q.overdue)  # stable: each group keeps its due-date order
+             .order_by(col(RapidReview.queued_at), col(RapidReview.id)).limit(QUEUE_SIZE))
+    return [QueueRow(r, c, submitted_on_time(r) is False) for r, c in (await session.execute(query)).all()]
 
 
 async def practice_reviews(session: AsyncSession, principal: Principal, today: date) -> list[ReviewRow]:

@@ -21,7 +21,15 @@ from app.settings import Environment
 from hub.clock import FixedClock
 from hub.models import AuditEntry
 from tests.api.test_notification import BIRMINGHAM, CAMDEN, MET
-from tests.api.test_rapid_review import NATIONAL_CRITERIA, RESPOND, submitted
+from tests.api.test_rapid_review import (
+    NATIONAL_CRITERIA,
+    RESPOND,
+    SUBMISSION,
+    SUBMIT,
+    contributed_by_all,
+    signed_off,
+    submitted,
+)
 from tests.conftest import Api
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -116,17 +124,21 @@ async def test_the_panel_signs_in_and_finds_the_submitted_rapid_review_in_its_qu
     assert reference in queue.text and f'/console/cases/{review["caseId"]}' in queue.text
 
 
-async def test_the_queue_lists_overdue_rapid_reviews_first(api: Api, people: Callable[[], Person],
-                                                           clock: FixedClock) -> None:
-    # given one rapid review submitted well before another, then the clock past the first one's due date only
+async def test_the_queue_lists_the_longest_waiting_first_and_marks_a_rapid_review_submitted_late(
+        api: Api, people: Callable[[], Person], clock: FixedClock) -> None:
+    # given a rapid review submitted on time, then another submitted after its 15 working days (paras 20-21)
     first = await submitted(api)
-    clock.set(clock.now() + timedelta(days=41))  # Monday 1 February 2027: past the first one's 15 working days
-    second = await submitted(api, incident={"occurredOn": "2027-01-31", "awareOn": "2027-02-01"})
+    second = await contributed_by_all(api)
+    clock.set(clock.now() + timedelta(days=41))  # past both due dates: the second is submitted late
+    await signed_off(api, second["id"])
+    assert (await api(SUBMIT, {"r": second["id"], "i": SUBMISSION}, as_=(CAMDEN, "la")))[
+        "data"]["submitRapidReview"]["errors"] == []
     panel = await signed_in(people, PANEL)
-    # then the overdue one comes first, tagged, and the other after it
+    # then the one waiting longest comes first, and only the late one is marked late (the Panel has no
+    # deadline of its own to answer in the guidance, so neither is called overdue)
     text = (await panel.get("/console/queue")).text
     assert CASE_LINK.findall(text) == [first["caseId"], second["caseId"]]
-    assert text.count("Overdue") == 1
+    assert (text.count(">Late<"), text.count(">On time<"), "Overdue" in text) == (1, 1, False)
 
 
 async def test_a_case_shows_its_timeline_routed_messages_with_their_basis_and_its_deadlines(
