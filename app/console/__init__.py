@@ -73,6 +73,8 @@ class Console:
             Route("/console/inbox", self._signed_in(self.inbox), methods=["GET"]),
             Route("/console/deadlines", self._signed_in(self.deadlines), methods=["GET"]),
             Route("/console/reviews", self._signed_in(self.reviews), methods=["GET"]),
+            Route("/console/deliveries", self._signed_in(self.deliveries), methods=["GET"]),
+            Route("/console/deliveries/{delivery_id}/redeliver", self._signed_in(self.redeliver), methods=["POST"]),
             Route("/console/cases/{case_id}", self._signed_in(self.case), methods=["GET"]),
             Route("/console/cases/{case_id}/panel-response", self._signed_in(self.respond), methods=["POST"]),
             Route("/console/cases/{case_id}/contribution", self._signed_in(self.contribute), methods=["POST"]),
@@ -255,6 +257,27 @@ class Console:
             rows = await views.practice_reviews(db, principal, today_in_england(self._clock))
         return self._render(request, "reviews.html", session=session, title="Practice reviews", rows=rows)
 
+    async def deliveries(self, request: Request, session: Session, principal: Principal) -> Response:
+        async with self._db() as db:
+            found = await views.failing(db, principal)
+        return self._render(request, "deliveries.html", session=session, title="Failing deliveries", found=found,
+                            errors=[])
+
+    async def redeliver(self, request: Request, session: Session, principal: Principal) -> Response:
+        delivery_id = str(request.path_params["delivery_id"])
+        if not ID.fullmatch(delivery_id):
+            return self._not_found(request, session)
+        done = await actions.redeliver(self._db, clock=self._clock, principal=principal, delivery_id=delivery_id)
+        if any(p.code == "NOT_FOUND" for p in done.problems):
+            return self._not_found(request, session)  # another organisation's delivery is no delivery at all
+        if done.ok:
+            return see_other("/console/deliveries?done=redelivered")
+        async with self._db() as db:
+            found = await views.failing(db, principal)
+        return self._render(request, "deliveries.html", status=status_of(done), session=session,
+                            title="Failing deliveries", found=found,
+                            errors=[Shown.of(p, f"delivery-{delivery_id}") for p in done.problems])
+
     async def _case_page(self, principal: Principal, case_id: str) -> views.CasePage | None:
         if not ID.fullmatch(case_id):
             return None
@@ -326,6 +349,6 @@ def _nav(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
         return []
     return [("/console/queue", "Panel queue"), ("/console/inbox", "Inbox"), ("/console/deadlines", "Deadlines"),
-            ("/console/reviews", "Practice reviews")]
+            ("/console/reviews", "Practice reviews"), ("/console/deliveries", "Failing deliveries")]
 
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hub import audit, inbox, information_request, panel_response, rapid_review
+from hub import audit, inbox, information_request, panel_response, rapid_review, webhooks
 from hub.clock import Clock
 from hub.criteria import NATIONAL_MUST, Considered
 from hub.errors import Forbidden, Problem, Refused
@@ -148,3 +148,13 @@ async def contribute(sessions: async_sessionmaker[AsyncSession], *, clock: Clock
                                              entry=entry)
 
     return await unit_of_work(sessions, clock=clock, principal=principal, action="contributeToRapidReview", act=act)
+
+
+async def redeliver(sessions: async_sessionmaker[AsyncSession], *, clock: Clock, principal: Principal,
+                    delivery_id: str) -> Done:
+    """redeliverWebhook: queue one of the organisation's deliveries again now (``hub.webhooks.redeliver``)."""
+
+    async def act(session: AsyncSession) -> object:
+        return await webhooks.redeliver(session, clock=clock, principal=principal, delivery_id=delivery_id)
+
+    return await unit_of_work(sessions, clock=clock, principal=principal, action="redeliverWebhook", act=act)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -24,6 +25,9 @@ from hub.models import (
     Case,
     CaseEvent,
     Child,
+    Connector,
+    ConnectorAttempt,
+    ConnectorCall,
     InformationAddressee,
     InformationRequest,
     Notification,
@@ -33,6 +37,9 @@ from hub.models import (
     RapidReview,
     RapidReviewContribution,
     RoutedMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 from hub.policy import Policy
 from hub.principal import Principal
@@ -42,6 +49,7 @@ from hub.vocabulary import InformationRequestStatus, RapidReviewStatus, Role
 
 QUEUE_SIZE = 100
 INBOX_SIZE = 50
+CONNECTOR_OWNERS = frozenset({Role.HEALTH, Role.LA, Role.POLICE})  # who ``connectorCalls`` answers
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,31 @@ class ReviewRow:
     review: PracticeReview
     case_reference: str
     overdue: bool  # not published by its publication due date (paras 41, 50)
+
+
+@dataclass(frozen=True)
+class FailingDelivery:
+    """A webhook delivery that failed, or whose last try failed and is being retried on the schedule."""
+
+    delivery: WebhookDelivery
+    subscription: WebhookSubscription
+    last: WebhookAttempt | None
+
+
+@dataclass(frozen=True)
+class FailingCall:
+    """A connector call that failed, or whose last push failed and is being retried on the schedule."""
+
+    call: ConnectorCall
+    case_reference: str
+    last: ConnectorAttempt | None
+
+
+@dataclass(frozen=True)
+class Failing:
+    deliveries: list[FailingDelivery]
+    calls: list[FailingCall]
+    shows_calls: bool  # the role has connectors (``connectorCalls`` answers it)
 
 
 @dataclass(frozen=True)
@@ -134,6 +167,43 @@ async def practice_reviews(session: AsyncSession, principal: Principal, today: d
              .where(visible).order_by(col(PracticeReview.publication_due_on), col(PracticeReview.id)).limit(QUEUE_SIZE))
     return [ReviewRow(r, ref, r.published_on is None and today > r.publication_due_on)
             for r, ref in (await session.execute(query)).all()]
+
+
+def _failing(status: Any, attempts: Any) -> ColumnElement[bool]:
+    """Failed for good, or failed at least once and waiting to be tried again."""
+    return or_(status == "FAILED", and_(status == "PENDING", attempts > 0))
+
+
+async def failing(session: AsyncSession, principal: Principal) -> Failing:
+    """The organisation's failing webhook deliveries and connector calls, newest first: only its own, exactly
+    as ``webhookDeliveries`` (its subscriptions) and ``connectorCalls`` (its connectors, for the roles that
+    have them) show them, each with its last attempt."""
+    mine = select(col(WebhookSubscription.id)).where(
+        col(WebhookSubscription.organisation_id) == principal.organisation_id)
+    query = (select(WebhookDelivery, WebhookSubscription)
+             .join(WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
+             .where(col(WebhookDelivery.subscription_id).in_(mine),
+                    _failing(col(WebhookDelivery.status), col(WebhookDelivery.attempts)))
+             .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id)).limit(QUEUE_SIZE))
+    deliveries = (await session.execute(query)).all()
+    tries = list((await session.execute(select(WebhookAttempt).where(
+        col(WebhookAttempt.delivery_id).in_([d.id for d, _ in deliveries]))
+        .order_by(col(WebhookAttempt.attempted_at)))).scalars())
+    last_try = {a.delivery_id: a for a in tries}
+    found = [FailingDelivery(d, s, last_try.get(d.id)) for d, s in deliveries]
+    shows_calls = principal.role in CONNECTOR_OWNERS
+    if not shows_calls:
+        return Failing(found, [], False)
+    owned = select(col(Connector.id)).where(col(Connector.organisation_id) == principal.organisation_id)
+    calls = list((await session.execute(
+        select(ConnectorCall).where(col(ConnectorCall.connector_id).in_(owned),
+                                    _failing(col(ConnectorCall.status), col(ConnectorCall.attempts)))
+        .order_by(col(ConnectorCall.created_at).desc(), col(ConnectorCall.id)).limit(QUEUE_SIZE))).scalars())
+    pushes = list((await session.execute(select(ConnectorAttempt).where(
+        col(ConnectorAttempt.call_id).in_([c.id for c in calls])).order_by(col(ConnectorAttempt.attempted_at)))).scalars())
+    last_push = {a.call_id: a for a in pushes}
+    cases = await _references(session, {c.case_id for c in calls})
+    return Failing(found, [FailingCall(c, cases.get(c.case_id, ""), last_push.get(c.id)) for c in calls], True)
 
 
 async def inbox_page(session: AsyncSession, principal: Principal, *, after: paging.Position | None,

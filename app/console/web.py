@@ -29,7 +29,7 @@ HEADERS = {
     "x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "same-origin",
 }
 DONE = {"acknowledged": "Message acknowledged", "contributed": "Your contribution has been saved", "answered": "Your answer has been sent", "responded": "The Panel's response has been recorded",
-        "signed-out": "You have signed out"}
+        "redelivered": "The delivery is queued again and will be tried now", "signed-out": "You have signed out"}
 ROLES = {
     Role.LA: "Local authority", Role.POLICE: "Chief officer of police", Role.HEALTH: "Integrated care board",
     Role.PANEL: "Child Safeguarding Practice Review Panel", Role.OFSTED: "Ofsted",

@@ -20,7 +20,8 @@ from app.main import Hub, create_app
 from app.settings import Environment
 from hub.clock import FixedClock
 from hub.models import AuditEntry
-from tests.api.test_notification import BIRMINGHAM, CAMDEN, MET
+from tests.api import test_webhooks
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, MET, NOTIFY
 from tests.api.test_rapid_review import (
     NATIONAL_CRITERIA,
     RESPOND,
@@ -30,12 +31,14 @@ from tests.api.test_rapid_review import (
     signed_off,
     submitted,
 )
+from tests.api.test_webhooks import DELIVERIES, Receiver, deliver_once, incident_today, subscribe
 from tests.conftest import Api
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/console/cases/([0-9a-f-]{36})"')
 REVIEW = """query($c: ID!) { case(id: $c) { reference rapidReview { id status panelResponses { outcome rationale } } } }"""
 INBOX = """{ inbox { nodes { id eventType acknowledgedAt case { id } } } }"""
+receiver, real_time = test_webhooks.receiver, test_webhooks.real_time  # fixtures: a loopback receiver, real time
 PANEL = ("PANEL", "panel")
 CAMDEN_LA = (CAMDEN, "la")
 MET_POLICE = (MET, "police")
@@ -414,3 +417,45 @@ async def test_practice_reviews_are_listed_with_their_publication_clock_to_those
     assert "22 June 2027" in text  # published within six months of the decision (paras 41, 50)
     birmingham = await signed_in(people, (BIRMINGHAM, "la"))
     assert review["caseId"] not in (await birmingham.get("/console/reviews")).text
+
+
+async def test_a_failing_webhook_delivery_is_listed_to_its_organisation_only_and_redelivered(
+        api: Api, hub: Hub, people: Callable[[], Person], receiver: Receiver, real_time: FixedClock) -> None:
+    # given the Panel's receiver on loopback that answers 400, which is not retried: the delivery fails
+    subscription_id, _ = await subscribe(api, PANEL, receiver.url)
+    receiver.statuses = [400]
+    await api(NOTIFY, {"input": incident_today(real_time)}, as_=CAMDEN_LA)
+    assert await deliver_once(hub) == 1
+    real_time.set(real_time.now() + timedelta(hours=30))
+    assert await deliver_once(hub) == 0
+    delivery = (await api(DELIVERIES, {"s": subscription_id}, as_=PANEL))["data"]["webhookDeliveries"]["nodes"][0]
+    assert delivery["status"] == "FAILED"
+    # then the Panel's console lists it, with the receiver's answer
+    panel = await signed_in(people, PANEL)
+    page = await panel.get("/console/deliveries")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert delivery["id"] in page.text and "HTTP 400" in page.text and "Failed" in page.text
+    assert "Connector calls" not in page.text  # the Panel has no connectors (connectorCalls refuses it)
+    # another organisation sees none of it, and cannot redeliver it by its id
+    camden = await signed_in(people, CAMDEN_LA)
+    theirs = await camden.get("/console/deliveries")
+    assert delivery["id"] not in theirs.text and "Connector calls" in theirs.text
+    assert (await camden.post(f"/console/deliveries/{delivery['id']}/redeliver", {})).status_code == 404
+    # without its CSRF token the redelivery is refused and nothing is queued
+    forged = await panel.http.post(f"/console/deliveries/{delivery['id']}/redeliver", data={})
+    assert forged.status_code == 403
+    assert (await api(DELIVERIES, {"s": subscription_id}, as_=PANEL))["data"]["webhookDeliveries"][
+        "nodes"][0]["status"] == "FAILED"
+    # when the Panel redelivers it, the same hub function as redeliverWebhook queues it, audited by that name
+    done = await panel.post(f"/console/deliveries/{delivery['id']}/redeliver", {})
+    assert done.status_code == 303 and done.headers["location"] == "/console/deliveries?done=redelivered"
+    assert (await api(DELIVERIES, {"s": subscription_id}, as_=PANEL))["data"]["webhookDeliveries"][
+        "nodes"][0]["status"] == "PENDING"
+    async with hub.sessions() as session:
+        audited = (await session.execute(select(col(AuditEntry.action)).where(
+            col(AuditEntry.client_id) == "console:PANEL"))).scalars().all()
+    assert "redeliverWebhook" in audited
+    # and the worker delivers it now under the same webhook-id; it is no longer failing
+    assert await deliver_once(hub) == 1
+    assert receiver.received[-1][0]["webhook-id"] == delivery["id"]
+    assert delivery["id"] not in (await panel.get("/console/deliveries")).text
