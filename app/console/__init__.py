@@ -24,6 +24,7 @@ from app.console.assets import PREFIX as ASSETS
 from app.console.assets import asset
 from app.console.session import Session, Sessions, csrf_matches, new_session
 from app.console.web import (
+    DIMENSIONS,
     DONE,
     HEADERS,
     ID,
@@ -34,6 +35,7 @@ from app.console.web import (
     environment,
     read_form,
     see_other,
+    statistics_asked,
     status_of,
 )
 from auth import oidc
@@ -75,6 +77,7 @@ class Console:
             Route("/console/reviews", self._signed_in(self.reviews), methods=["GET"]),
             Route("/console/deliveries", self._signed_in(self.deliveries), methods=["GET"]),
             Route("/console/deliveries/{delivery_id}/redeliver", self._signed_in(self.redeliver), methods=["POST"]),
+            Route("/console/statistics", self._signed_in(self.statistics), methods=["GET"]),
             Route("/console/cases/{case_id}", self._signed_in(self.case), methods=["GET"]),
             Route("/console/cases/{case_id}/panel-response", self._signed_in(self.respond), methods=["POST"]),
             Route("/console/cases/{case_id}/contribution", self._signed_in(self.contribute), methods=["POST"]),
@@ -278,6 +281,19 @@ class Console:
                             title="Failing deliveries", found=found,
                             errors=[Shown.of(p, f"delivery-{delivery_id}") for p in done.problems])
 
+    async def statistics(self, request: Request, session: Session, principal: Principal) -> Response:
+        today = today_in_england(self._clock)
+        asked = statistics_asked(request, today)
+        errors = [Shown.of(p, "from-day") for p in asked.problems]
+        if errors:
+            return self._render(request, "statistics.html", status=400, session=session, title="National statistics",
+                                asked=asked, found=None, dimensions=DIMENSIONS, errors=errors)
+        async with self._db() as db:
+            found = await views.statistics(db, principal, start=asked.start, end=asked.end, dimension=asked.dimension,
+                                           today=today)
+        return self._render(request, "statistics.html", session=session, title="National statistics", asked=asked,
+                            found=found, dimensions=DIMENSIONS, errors=[])
+
     async def _case_page(self, principal: Principal, case_id: str) -> views.CasePage | None:
         if not ID.fullmatch(case_id):
             return None
@@ -349,6 +365,7 @@ def _nav(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
         return []
     return [("/console/queue", "Panel queue"), ("/console/inbox", "Inbox"), ("/console/deadlines", "Deadlines"),
-            ("/console/reviews", "Practice reviews"), ("/console/deliveries", "Failing deliveries")]
+            ("/console/reviews", "Practice reviews"), ("/console/statistics", "Statistics"),
+            ("/console/deliveries", "Failing deliveries")]
 
 

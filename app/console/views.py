@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import inbox, paging, queues, reminders
+from hub import inbox, national_statistics, paging, queues, reminders
 from hub.case import find_visible
 from hub.clock import Clock
 from hub.criteria import NATIONAL_MUST
@@ -41,6 +41,7 @@ from hub.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from hub.national_statistics import IncidentDimension
 from hub.policy import Policy
 from hub.principal import Principal
 from hub.rapid_review import CONTRIBUTING_ROLES, submitted_on_time
@@ -112,6 +113,21 @@ class Failing:
     deliveries: list[FailingDelivery]
     calls: list[FailingCall]
     shows_calls: bool  # the role has connectors (``connectorCalls`` answers it)
+
+
+@dataclass(frozen=True)
+class StatisticsRow:
+    quarter: str
+    value: str  # the other dimension's value ("" when grouped by quarter alone)
+    count: int | None  # None: suppressed
+    bar: int  # the bar's length in the chart, 0 to 100 in steps of 2 (a CSS class: no inline style)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    rows: list[StatisticsRow]
+    total: int | None
+    exact: bool  # the Panel and DfE; everyone else sees the public table
 
 
 @dataclass(frozen=True)
@@ -204,6 +220,19 @@ async def failing(session: AsyncSession, principal: Principal) -> Failing:
     last_push = {a.call_id: a for a in pushes}
     cases = await _references(session, {c.case_id for c in calls})
     return Failing(found, [FailingCall(c, cases.get(c.case_id, ""), last_push.get(c.id)) for c in calls], True)
+
+
+async def statistics(session: AsyncSession, principal: Principal, *, start: date, end: date,
+                     dimension: IncidentDimension | None, today: date) -> Statistics:
+    """``incidentStatistics(from, to, by: [QUARTER, dimension])`` exactly as GraphQL answers this role
+    (``hub.national_statistics``: exact for the Panel and DfE, the public table with suppression otherwise)."""
+    by = [IncidentDimension.QUARTER, *([dimension] if dimension else [])]
+    table = await national_statistics.incident_statistics(session, principal=principal, start=start, end=end, by=by,
+                                                          today=today)
+    most = max((r.count or 0 for r in table.rows), default=0)
+    rows = [StatisticsRow(r.value(IncidentDimension.QUARTER) or "", (r.value(dimension) or "") if dimension else "",
+                          r.count, round((r.count or 0) * 50 / most) * 2 if most else 0) for r in table.rows]
+    return Statistics(rows, table.total, principal.role in national_statistics.EXACT_ROLES)
 
 
 async def inbox_page(session: AsyncSession, principal: Principal, *, after: paging.Position | None,

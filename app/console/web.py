@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse
 from app.console.actions import Done
 from hub.clock import LONDON
 from hub.errors import BadUserInput, Problem
+from hub.national_statistics import IncidentDimension
 from hub.vocabulary import Role
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -40,7 +41,7 @@ ANCHORS = {"outcome": "outcome", "rationale": "rationale", "criteriaConsidered":
            "questions": "questions", "informationDueOn": "information-due-day",
            "informationFromCodes": "information-from", "organisation": "organisation", "role": "role",
            "summary": "summary", "immediateActions": "immediate_actions", "learning": "learning",
-           "expectedVersion": "summary"}
+           "expectedVersion": "summary", "from": "from-day", "to": "to-day", "dimension": "dimension"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,49 @@ def environment() -> Environment:
     env.filters["day"] = day
     env.filters["moment"] = moment
     return env
+
+
+DIMENSIONS = {"": "Quarter only", "INCIDENT_KIND": "Kind of incident", "AGE_GROUP": "Age group", "SEX": "Sex",
+              "ETHNICITY": "Ethnicity", "REGION": "Region", "SOCIAL_CARE_STATUS": "Social care status"}
+
+
+@dataclass(frozen=True)
+class StatisticsAsked:
+    """The statistics page's GET form: a period (two GOV.UK date inputs) and a dimension beside the quarter."""
+
+    start: date
+    end: date
+    dimension: IncidentDimension | None
+    form: dict[str, str]
+    problems: list[Problem]
+
+
+def statistics_asked(request: Request, today: date) -> StatisticsAsked:
+    """What the form asks for; empty, the financial year before this one up to today."""
+    params = request.query_params
+    form = {k: params.get(k, "") for k in (*(f"{w}-{p}" for w in ("from", "to") for p in ("day", "month", "year")),
+                                           "dimension")}
+    first_year = (today.year if today.month >= 4 else today.year - 1) - 1
+    start, end = date(first_year, 4, 1), today
+    problems: list[Problem] = []
+    for which, name in (("from", "From"), ("to", "To")):
+        parts = [form[f"{which}-{p}"].strip() for p in ("day", "month", "year")]
+        if not any(parts):
+            continue
+        try:
+            given = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            problems.append(Problem("INVALID_DATE", (which,), f"{name}: enter a real date, for example 1 4 2026"))
+            continue
+        start, end = (given, end) if which == "from" else (start, given)
+    dimension = None
+    if form["dimension"]:
+        dimension = next((d for d in IncidentDimension if d.value == form["dimension"] and d.value in DIMENSIONS), None)
+        if dimension is None:
+            problems.append(Problem("REQUIRED", ("dimension",), "Choose what to count the notifications by"))
+    if not problems and end < start:
+        problems.append(Problem("BAD_USER_INPUT", ("to",), "To must not be before From"))
+    return StatisticsAsked(start, end, dimension, form, problems)
 
 
 def status_of(done: Done) -> int:

@@ -459,3 +459,43 @@ async def test_a_failing_webhook_delivery_is_listed_to_its_organisation_only_and
     assert await deliver_once(hub) == 1
     assert receiver.received[-1][0]["webhook-id"] == delivery["id"]
     assert delivery["id"] not in (await panel.get("/console/deliveries")).text
+
+
+STAT_ROW = re.compile(r'<tr class="govuk-table__row">\s*<th scope="row" class="govuk-table__header">([^<]+)</th>\s*'
+                      r'(?:<td class="govuk-table__cell">([^<]*)</td>\s*)?'
+                      r'<td class="govuk-table__cell govuk-table__cell--numeric">(?:<abbr title="confidential">(c)</abbr>|(\d+))</td>')
+STAT_TOTAL = re.compile(r'>Total</th>\s*<td[^>]*><strong>(?:<abbr title="confidential">(c)</abbr>|(\d+))</strong>')
+
+
+def shown_statistics(page: str) -> tuple[list[tuple[str, str, int | None]], int | None]:
+    rows = [(q, v or "", None if c else int(n)) for q, v, c, n in STAT_ROW.findall(page)]
+    total = STAT_TOTAL.search(page)
+    assert total, page[-3000:]
+    return rows, None if total.group(1) else int(total.group(2))
+
+
+async def test_the_statistics_page_shows_the_panel_exact_counts_and_a_council_what_graphql_gives_it(
+        api: Api, people: Callable[[], Person], clock: FixedClock) -> None:
+    from tests.api.test_national_statistics import FROM, TO, build, statistics
+
+    counted = await build(api, clock)
+    query = "/console/statistics?from-day=1&from-month=4&from-year=2025&to-day=31&to-month=3&to-year=2027"
+    for who in (PANEL, CAMDEN_LA):
+        person = await signed_in(people, who)
+        for dimension, field in (("", None), ("AGE_GROUP", "ageGroup"), ("REGION", "region")):
+            page = await person.get(f"{query}&dimension={dimension}")
+            assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+            table = await statistics(api, ["QUARTER", *([dimension] if dimension else [])], who, FROM, TO)
+            expected = [(r["quarter"], r[field] if field else "", r["count"]) for r in table["rows"]]
+            assert shown_statistics(page.text) == (expected, table["total"]), (who, dimension)
+            if who == PANEL:  # exact: every notification counted, nothing suppressed
+                assert table["total"] == len(counted) and all(n is not None for _, _, n in expected)
+    # the council's table is the public one: something in it is suppressed, and only complete quarters show
+    council = await signed_in(people, CAMDEN_LA)
+    rows, _ = shown_statistics((await council.get(f"{query}&dimension=AGE_GROUP")).text)
+    assert any(n is None for _, _, n in rows) and "2026-27 Q4" not in {q for q, _, _ in rows}
+    # a period that ends before it starts, a date that is no date and an unknown dimension are refused
+    for bad in ("?from-day=2&from-month=4&from-year=2026&to-day=1&to-month=4&to-year=2026",
+                "?from-day=31&from-month=2&from-year=2026", "?dimension=COLOUR"):
+        refused = await council.get(f"/console/statistics{bad}")
+        assert refused.status_code == 400 and "There is a problem" in refused.text, bad
