@@ -58,7 +58,7 @@ class Console:
                  secret_keys: tuple[str, ...], development: bool, providers: tuple[oidc.Provider, ...] = (),
                  public_url: str | None = None, client: httpx2.AsyncClient | None = None) -> None:
         self._db, self._clock, self._policy = sessions, clock, policy
-        self._sessions = Sessions(secret_keys, secure=not development)
+        self._sessions = Sessions(secret_keys, secure=not development, store=sessions)
         self._development = development
         self._templates = environment()
         self._providers, self._public_url = providers, public_url
@@ -89,8 +89,8 @@ class Console:
 
     # -- sessions and responses --
 
-    def _session(self, request: Request) -> Session | None:
-        return self._sessions.open(request.cookies.get(self._sessions.cookie_name), now=self._clock.now())
+    async def _session(self, request: Request) -> Session | None:
+        return await self._sessions.open(request.cookies.get(self._sessions.cookie_name), now=self._clock.now())
 
     def _render(self, request: Request, template: str, *, status: int = 200, session: Session | None = None,
                 fresh: Session | None = None, **context: Any) -> HTMLResponse:
@@ -112,7 +112,7 @@ class Console:
 
     def _signed_in(self, handler: Callable[[Request, Session, Principal], Awaitable[Response]]) -> Handler:
         async def guarded(request: Request) -> Response:
-            session = self._session(request)
+            session = await self._session(request)
             principal = session.principal if session else None
             if session is None or principal is None:
                 return see_other("/console/sign-in")
@@ -128,7 +128,7 @@ class Console:
     # -- signing in and out --
 
     async def home(self, request: Request) -> Response:
-        session = self._session(request)
+        session = await self._session(request)
         principal = session.principal if session else None
         target = "/console/sign-in" if principal is None else (
             "/console/queue" if principal.role is Role.PANEL else "/console/inbox")
@@ -137,7 +137,7 @@ class Console:
     async def sign_in(self, request: Request) -> Response:
         """The identity providers to sign in with; in development also a form to choose an organisation and a
         role, which nowhere else exists."""
-        session = self._session(request)
+        session = await self._session(request)
         if request.method == "GET" and (self._development or self._providers):
             fresh = None if session else new_session(self._clock.now())
             return self._sign_in_page(request, session, fresh)
@@ -150,7 +150,7 @@ class Console:
         if principal is None:
             return self._sign_in_page(request, session, None, problems=problems, form=form, status=400)
         if session is not None:
-            self._sessions.end(session, now=self._clock.now())
+            await self._sessions.end(session, now=self._clock.now())
         signed = new_session(self._clock.now(), principal=principal)
         response = see_other("/console")
         response.set_cookie(**self._sessions.cookie(signed, now=self._clock.now()))  # type: ignore[arg-type]
@@ -197,7 +197,7 @@ class Console:
 
     async def oidc_callback(self, request: Request) -> Response:
         """The provider's answer: the code is exchanged only for the sign-in this browser started (its state)."""
-        session = self._session(request)
+        session = await self._session(request)
         pending = session.pending if session else None
         state, code = request.query_params.get("state", ""), request.query_params.get("code", "")
         if session is None or pending is None or not code or not secrets.compare_digest(state, pending.state):
@@ -215,18 +215,18 @@ class Console:
         if principal is None:
             return self._render(request, "refused.html", status=403, session=None, title="Sign-in failed",
                                 errors=[Shown.of(p, "organisation") for p in problems])
-        self._sessions.end(session, now=self._clock.now())
+        await self._sessions.end(session, now=self._clock.now())
         done = new_session(self._clock.now(), principal=principal, subject=signed.subject)
         response = see_other("/console")
         response.set_cookie(**self._sessions.cookie(done, now=self._clock.now()))  # type: ignore[arg-type]
         return response
 
     async def sign_out(self, request: Request) -> Response:
-        session = self._session(request)
+        session = await self._session(request)
         form = await read_form(request)
         if session is None or form is None or not csrf_matches(session, form.get("csrf_token")):
             return self._render(request, "refused.html", status=403, session=session, title="This form has expired")
-        self._sessions.end(session, now=self._clock.now())
+        await self._sessions.end(session, now=self._clock.now())
         response = see_other("/console/sign-in?done=signed-out")
         response.delete_cookie(self._sessions.cookie_name, path="/", secure=self._sessions.secure, httponly=True,
                                samesite="lax")

@@ -4,7 +4,8 @@ The cookie holds who signed in (organisation and role), a session id, a CSRF tok
 signed with HMAC-SHA256 under a key derived from CSPR_HUB_SECRET_KEY (or the development key):
 nothing in it is secret, and nothing in it can be changed. It is HttpOnly and SameSite=Lax, and
 ``Secure`` with the ``__Host-`` prefix outside development. Signing out ends the session: its id is
-refused by this process until it would have expired anyway.
+written to the database (``console_sign_out``) and refused by every process of the hub until the
+session would have expired anyway, when the row is deleted.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
 from auth.oidc import Pending
+from hub.models import ConsoleSignOut
 from hub.principal import Principal
+from hub.store import transaction
 from hub.vocabulary import Role
 
 SESSION_LABEL = b"cspr-hub console session|v1"
@@ -73,13 +81,13 @@ def _unb64(text: str) -> bytes:
 
 
 class Sessions:
-    """Signs and opens session cookies; remembers the sessions signed out in this process."""
+    """Signs and opens session cookies; the sessions signed out are kept in the database, for every process."""
 
-    def __init__(self, secret_keys: tuple[str, ...], *, secure: bool) -> None:
+    def __init__(self, secret_keys: tuple[str, ...], *, secure: bool, store: async_sessionmaker[AsyncSession]) -> None:
         self._keys = tuple(hmac.new(k.encode(), SESSION_LABEL, hashlib.sha256).digest() for k in secret_keys)
         self.secure = secure
         self.cookie_name = "__Host-cspr_console" if secure else "cspr_console"
-        self._ended: dict[str, datetime] = {}
+        self._store = store
 
     def _mac(self, key: bytes, body: str) -> str:
         return _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
@@ -88,8 +96,17 @@ class Sessions:
         body = _b64(json.dumps(session.as_claims(), separators=(",", ":")).encode())
         return f"{body}.{self._mac(self._keys[0], body)}"
 
-    def open(self, cookie: str | None, *, now: datetime) -> Session | None:
-        """The session the cookie carries, or None: unsigned, altered, expired or signed out."""
+    async def open(self, cookie: str | None, *, now: datetime) -> Session | None:
+        """The session the cookie carries, or None: unsigned, altered, expired or signed out (in any process)."""
+        session = self.read(cookie, now=now)
+        if session is None:
+            return None
+        async with self._store() as db:
+            ended = await db.get(ConsoleSignOut, session.sid)
+        return None if ended is not None else session
+
+    def read(self, cookie: str | None, *, now: datetime) -> Session | None:
+        """The session the cookie carries, or None: unsigned, altered or expired (sign-out is not looked at)."""
         if not cookie or len(cookie) > 4096 or cookie.count(".") != 1:
             return None
         body, mac = cookie.split(".")
@@ -106,13 +123,19 @@ class Sessions:
                               pending=pending)
         except (ValueError, KeyError, TypeError, IndexError):
             return None
-        if expires <= now or session.sid in self._ended:
+        if expires <= now:
             return None
         return session
 
-    def end(self, session: Session, *, now: datetime) -> None:
-        self._ended = {sid: at for sid, at in self._ended.items() if at > now}  # forget those expired anyway
-        self._ended[session.sid] = session.expires
+    async def end(self, session: Session, *, now: datetime) -> None:
+        """Refuse this session everywhere from now on; forget the sign-outs of sessions expired anyway."""
+        try:
+            async with transaction(self._store) as db:
+                await db.execute(delete(ConsoleSignOut).where(col(ConsoleSignOut.expires_at) <= now))
+                if await db.get(ConsoleSignOut, session.sid) is None:
+                    db.add(ConsoleSignOut(session_id=session.sid, expires_at=session.expires))
+        except IntegrityError:
+            pass  # signed out at the same moment by another request: ended either way
 
     def cookie(self, session: Session, *, now: datetime) -> dict[str, object]:
         """The ``set_cookie`` arguments for this session."""

@@ -27,6 +27,7 @@ from hub.models.case import (
     RoutedMessage,
 )
 from hub.models.connector import Connector, ConnectorAttempt, ConnectorCall, ConnectorReceipt
+from hub.models.console import ConsoleSignOut
 from hub.models.delivery import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from hub.models.organisation import Organisation, Partnership, PartnershipMembership
 from hub.models.practice_review import (
@@ -55,6 +56,7 @@ __all__ = [
     "ConnectorAttempt",
     "ConnectorCall",
     "ConnectorReceipt",
+    "ConsoleSignOut",
     "DeadlineNotice",
     "FamilyCommunication",
     "IdempotencyRecord",

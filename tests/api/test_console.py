@@ -271,6 +271,31 @@ async def test_signing_out_ends_the_session_and_the_old_cookie_no_longer_works(
     assert (await replayed.get("/console/queue")).headers["location"] == "/console/sign-in"
 
 
+async def test_signing_out_in_one_process_ends_the_session_in_every_process(hub: Hub) -> None:
+    # given two processes of the hub on one database (each its own app, engine and connections)
+    other = Hub.create(hub.settings, hub.clock)
+    try:
+        first = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=hub)), base_url="http://testserver")
+        second = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=create_app(hub=other)),
+                                    base_url="http://testserver")
+        async with first, second:
+            person = Person(first)
+            assert (await person.sign_in(*PANEL)).status_code == 303
+            cookie = dict(first.cookies)
+            second.cookies.update(cookie)
+            # the session works in both
+            assert (await second.get("/console/queue")).status_code == 200
+            # when the person signs out through the first
+            assert (await person.post("/console/sign-out", {})).status_code == 303
+            # then the second refuses the old cookie too, and signing out again changes nothing
+            refused = await second.get("/console/queue")
+            assert refused.status_code == 303 and refused.headers["location"] == "/console/sign-in"
+            replayed = await second.post("/console/sign-out", data={"csrf_token": person.token})
+            assert replayed.status_code == 403
+    finally:
+        await other.engine.dispose()
+
+
 async def test_a_session_expires_after_a_working_day(people: Callable[[], Person], clock: FixedClock) -> None:
     panel = await signed_in(people, PANEL)
     assert (await panel.get("/console/queue")).status_code == 200
@@ -318,7 +343,7 @@ async def test_outside_development_the_sign_in_form_is_not_there_and_cookies_are
     from hub.principal import Principal
     from hub.vocabulary import Role
 
-    sealed = Sessions(("k",), secure=True).cookie(
+    sealed = Sessions(("k",), secure=True, store=hub.sessions).cookie(
         new_session(hub.clock.now(), principal=Principal("id", "PANEL", Role.PANEL, ("panel",))), now=hub.clock.now())
     assert sealed["secure"] is True and sealed["key"] == "__Host-cspr_console" and sealed["httponly"] is True
 
