@@ -47,11 +47,12 @@ def _environment(database: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """A real hub process on a free port, its database loaded by ``cspr-hub demo``: (base URL, the reference
-    of the rapid review awaiting the Panel)."""
+    of the rapid review awaiting the Panel, the database URL)."""
     folder = tmp_path_factory.mktemp("console-hub")
-    env = _environment(f"sqlite+aiosqlite:///{folder / 'hub.db'}")
+    database = f"sqlite+aiosqlite:///{folder / 'hub.db'}"
+    env = _environment(database)
     made = subprocess.run([sys.executable, "-m", "app", "demo"], env=env, cwd=folder, capture_output=True,
                           text=True, timeout=600, check=True)
     found = AWAITING.search(made.stdout)
@@ -70,7 +71,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             time.sleep(0.1)
         else:
             raise AssertionError("the hub did not become ready")
-        yield base, found.group(1)
+        yield base, found.group(1), database
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -169,7 +170,7 @@ class Browser:
 
 
 @contextlib.contextmanager
-def opened_browser(served: tuple[str, str], artefacts: Path, *, javascript: bool = True) -> Iterator[Browser]:
+def opened_browser(served: tuple[str, str, str], artefacts: Path, *, javascript: bool = True) -> Iterator[Browser]:
     opened = Browser(served[0], artefacts, javascript=javascript)
     try:
         yield opened
@@ -181,14 +182,14 @@ def opened_browser(served: tuple[str, str], artefacts: Path, *, javascript: bool
 
 
 @pytest.fixture
-def browser(served: tuple[str, str], artefacts: Path) -> Iterator[Browser]:
+def browser(served: tuple[str, str, str], artefacts: Path) -> Iterator[Browser]:
     with opened_browser(served, artefacts) as opened:
         yield opened
 
 
 def test_the_panel_finds_the_rapid_review_opens_its_case_and_records_its_response(
-        browser: Browser, served: tuple[str, str]) -> None:
-    _, reference = served
+        browser: Browser, served: tuple[str, str, str]) -> None:
+    _, reference, _ = served
     # the sign-in page, and its error summary when the organisation is unknown
     browser.open("/console")
     assert "Sign in" in browser.text()
@@ -238,8 +239,8 @@ def test_the_panel_finds_the_rapid_review_opens_its_case_and_records_its_respons
 
 
 def test_a_partner_of_another_area_neither_lists_nor_opens_the_case(
-        browser: Browser, served: tuple[str, str]) -> None:
-    _, reference = served
+        browser: Browser, served: tuple[str, str, str]) -> None:
+    _, reference, _ = served
     browser.sign_in("PANEL", "panel")
     from selenium.webdriver.common.by import By
 
@@ -258,10 +259,74 @@ def test_a_partner_of_another_area_neither_lists_nor_opens_the_case(
     browser.check("other-area-case-not-found")
 
 
-def test_with_javascript_off_the_panel_still_records_its_response(served: tuple[str, str], artefacts: Path) -> None:
+async def _a_failing_delivery(database: str) -> None:
+    """A webhook subscription of the Panel's whose receiver is not there, and one delivery to it tried once for
+    real (connection refused): retrying on the schedule, as the worker leaves it."""
+    from app.main import Hub
+    from app.settings import Settings
+    from connectors.webhooks import Sender, Worker
+    from hub import organisations, webhooks
+    from hub.models import WebhookDelivery
+    from hub.principal import Principal
+    from hub.store import transaction
+    from hub.vocabulary import Role
+
+    hub = Hub.create(Settings.from_env(_environment(database)))
+    try:
+        async with transaction(hub.sessions) as session:
+            panel = await organisations.by_code(session, "PANEL")
+            assert panel is not None
+            principal = Principal(panel.id, panel.code, Role.PANEL, ("panel",))
+            request = webhooks.SubscriptionRequest(url=f"http://127.0.0.1:{free_port()}/hook",
+                                                   event_types=("notification.submitted",), description=None)
+            subscription, _ = await webhooks.subscribe(session, clock=hub.clock, principal=principal, request=request,
+                                                       allow_private=True, sealer=hub.sealer())
+            session.add(WebhookDelivery(subscription_id=subscription.id, event_type="notification.submitted",
+                                        payload={"type": "notification.submitted"}, status="PENDING",
+                                        next_attempt_at=hub.clock.now(), created_at=hub.clock.now()))
+        async with httpx2.AsyncClient() as client:
+            worker = Worker(sessions=hub.sessions, clock=hub.clock, sender=Sender(client, sealer=hub.sealer()))
+            assert await worker.run_once() == 1
+    finally:
+        await hub.engine.dispose()
+
+
+def test_failing_deliveries_and_national_statistics(
+        browser: Browser, served: tuple[str, str, str]) -> None:
+    import asyncio
+
+    asyncio.run(_a_failing_delivery(served[2]))
+    # the Panel sees its failing delivery and queues it again
+    browser.sign_in("PANEL", "panel")
+    browser.open("/console/deliveries")
+    page = browser.text()
+    assert "notification.submitted" in page and "Retrying" in page and "Connector calls" not in page
+    browser.check("failing-deliveries")
+    browser.submit("form[action$='/redeliver'] button")
+    assert "The delivery is queued again" in browser.text()
+    browser.check("failing-deliveries-redelivered")
+    # the national statistics, exact for the Panel
+    browser.open("/console/statistics")
+    browser.find("#dimension option[value='INCIDENT_KIND']").click()
+    browser.submit("form[action='/console/statistics'] button")
+    assert "Kind of incident" in browser.text() and "Total" in browser.text()
+    assert "exact counts" in browser.text()
+    browser.check("statistics-panel")
+    browser.sign_out()
+    # a council sees none of the Panel's deliveries, and the published (suppressed) statistics
+    browser.sign_in(BIRMINGHAM, "la")
+    browser.open("/console/deliveries")
+    assert "notification.submitted" not in browser.text() and "Connector calls" in browser.text()
+    browser.check("other-area-deliveries")
+    browser.open("/console/statistics?dimension=REGION")
+    assert "published figures" in browser.text()
+    browser.check("statistics-public")
+
+
+def test_with_javascript_off_the_panel_still_records_its_response(served: tuple[str, str, str], artefacts: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    _, reference = served
+    _, reference, _ = served
     with opened_browser(served, artefacts, javascript=False) as browser:
         browser.sign_in("PANEL", "panel")
         assert "js-enabled" not in (browser.find("body").get_attribute("class") or "")  # no script ran
