@@ -296,6 +296,26 @@ async def test_signing_out_in_one_process_ends_the_session_in_every_process(hub:
         await other.engine.dispose()
 
 
+async def test_a_sign_out_is_forgotten_once_its_session_would_have_expired(
+        hub: Hub, people: Callable[[], Person], clock: FixedClock) -> None:
+    from hub.models import ConsoleSignOut
+
+    async def kept() -> int:
+        async with hub.sessions() as session:
+            return len((await session.execute(select(ConsoleSignOut))).scalars().all())
+
+    before = await kept()
+    first = await signed_in(people, PANEL)
+    assert (await first.post("/console/sign-out", {})).status_code == 303
+    assert await kept() > before  # the signed-in session (and the anonymous one signing in ended)
+    clock.set(clock.now() + timedelta(hours=8, minutes=1))  # the first session would have expired by now
+    second = await signed_in(people, CAMDEN_LA)
+    assert (await second.post("/console/sign-out", {})).status_code == 303
+    async with hub.sessions() as session:
+        rows = (await session.execute(select(ConsoleSignOut))).scalars().all()
+    assert all(r.expires_at > clock.now() for r in rows) and len(rows) >= 1
+
+
 async def test_a_session_expires_after_a_working_day(people: Callable[[], Person], clock: FixedClock) -> None:
     panel = await signed_in(people, PANEL)
     assert (await panel.get("/console/queue")).status_code == 200
@@ -324,8 +344,8 @@ async def test_sign_in_refuses_an_unknown_organisation_and_an_unsuited_role(peop
 
 async def test_pages_need_a_session(people: Callable[[], Person]) -> None:
     nobody = people()
-    for path in ("/console", "/console/queue", "/console/inbox", "/console/deadlines",
-                 "/console/cases/01900000-0000-7000-8000-000000000000"):
+    for path in ("/console", "/console/queue", "/console/inbox", "/console/deadlines", "/console/statistics",
+                 "/console/deliveries", "/console/cases/01900000-0000-7000-8000-000000000000"):
         response = await nobody.get(path)
         assert response.status_code == 303 and response.headers["location"] == "/console/sign-in", path
 
@@ -524,3 +544,32 @@ async def test_the_statistics_page_shows_the_panel_exact_counts_and_a_council_wh
                 "?from-day=31&from-month=2&from-year=2026", "?dimension=COLOUR"):
         refused = await council.get(f"/console/statistics{bad}")
         assert refused.status_code == 400 and "There is a problem" in refused.text, bad
+
+
+async def test_a_failing_connector_call_is_listed_to_the_connector_owner_only(
+        api: Api, hub: Hub, people: Callable[[], Person]) -> None:
+    from connectors.framework import ConnectorWorker
+    from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind
+    from tests.api.test_connectors import CALLS, add, panel_asks
+    from tests.conftest import free_port
+
+    # given Camden's connector to a system that is down (nothing listens on its port), and a request pushed to it
+    down = await add(hub, CAMDEN, ConnectorConfig(kind=ConnectorKind.REST, base_url=f"http://127.0.0.1:{free_port()}",
+                                                  auth=AuthMethod.BEARER), bearer_token="invented-token")
+    review, _ = await panel_asks(api, CAMDEN)
+    worker = ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url="http://hub.invalid",
+                             allow_private=True)
+    try:
+        assert await worker.run_once() == 1
+    finally:
+        await worker.aclose()
+    call = (await api(CALLS, {"c": down.id}, as_=CAMDEN_LA))["data"]["connectorCalls"]["nodes"][0]
+    assert call["status"] == "PENDING"
+    # then Camden's console lists the call being retried, with its case and the error
+    camden = await signed_in(people, CAMDEN_LA)
+    page = (await camden.get("/console/deliveries")).text
+    assert f"/console/cases/{review['caseId']}" in page and "ConnectError" in page and "Retrying" in page
+    assert "invented-token" not in page
+    # and the Metropolitan Police, a partner in the same case without that connector, sees no call of Camden's
+    police = (await (await signed_in(people, MET_POLICE)).get("/console/deliveries")).text
+    assert "Connector calls" in police and "ConnectError" not in police
