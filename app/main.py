@@ -211,3 +211,10 @@ def create_app(
     app.state.hub = hub
     app.state.rate_limits = limits
     return app
+
+
+def served_app() -> Starlette:
+    """One of ``cspr-hub serve --workers N``'s processes: the app from the environment the command set."""
+    import os
+
+    return create_app(Settings.from_env(), worker=os.environ.get("CSPR_HUB_SERVE_NO_WORKER") != "true")
