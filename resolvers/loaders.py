@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from hub import audit, models, organisations, publication
 from hub.principal import Principal
+from hub.reference_cache import Reference
 from hub.store import transaction
 from hub.visibility import visible_cases
 from schema.context import Loaders
@@ -59,8 +60,10 @@ def _many(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -
 
 
 def build(
-    sessions: async_sessionmaker[AsyncSession], principal: Principal | None, today: date
+    sessions: async_sessionmaker[AsyncSession], principal: Principal | None, today: date, *,
+    reference: Reference | None = None,
 ) -> Loaders:
+    """``reference``: organisations and partnerships from memory (``hub.reference_cache``), not the database."""
     async def fetch(query: Any) -> Sequence[Any]:
         async with sessions() as session:
             return (await session.execute(query)).scalars().all()
@@ -87,14 +90,28 @@ def build(
         return many_by(model, "case_id", order)
 
     async def members(keys: list[str]) -> list[list[models.Organisation]]:
+        if reference is not None:
+            return [reference.members_of(k, today) for k in keys]
         async with sessions() as session:
             found = await organisations.members_of(session, keys, today)
         return [found.get(k, []) for k in keys]
 
     async def partnerships_of_org(keys: list[str]) -> list[list[models.Partnership]]:
+        if reference is not None:
+            return [reference.partnerships_for(k, today) for k in keys]
         async with sessions() as session:
             found = await organisations.partnerships_for(session, keys, today)
         return [found.get(k, []) for k in keys]
+
+    async def organisations_by_id(keys: list[str]) -> list[models.Organisation | None]:
+        if reference is not None:
+            return [reference.organisations.get(k) for k in keys]
+        return await by_id(models.Organisation)(keys)
+
+    async def partnerships_by_id(keys: list[str]) -> list[models.Partnership | None]:
+        if reference is not None:
+            return [reference.partnerships.get(k) for k in keys]
+        return await by_id(models.Partnership)(keys)
 
     async def messages_about(keys: list[str]) -> list[list[Routed]]:
         query = (select(models.RoutedMessage, models.Organisation)
@@ -137,8 +154,8 @@ def build(
         return _one(rows, lambda r: r.id, keys)
 
     return Loaders(
-        organisation=DataLoader(by_id(models.Organisation)),
-        partnership=DataLoader(by_id(models.Partnership)),
+        organisation=DataLoader(organisations_by_id),
+        partnership=DataLoader(partnerships_by_id),
         members=DataLoader(members),
         partnerships_of_organisation=DataLoader(partnerships_of_org),
         case_partnerships=DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
