@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,9 +25,21 @@ class IdentityReads(Protocol):
     async def record(self, case_id: str, *, action: str, fields: Sequence[str], at: datetime) -> None: ...
 
 
-@dataclass
 class Loaders:
-    """Per-request batch loaders (built by ``resolvers.loaders``): one SQL statement per kind of thing per tick."""
+    """Per-request batch loaders (built by ``resolvers.loaders``): one SQL statement per kind of thing per tick.
+
+    Each is made the first time a resolver asks for it: a request builds only the loaders it uses."""
+
+    def __init__(self, factories: Mapping[str, Callable[[], Any]]) -> None:
+        self._factories = factories
+
+    def __getattr__(self, name: str) -> Any:
+        factory = self.__dict__["_factories"].get(name)
+        if factory is None:
+            raise AttributeError(name)
+        made = factory()
+        setattr(self, name, made)
+        return made
 
     organisation: DataLoader[str, models.Organisation | None]
     partnership: DataLoader[str, models.Partnership | None]
