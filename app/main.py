@@ -72,7 +72,9 @@ class Hub:
     reference: ReferenceCache = field(init=False)  # organisations, partnerships, memberships in memory
 
     def __post_init__(self) -> None:
-        self.versions = Versions(self.sessions)
+        url = self.engine.url
+        on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        self.versions = Versions(self.sessions, sqlite_file=url.database if on_file else None)
         self.reference = ReferenceCache(self.sessions, self.versions)
 
     @classmethod
@@ -125,6 +127,7 @@ class Hub:
         self.feed.publish(event_id)
 
     async def stop(self) -> None:
+        self.versions.close()
         await self.engine.dispose()
 
 
