@@ -24,4 +24,4 @@ def make_context(
     loaders = build(sessions, principal, today_in_england(clock), reference=reference)
     return HubContext(request=request, response=response, principal=principal, clock=clock,
                       sessions=sessions, loaders=loaders, policy=policy, feed=feed,
-                      sealer=sealer, public_url=public_url)
+                      sealer=sealer, public_url=public_url, reference=reference)

@@ -16,6 +16,7 @@ from hub.clock import Clock
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.reference_cache import Reference
 from hub.sealing import Sealer, SealError
 
 
@@ -91,6 +92,7 @@ class HubContext:
     connection_params: dict[str, Any] | None = None
     sealer: Sealer | None = None  # seals secrets at rest (CSPR_HUB_SECRET_KEY); the composition root gives it
     public_url: str | None = None  # where people reach the hub (CSPR_HUB_PUBLIC_URL, else the issuer)
+    reference: Reference | None = None  # organisations and partnerships in memory (``hub.reference_cache``)
 
     def sealing(self) -> Sealer:
         if self.sealer is None:
@@ -99,3 +101,17 @@ class HubContext:
 
 
 HubInfo = Info[HubContext, None]
+
+
+MISSING: Any = object()
+
+
+def settled(loader: DataLoader[Any, Any], key: Any) -> Any:
+    """What ``loader`` already holds for ``key`` in this request (a page loaded it ahead), else ``MISSING``.
+
+    A resolver that finds its value here returns it at once instead of an awaitable: GraphQL then completes
+    the field without a round through the event loop (look-ahead loading, ``resolvers.look_ahead``)."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return MISSING
+    return future.result()
