@@ -80,12 +80,24 @@ def serve(
         uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
                     proxy_headers=False, log_config=log_config)
         return
+    # Migrate and load reference data once, before the processes start: first starts at once would race.
+    from app.main import Hub
+
+    async def first_start() -> None:
+        hub = Hub.create(settings)
+        try:
+            await hub.start()
+        finally:
+            await hub.stop()
+
+    asyncio.run(first_start())
     # Each process builds its own app from the environment: pass on what the options decided.
     os.environ["CSPR_HUB_DATABASE_URL"] = settings.database_url
     os.environ["CSPR_HUB_ISSUER"] = settings.issuer
     os.environ["CSPR_HUB_SERVE_NO_WORKER"] = "true" if no_worker else "false"
     uvicorn.run("app.main:served_app", factory=True, workers=workers, host=host, port=port, log_level="info",
-                proxy_headers=False, log_config=log_config)
+                proxy_headers=False, log_config=log_config,
+                timeout_worker_healthcheck=60)  # a process still importing on a busy machine is not hung
 
 
 @cli.command()
