@@ -83,7 +83,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> HubContext:
         principal = request.scope.get("state", {}).get("principal")
         w = self.wiring
-        reference = await w.reference.current() if w.reference is not None else None
+        # a signed-in caller's request: a public one (refused or not) reads nothing before it runs
+        reference = await w.reference.current() if w.reference is not None and principal is not None else None
         return make_context(request=request, response=response, principal=principal, clock=w.clock,
                             sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer, public_url=w.public_url,
                             reference=reference)
