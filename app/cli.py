@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -58,6 +59,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     database_url: DatabaseUrl = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no in-process worker.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32,
+                                         help="API processes sharing the port (each with its own worker).")] = 1,
 ) -> None:
     """Run the hub: migrate on start, load reference data, serve /graphql."""
     import uvicorn
@@ -69,9 +72,29 @@ def serve(
     from app.observe import configure_logging
 
     configure_logging(settings.log_format.value)  # CSPR_HUB_LOG_FORMAT=json: uvicorn's lines too, from the first
-    uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
-                proxy_headers=False,
-                log_config=None if settings.log_format.value == "json" else uvicorn.config.LOGGING_CONFIG)
+    log_config = None if settings.log_format.value == "json" else uvicorn.config.LOGGING_CONFIG
+    if workers == 1:
+        uvicorn.run(create_app(settings, worker=not no_worker), host=host, port=port, log_level="info",
+                    proxy_headers=False, log_config=log_config)
+        return
+    # Migrate and load reference data once, before the processes start: first starts at once would race.
+    from app.main import Hub
+
+    async def first_start() -> None:
+        hub = Hub.create(settings)
+        try:
+            await hub.start()
+        finally:
+            await hub.stop()
+
+    asyncio.run(first_start())
+    # Each process builds its own app from the environment: pass on what the options decided.
+    os.environ["CSPR_HUB_DATABASE_URL"] = settings.database_url
+    os.environ["CSPR_HUB_ISSUER"] = settings.issuer
+    os.environ["CSPR_HUB_SERVE_NO_WORKER"] = "true" if no_worker else "false"
+    uvicorn.run("app.main:served_app", factory=True, workers=workers, host=host, port=port, log_level="info",
+                proxy_headers=False, log_config=log_config,
+                timeout_worker_healthcheck=60)  # a process still importing on a busy machine is not hung
 
 
 @cli.command()

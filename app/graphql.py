@@ -26,6 +26,7 @@ from hub.errors import Unauthenticated
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.reference_cache import ReferenceCache
 from hub.sealing import Sealer
 from hub.untrusted_json import MAX_DEPTH, Unreadable, read_json
 from resolvers.context import make_context
@@ -45,6 +46,7 @@ class Wiring:
     sealer: Sealer | None = None
     max_json_depth: int = MAX_DEPTH
     public_url: str | None = None  # where people reach the hub: calendar feed addresses
+    reference: ReferenceCache | None = None  # organisations and partnerships in memory
 
 
 def bearer_from(params: dict[str, Any] | None) -> str | None:
@@ -81,8 +83,11 @@ class HubGraphQL(GraphQL[HubContext, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> HubContext:
         principal = request.scope.get("state", {}).get("principal")
         w = self.wiring
+        # a signed-in caller's request: a public one (refused or not) reads nothing before it runs
+        reference = await w.reference.current() if w.reference is not None and principal is not None else None
         return make_context(request=request, response=response, principal=principal, clock=w.clock,
-                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer, public_url=w.public_url)
+                            sessions=w.sessions, policy=w.policy, feed=w.feed, sealer=w.sealer, public_url=w.public_url,
+                            reference=reference)
 
     async def on_ws_connect(self, context: HubContext) -> dict[str, object] | None:
         """Sign in with the same bearer tokens as over HTTP, in connection_init."""
@@ -94,7 +99,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
         except Unauthenticated as exc:
             raise ConnectionRejectionError({"reason": str(exc)}) from exc
         context.principal = principal
-        context.loaders = build(context.sessions, principal, today_in_england(context.clock))
+        reference = await self.wiring.reference.current() if self.wiring.reference is not None else None
+        context.loaders = build(context.sessions, principal, today_in_england(context.clock), reference=reference)
         return None
 
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,

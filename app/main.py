@@ -34,11 +34,13 @@ from auth.bearer import BearerGate, public_root_fields
 from auth.token_endpoint import TokenEndpoint, metadata
 from auth.tokens import TokenSettings, Verifier
 from connectors import telemetry
-from hub import reference_data
+from hub import data_versions, reference_data
 from hub.clock import Clock, SystemClock, today_in_england
+from hub.data_versions import Versions
 from hub.events import EVENTS_CHANNEL, Feed
 from hub.models import ConnectorCall, WebhookDelivery
 from hub.rate_limit import RateLimits
+from hub.reference_cache import ReferenceCache
 from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
 from resolvers import build_schema
@@ -70,6 +72,14 @@ class Hub:
     feed: Feed = field(default_factory=Feed)
     ready: bool = field(default=False)
     list_bounds: ListBounds = field(default_factory=ListBounds)  # the reference data's largest lists (query cost)
+    versions: Versions = field(init=False)  # of what every process keeps in memory (clients, reference data)
+    reference: ReferenceCache = field(init=False)  # organisations, partnerships, memberships in memory
+
+    def __post_init__(self) -> None:
+        url = self.engine.url
+        on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        self.versions = Versions(self.sessions, sqlite_file=url.database if on_file else None)
+        self.reference = ReferenceCache(self.sessions, self.versions)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Hub:
@@ -105,14 +115,23 @@ class Hub:
         except SettingsError as exc:
             raise SealError(str(exc)) from exc
 
-    def listening(self) -> contextlib.AbstractAsyncContextManager[bool]:
-        """Hear case events committed by other processes (PostgreSQL LISTEN); in-process on SQLite."""
-        return listening(self.engine, EVENTS_CHANNEL, self._heard)
+    @contextlib.asynccontextmanager
+    async def listening(self) -> AsyncIterator[bool]:
+        """Hear case events and data version changes committed by other processes (PostgreSQL LISTEN);
+        in-process on SQLite."""
+        async with (listening(self.engine, EVENTS_CHANNEL, self._heard) as on,
+                    listening(self.engine, data_versions.CHANNEL, self.versions.heard) as versions_heard):
+            self.versions.listening(versions_heard)
+            try:
+                yield on
+            finally:
+                self.versions.listening(False)
 
     def _heard(self, event_id: str) -> None:
         self.feed.publish(event_id)
 
     async def stop(self) -> None:
+        self.versions.close()
         await self.engine.dispose()
 
 
@@ -128,14 +147,15 @@ def create_app(
                            public_burst=hub.settings.public_rate_limit_burst, seconds=seconds)
     sealer = Sealer(hub.settings.sealing_keys())  # SettingsError in production without CSPR_HUB_SECRET_KEY
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
-                        trusted=hub.settings.trusted_issuers)
+                        trusted=hub.settings.trusted_issuers, versions=hub.versions,
+                        reference=hub.reference)
     schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions,
                           limits=CostLimits(hub.settings.max_query_cost, hub.settings.max_public_query_cost),
                           bounds=hub.list_bounds, extensions=[ObservedOperations])
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,
-        max_json_depth=hub.settings.max_json_depth, public_url=hub.settings.hub_url))
+        max_json_depth=hub.settings.max_json_depth, public_url=hub.settings.hub_url, reference=hub.reference))
     trusted = TrustedDocuments.load(hub.settings.trusted_documents)
     inner: ASGIApp = TrustedDocumentsGate(graphql, trusted=trusted) if trusted else graphql
     gated = BearerGate(inner, principal_of=verifier.principal, path="/graphql",
@@ -219,3 +239,10 @@ def create_app(
     app.state.hub = hub
     app.state.rate_limits = limits
     return app
+
+
+def served_app() -> Starlette:
+    """One of ``cspr-hub serve --workers N``'s processes: the app from the environment the command set."""
+    import os
+
+    return create_app(Settings.from_env(), worker=os.environ.get("CSPR_HUB_SERVE_NO_WORKER") != "true")

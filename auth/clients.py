@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import organisations
+from hub import data_versions, organisations
 from hub.models import ApiClient, Organisation
 from hub.vocabulary import ROLE_KINDS, OrganisationKind, Role
 
@@ -97,6 +97,7 @@ async def revoke(session: AsyncSession, *, client_id: str, now: datetime) -> Api
         raise ClientError(f"no client {client_id!r}")
     found.revoked_at = found.revoked_at or now
     await session.flush()
+    await data_versions.bump(session, data_versions.CLIENTS)  # tokens remembered by any process: verified again
     return found
 
 

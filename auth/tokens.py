@@ -1,4 +1,5 @@
-"""RFC 9068 access tokens: minted by the development issuer, verified for every request.
+"""RFC 9068 access tokens: minted by the development issuer, verified once and then remembered until they
+expire (``auth.verified``; a revoked client's tokens stop working at once).
 
 A token carries exactly one role scope and the organisation it acts for
 (``org``, the organisation's code). The role must suit the organisation's
@@ -21,11 +22,14 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth import issuers, keys
-from hub import organisations
+from auth.verified import Entry, VerifiedTokens, key_of
+from hub import data_versions, organisations
 from hub.clock import Clock
+from hub.data_versions import Versions
 from hub.errors import Unauthenticated
 from hub.models import ApiClient
 from hub.principal import Principal
+from hub.reference_cache import ReferenceCache
 from hub.sealing import Sealer
 from hub.vocabulary import ROLE_KINDS, OrganisationKind, Role
 
@@ -103,7 +107,11 @@ class Verifier:
     def __init__(
         self, *, sessions: async_sessionmaker[AsyncSession], settings: TokenSettings, clock: Clock, sealer: Sealer,
         trusted: tuple[issuers.TrustedIssuer, ...] = (), http: httpx2.AsyncClient | None = None,
+        versions: Versions | None = None, reference: ReferenceCache | None = None,
     ) -> None:
+        self._reference = reference  # None: organisations read from the database (cached a minute)
+        self._versions = versions  # None: nothing remembered, every token verified on every request
+        self._verified = VerifiedTokens()
         self._sealer = sealer
         self._trusted = {t.issuer: t for t in trusted if t.issuer != settings.issuer}
         self._key_cache = issuers.KeyCache(http)
@@ -120,7 +128,12 @@ class Verifier:
                 self._keys = await keys.published(session, now=self._clock.now(), sealer=self._sealer)
         return self._keys
 
-    async def _organisation(self, code: str) -> tuple[str, OrganisationKind]:
+    async def _organisation(self, code: str, stamp: tuple[object, ...] | None = None) -> tuple[str, OrganisationKind]:
+        if self._reference is not None:
+            held = (await self._reference.current(stamp)).by_code.get(code)
+            if held is None:
+                raise Unauthenticated("the token's organisation is unknown")
+            return held.id, OrganisationKind(held.kind)
         cached = self._orgs.get(code)
         if cached is not None and cached[2] > time.monotonic():
             return cached[0], cached[1]
@@ -132,6 +145,22 @@ class Verifier:
         return org.id, OrganisationKind(org.kind)
 
     async def principal(self, token: str) -> Principal:
+        if self._versions is None:
+            return (await self._verify(token))[0]
+        # the stamps are read before verifying: a change committed meanwhile makes this entry stale at once
+        stamp = await self._versions.stamp(data_versions.CLIENTS, data_versions.REFERENCE)
+        key, now = key_of(token), self._clock.now().timestamp()
+        found = self._verified.get(key, now=now, stamp=stamp)
+        if found is not None:
+            return found
+        principal, expires = await self._verify(token, reference_stamp=(stamp[0], stamp[2]))
+        if expires is not None and expires > now:
+            self._verified.put(key, Entry(principal, expires, stamp))
+        return principal
+
+    async def _verify(self, token: str, reference_stamp: tuple[object, ...] | None = None
+                      ) -> tuple[Principal, float | None]:
+        """The token's Principal and until when it may be remembered (None: not at all)."""
         header, unverified = _peek(token)
         trusted = self._trusted.get(str(unverified.get("iss")))
         if trusted is not None:
@@ -148,12 +177,17 @@ class Verifier:
             role = Role(scopes[0])
         except ValueError as exc:
             raise Unauthenticated("the token's scope is not a role") from exc
-        org_id, kind = await self._organisation(org_code)
+        org_id, kind = await self._organisation(org_code, reference_stamp)
         if not role_suits(role, kind):
             raise Unauthenticated("the token's role does not suit its organisation")
         if trusted is None:
             await self._client_in_force(str(claims.get("client_id", "")), org_id, role)
-        return Principal(org_id, org_code, role, scopes, client_id=str(claims.get("client_id") or claims.get("sub") or ""))
+        principal = Principal(org_id, org_code, role, scopes,
+                              client_id=str(claims.get("client_id") or claims.get("sub") or ""))
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float) or isinstance(expires, bool):
+            return principal, None
+        return principal, float(expires) + LEEWAY_SECONDS
 
     async def _client_in_force(self, client_id: str, org_id: str, role: Role) -> None:
         """A registered client's tokens stop working the moment it is revoked."""

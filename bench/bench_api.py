@@ -1,27 +1,28 @@
-"""Benchmark the hub's GraphQL API against a plain Starlette baseline serving the same JSON.
+"""Benchmark the hub's GraphQL API against two anchors serving the hub's own answers, in one run.
 
 Run from the repository root with the project's virtualenv::
 
-    .venv/bin/python bench/bench_api.py [--seconds 10] [--connections 16] [--database-url URL]
+    .venv/bin/python bench/bench_api.py [--seconds 10] [--connections 16] [--database-url URL] [--processes 1,2]
 
 What it does, in order (everything on 127.0.0.1, every wait bounded):
 
 1. makes a fresh SQLite database in a temporary directory (or uses ``--database-url``,
    e.g. ``postgresql+asyncpg://root@127.0.0.1:5432/bench``), starts ``cspr-hub serve`` on a
-   free port, waits for ``GET /readyz`` == 200, mints Camden's token with ``cspr-hub token``
-   and notifies 60 serious incidents as Camden;
-2. starts ``bench/baseline.py`` (Starlette + plain SQLAlchemy, no GraphQL) under uvicorn
-   with the hub's flags on another free port, reading the same database;
-3. checks once that both answer ``me`` and a 50-case page with 200 and the same data, then
-   loads each server in turn (never both at once) for each request: with ``wrk --latency``
-   when it is on PATH, else with a built-in asyncio + httpx2 load generator;
+   free port, waits for ``GET /readyz`` == 200, mints Camden's and the Panel's tokens with
+   ``cspr-hub token``, notifies 60 serious incidents as Camden and puts 20 submitted rapid
+   reviews in the Panel's queue (through the hub's own mutations, in-process);
+2. records the hub's answer to each request (``me``, a 50-case page, the Panel's queue) and
+   starts ``bench/anchors.py`` under uvicorn with the hub's flags: ``raw`` returns those
+   bytes from a plain Starlette endpoint, ``exec`` runs graphql-core over them in memory;
+3. loads the hub, ``exec`` and ``raw`` in turn (never two at once) with each request: with
+   ``wrk --latency`` when it is on PATH, else with a built-in asyncio + httpx2 generator;
+   with ``--processes 1,2`` it does so with one, then two processes per server;
 4. counts, in-process (``app.main.create_app`` behind ``httpx2.ASGITransport``), the SQL
-   statements the hub runs for a 5-case and a 50-case page; with dataloaders they match;
+   statements the hub runs for a 5-case and a 50-case page; with batching they match;
 5. stops every process it started, on success, error, Ctrl-C, SIGTERM or the hard timeout.
 
-It prints one table: for each request and server, requests/s, p50 and p99 latency in ms
-and failed requests, then a ``hub/base`` row with the hub's requests/s and latencies as
-multiples of the baseline's; then the hub's SQL statements per cases page.
+It prints one table: for each request and server, requests/s, p50 and p99 latency in ms and
+failed requests, then the hub's requests/s as a fraction of ``exec``'s and of ``raw``'s.
 
 ``--hub-command`` (or ``CSPR_BENCH_HUB_COMMAND``) replaces the ``cspr-hub`` executable,
 e.g. with a wrapper that loads other reference data; ``serve`` and ``token`` are appended.
@@ -38,6 +39,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,7 @@ from zoneinfo import ZoneInfo
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline import CASES_QUERY, ME_QUERY, PAGE_SIZE, cases_query
+from documents import CASES_QUERY, ME_QUERY, PAGE_SIZE, QUEUE_QUERY, cases_query
 from load import LoadPlan, Probe, Result, headers, python_load, wrk_load
 from processes import (
     HOST,
@@ -64,6 +66,7 @@ from processes import (
 
 CAMDEN, CAMDEN_ROLE = "E09000007", "la"
 SEED_CASES = 60
+QUEUE_CASES = 20
 WARMUP_REQUESTS = 20
 LONDON = ZoneInfo("Europe/London")
 NOTIFY = """mutation Notify($input: NotifySeriousIncidentInput!) {
@@ -73,9 +76,9 @@ NOTIFY = """mutation Notify($input: NotifySeriousIncidentInput!) {
 # --- setup ---------------------------------------------------------------------------------
 
 
-async def mint_token(hub_command: list[str], database_url: str, port: int) -> str:
-    """Camden's token for the hub serving on ``port`` (the development issuer's address follows the port)."""
-    options = ["--org", CAMDEN, "--role", CAMDEN_ROLE, "--port", str(port), "--database-url", database_url]
+async def mint_token(hub_command: list[str], database_url: str, port: int, org: str, role: str) -> str:
+    """A token for the hub serving on ``port`` (the development issuer's address follows the port)."""
+    options = ["--org", org, "--role", role, "--port", str(port), "--database-url", database_url]
     out = await run_command([*hub_command, "token", *options])
     return out.strip().splitlines()[-1]
 
@@ -111,6 +114,33 @@ async def seed(http: httpx2.AsyncClient, url: str, token: str, count: int) -> No
             raise BenchError(f"seeding case {n} failed: {json.dumps(answer)[:500]}")
 
 
+async def seed_queue(database_url: str, count: int) -> None:
+    """``count`` rapid reviews submitted to the Panel, through the hub's own mutations in-process
+    (the demo's steps: notified, started, contributed, signed off, submitted, on working days)."""
+    from dataclasses import replace
+    from datetime import time
+
+    from app.demo import CHILDREN, SUBMISSION, Demo, _last_working_day
+    from app.main import Hub
+    from app.settings import Settings
+    from hub.clock import FixedClock, today_in_england
+
+    base = Hub.create(Settings.from_env().with_database(database_url))
+    await base.start(migrate=False)
+    try:
+        today = _last_working_day(today_in_england(base.clock))
+        clock = FixedClock(datetime.combine(today, time(10, 0), tzinfo=LONDON))
+        demo = Demo(Hub(base.settings, clock, base.engine, base.sessions, feed=base.feed, ready=True), clock, today)
+        for n in range(count):
+            start = demo.working_days_ago(8)
+            demo.on(start)
+            child = replace(CHILDREN[n % len(CHILDREN)], last_name=f"Queue{n:02d}")
+            case = await demo.notify(child, f"benchmark queue incident {n}; invented data.")
+            await demo.submitted(case["id"], start, SUBMISSION)
+    finally:
+        await base.stop()
+
+
 # --- checking the answers ------------------------------------------------------------------
 
 
@@ -139,70 +169,51 @@ def check_cases(answer: dict[str, Any], size: int, at_least: int) -> None:
             raise BenchError(f"case {node.get('reference')} lacks members or routedTo")
 
 
-def canonical(value: Any) -> Any:
-    """Lists of routed messages come back in created_at order; ties may fall either way."""
-    if isinstance(value, dict):
-        return {k: canonical(v) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [canonical(v) for v in value]
-        if all(isinstance(v, dict) and "eventType" in v for v in items):
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-        return items
-    return value
+def check_queue(answer: dict[str, Any], at_least: int) -> None:
+    queue = (answer.get("data") or {}).get("rapidReviews") or {}
+    nodes = queue.get("nodes") or []
+    if answer.get("errors") or len(nodes) < at_least or not all(n["status"] == "SUBMITTED" for n in nodes):
+        raise BenchError(f"unexpected Panel queue: {json.dumps(answer)[:500]}")
 
 
-def first_difference(a: Any, b: Any, path: str = "") -> str | None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            found = first_difference(a.get(key), b.get(key), f"{path}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = first_difference(x, y, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    if a == b:
-        return None
-    return f"{path or '.'}: hub {json.dumps(a)[:200]} != baseline {json.dumps(b)[:200]}"
+async def record(http: httpx2.AsyncClient, url: str, probes: list[Probe]) -> dict[str, str]:
+    """The hub's answer to each request, checked: what the anchors will serve."""
+    answers = {}
+    for probe in probes:
+        response = await http.post(url, content=probe.body, headers=headers(probe.token))
+        if response.status_code != 200:
+            raise BenchError(f"{probe.label}: the hub answered {response.status_code}: {response.text[:500]}")
+        answer = response.json()
+        if probe.label == "me":
+            check_me(answer)
+        elif probe.label.startswith("cases"):
+            check_cases(answer, PAGE_SIZE, SEED_CASES)
+        else:
+            check_queue(answer, QUEUE_CASES)
+        answers[probe.body.decode()] = response.text
+    return answers
 
 
-async def verify(http: httpx2.AsyncClient, hub: str, base: str, token: str, at_least: int) -> None:
-    """Each server answers each request once with 200 and the expected, identical data."""
-    for query in (ME_QUERY, CASES_QUERY):
-        body = json.dumps({"query": query}).encode()
-        answers = [await post_json(http, url, token, body) for url in (hub, base)]
-        for answer in answers:
-            if query == ME_QUERY:
-                check_me(answer)
-            else:
-                check_cases(answer, PAGE_SIZE, at_least)
-        difference = first_difference(*(canonical(a) for a in answers))
-        if difference:
-            raise BenchError(f"the baseline's answer differs from the hub's at {difference}")
-
-
-# --- load ----------------------------------------------------------------------------------
-
-
-async def warm_up(http: httpx2.AsyncClient, url: str, token: str, probe: Probe) -> None:
-    for _ in range(WARMUP_REQUESTS):
-        await http.post(url, content=probe.body, headers=headers(token))
+async def check_anchor(http: httpx2.AsyncClient, url: str, probes: list[Probe], answers: dict[str, str]) -> None:
+    """The anchor gives the hub's data back for each request."""
+    for probe in probes:
+        got = await post_json(http, url, probe.token, probe.body)
+        if got != json.loads(answers[probe.body.decode()]):
+            raise BenchError(f"{url} answered {probe.label} differently: {json.dumps(got)[:300]}")
 
 
 # --- statements, in-process ----------------------------------------------------------------
 
 
-async def count_statements(database_url: str, token: str, sizes: tuple[int, ...]) -> dict[int, int]:
-    """SQL statements the hub runs per cases page, after one warm-up request."""
+async def count_statements(database_url: str, port: int, token: str, sizes: tuple[int, ...]) -> dict[int, int]:
+    """SQL statements the hub runs per cases page, after one warm-up request (as the hub on ``port``,
+    whose issuer minted ``token``)."""
     from sqlalchemy import event
 
     from app.main import create_app
     from app.settings import Settings
 
-    app = create_app(Settings.from_env().with_database(database_url))
+    app = create_app(Settings.from_env().with_database(database_url).serving_on(HOST, port))
     hub = app.state.hub
     executed = [0]
 
@@ -229,25 +240,24 @@ async def count_statements(database_url: str, token: str, sizes: tuple[int, ...]
 # --- report --------------------------------------------------------------------------------
 
 
-def ratio(hub: float, base: float) -> str:
-    return f"{hub / base:.2f}x" if base and not math.isnan(hub / base) else "n/a"
+def fraction(hub: float, anchor: float) -> str:
+    return f"{hub / anchor:.2f}" if anchor and not math.isnan(hub / anchor) else "n/a"
 
 
 def table(results: list[Result]) -> list[str]:
-    header = f"{'request':<12}{'server':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'failed':>8}"
+    header = (f"{'request':<10}{'procs':>6}  {'server':<8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'requests':>10}{'failed':>7}")
     lines = [header]
-    for label in dict.fromkeys(r.probe for r in results):
-        rows = {r.server: r for r in results if r.probe == label}
+    for label, processes in dict.fromkeys((r.probe, r.processes) for r in results):
+        rows = {r.server: r for r in results if (r.probe, r.processes) == (label, processes)}
         for r in rows.values():
             lines.append(
-                f"{r.probe:<12}{r.server:<10}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-                f"{r.requests:>10}{r.errors:>8}"
+                f"{r.probe:<10}{processes:>6}  {r.server:<8}{r.rps:>10.1f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+                f"{r.requests:>10}{r.errors:>7}"
             )
-        hub, base = rows["hub"], rows["baseline"]
-        lines.append(
-            f"{label:<12}{'hub/base':<10}{ratio(hub.rps, base.rps):>10}"
-            f"{ratio(hub.p50_ms, base.p50_ms):>10}{ratio(hub.p99_ms, base.p99_ms):>10}"
-        )
+        hub = rows["hub"].rps
+        lines.append(f"{label:<10}{processes:>6}  hub/exec {fraction(hub, rows['exec'].rps):>8}   "
+                     f"hub/raw {fraction(hub, rows['raw'].rps):>6}")
     return lines
 
 
@@ -260,8 +270,9 @@ def database_kind(url: str) -> str:
 def report(plan: LoadPlan, url: str, results: list[Result], statements: dict[int, int]) -> None:
     loader = "wrk -t1 --latency" if plan.wrk else "built-in asyncio + httpx2 loader"
     print(
-        f"\n{loader}, {plan.connections} connections, {plan.seconds:g}s per run, "
-        f"{database_kind(url)} database, {SEED_CASES} cases seeded; servers loaded one at a time\n"
+        f"\n{loader}, {plan.connections} connections, {plan.seconds:g}s per run, {database_kind(url)} database, "
+        f"{SEED_CASES} cases and {QUEUE_CASES} rapid reviews awaiting the Panel seeded; servers loaded one at a "
+        f"time; {os.cpu_count()} CPUs\n"
     )
     print("\n".join(table(results)))
     shown = ", ".join(f"{size} cases: {n}" for size, n in statements.items())
@@ -272,59 +283,83 @@ def report(plan: LoadPlan, url: str, results: list[Result], statements: dict[int
 # --- main ----------------------------------------------------------------------------------
 
 
-async def start_hub(args: argparse.Namespace, servers: Servers, url: str) -> tuple[str, str]:
-    """The hub on a free port, ready, with Camden's token and the seeded cases."""
+async def start_hub(args: argparse.Namespace, servers: Servers, url: str, processes: int) -> tuple[str, int]:
+    """The hub on a free port with ``processes`` API processes, ready."""
     port = free_port()
     base = f"http://{HOST}:{port}"
-    serve = ["serve", "--host", HOST, "--port", str(port), "--database-url", url]
-    proc = servers.start("hub", [*args.hub_command, *serve])
+    serve = ["serve", "--host", HOST, "--port", str(port), "--database-url", url, "--workers", str(processes)]
+    proc = servers.start(f"hub-{processes}", [*args.hub_command, *serve])
     async with client() as http:
-        await wait_ready(http, base, proc, servers, "hub")
-        token = await mint_token(args.hub_command, url, port)
-        print(f"hub ready on {base}; seeding {SEED_CASES} cases as {CAMDEN}", file=sys.stderr)
-        await seed(http, f"{base}/graphql", token, SEED_CASES)
-    return base, token
+        await wait_ready(http, base, proc, servers, f"hub-{processes}")
+    return base, port
 
 
-async def start_baseline(servers: Servers, url: str) -> str:
+async def start_anchors(servers: Servers, scratch: Path, answers: dict[str, str], processes: int) -> str:
+    """``bench/anchors.py`` under uvicorn with the hub's flags, serving the recorded answers."""
+    from resolvers import build_schema
+
+    (scratch / "answers.json").write_text(json.dumps(answers), "utf-8")
+    import graphql
+
+    (scratch / "schema.graphql").write_text(graphql.print_schema(build_schema()._schema), "utf-8")
     port = free_port()
     base = f"http://{HOST}:{port}"
-    script = str(Path(__file__).with_name("baseline.py"))
-    options = ["--host", HOST, "--port", str(port), "--database-url", url]
-    proc = servers.start("baseline", [sys.executable, script, *options])
+    os.environ["CSPR_BENCH_ANSWERS"] = str(scratch / "answers.json")
+    os.environ["CSPR_BENCH_SDL"] = str(scratch / "schema.graphql")
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "anchors:create_app", "--app-dir",
+            str(Path(__file__).resolve().parent), "--host", HOST, "--port", str(port), "--log-level", "info",
+            "--no-proxy-headers", "--workers", str(processes)]
+    proc = servers.start(f"anchors-{processes}", argv)
     async with client() as http:
-        await wait_ready(http, base, proc, servers, "baseline")
+        await wait_ready(http, base, proc, servers, f"anchors-{processes}")
     return base
 
 
 async def run(args: argparse.Namespace, scratch: Path, servers: Servers) -> None:
     url = normalise_url(args.database_url or f"sqlite+aiosqlite:///{scratch / 'hub.db'}")
-    hub, token = await start_hub(args, servers, url)
-    base = await start_baseline(servers, url)
-    async with client() as http:
-        await verify(http, f"{hub}/graphql", f"{base}/graphql", token, SEED_CASES)
     wrk = None if args.python_loader else shutil.which("wrk")
     plan = LoadPlan(args.seconds, args.connections, wrk, scratch)
-    results = await load_all(plan, {"hub": hub, "baseline": base}, token)
-    statements = await count_statements(url, token, (5, PAGE_SIZE))
+    results: list[Result] = []
+    camden, port = "", 0
+    for index, processes in enumerate(args.processes):
+        hub, port = await start_hub(args, servers, url, processes)
+        camden = await mint_token(args.hub_command, url, port, CAMDEN, CAMDEN_ROLE)
+        panel = await mint_token(args.hub_command, url, port, "PANEL", "panel")
+        if index == 0:
+            print(f"hub ready on {hub}; seeding {SEED_CASES} cases and {QUEUE_CASES} rapid reviews", file=sys.stderr)
+            async with client() as http:
+                await seed(http, f"{hub}/graphql", camden, SEED_CASES)
+            await seed_queue(url, QUEUE_CASES)
+        probes = [
+            Probe("me", json.dumps({"query": ME_QUERY}).encode(), camden),
+            Probe(f"cases({PAGE_SIZE})", json.dumps({"query": CASES_QUERY}).encode(), camden),
+            Probe("queue", json.dumps({"query": QUEUE_QUERY}).encode(), panel),
+        ]
+        async with client() as http:
+            answers = await record(http, f"{hub}/graphql", probes)
+        anchors = await start_anchors(servers, scratch, answers, processes)
+        targets = {"hub": f"{hub}/graphql", "exec": f"{anchors}/exec/graphql", "raw": f"{anchors}/raw/graphql"}
+        async with client() as http:
+            for name in ("exec", "raw"):
+                await check_anchor(http, targets[name], probes, answers)
+        results += await load_all(plan, targets, probes, processes)
+        servers.stop()
+    statements = await count_statements(url, port, camden, (5, PAGE_SIZE))
     report(plan, url, results, statements)
 
 
-async def load_all(plan: LoadPlan, targets: dict[str, str], token: str) -> list[Result]:
+async def load_all(plan: LoadPlan, targets: dict[str, str], probes: list[Probe], processes: int) -> list[Result]:
     """Each request against each server in turn: never two loads at once."""
-    probes = [
-        Probe("me", json.dumps({"query": ME_QUERY}).encode()),
-        Probe(f"cases({PAGE_SIZE})", json.dumps({"query": CASES_QUERY}).encode()),
-    ]
     load = wrk_load if plan.wrk else python_load
     results = []
     for probe in probes:
-        for server, base in targets.items():
-            url = f"{base}/graphql"
-            print(f"loading {server} with {probe.label} for {plan.seconds:g}s", file=sys.stderr)
+        for server, url in targets.items():
+            print(f"loading {server} ({processes} processes) with {probe.label} for {plan.seconds:g}s",
+                  file=sys.stderr)
             async with client() as http:
-                await warm_up(http, url, token, probe)
-            results.append(await load(plan, url, token, probe, server))
+                for _ in range(WARMUP_REQUESTS):
+                    await http.post(url, content=probe.body, headers=headers(probe.token))
+            results.append(replace(await load(plan, url, probe, server), processes=processes))
     return results
 
 
@@ -333,18 +368,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="Load per server and request (default 10).")
     parser.add_argument("--connections", type=int, default=16, help="Concurrent connections (default 16).")
     parser.add_argument("--database-url", help="Use this database instead of a fresh SQLite file.")
+    parser.add_argument("--processes", help="API processes per server, e.g. 1,2 (default: 1 on SQLite, 1,2 otherwise).")
     parser.add_argument(
         "--hub-command",
         default=os.environ.get("CSPR_BENCH_HUB_COMMAND"),
         help="Command that runs the hub's CLI (default: cspr-hub beside this Python).",
     )
     parser.add_argument("--python-loader", action="store_true", help="Do not use wrk even if installed.")
-    parser.add_argument("--timeout", type=float, help="Hard limit for the whole run (default 180 + 8 x seconds).")
+    parser.add_argument("--timeout", type=float, help="Hard limit for the whole run (default 240 + 30 x seconds).")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600 or not 1 <= args.connections <= 1000:
         parser.error("--seconds must be in (0, 600] and --connections in [1, 1000]")
+    default = "1" if not args.database_url or args.database_url.startswith("sqlite") else "1,2"
+    try:
+        args.processes = [int(n) for n in (args.processes or default).split(",")]
+    except ValueError:
+        parser.error("--processes takes numbers separated by commas, e.g. 1,2")
+    if not all(1 <= n <= 8 for n in args.processes):
+        parser.error("--processes must be between 1 and 8")
     args.hub_command = shlex.split(args.hub_command) if args.hub_command else default_hub_command()
-    args.timeout = args.timeout or 180 + 8 * args.seconds
+    args.timeout = args.timeout or 240 + 30 * args.seconds * len(args.processes)
     return args
 
 

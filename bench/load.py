@@ -20,6 +20,7 @@ class Probe:
 
     label: str
     body: bytes
+    token: str
 
 @dataclass(frozen=True)
 class Result:
@@ -30,6 +31,7 @@ class Result:
     rps: float
     p50_ms: float
     p99_ms: float
+    processes: int = 1
 
 @dataclass(frozen=True)
 class LoadPlan:
@@ -47,7 +49,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     index = min(len(sorted_values) - 1, max(0, math.ceil(fraction * len(sorted_values)) - 1))
     return sorted_values[index]
 
-async def python_load(plan: LoadPlan, url: str, token: str, probe: Probe, server: str) -> Result:
+async def python_load(plan: LoadPlan, url: str, probe: Probe, server: str) -> Result:
     """N workers on N keep-alive connections, each sending back-to-back until the deadline."""
     latencies: list[float] = []
     errors = 0
@@ -63,7 +65,7 @@ async def python_load(plan: LoadPlan, url: str, token: str, probe: Probe, server
                 sent += 1
                 started = time.perf_counter()
                 try:
-                    ok = (await http.post(url, content=probe.body, headers=headers(token))).status_code == 200
+                    ok = (await http.post(url, content=probe.body, headers=headers(probe.token))).status_code == 200
                 except httpx2.HTTPError:
                     ok = False
                 if ok:
@@ -131,11 +133,11 @@ def parse_wrk(output: str, probe: str, server: str) -> Result:
         p99_ms=_ms(found["99"].group(1)),
     )
 
-async def wrk_load(plan: LoadPlan, url: str, token: str, probe: Probe, server: str) -> Result:
+async def wrk_load(plan: LoadPlan, url: str, probe: Probe, server: str) -> Result:
     """One wrk thread (the server has the other core), ``--latency`` for the percentiles."""
     assert plan.wrk is not None
     script = plan.scratch / f"{server}-{re.sub(r'[^a-z0-9]+', '-', probe.label)}.lua"
-    script.write_text(wrk_script(probe, token), "utf-8")
+    script.write_text(wrk_script(probe, probe.token), "utf-8")
     duration = max(1, round(plan.seconds))
     options = [f"-c{plan.connections}", f"-d{duration}s", f"--timeout={REQUEST_TIMEOUT:.0f}s"]
     argv = [plan.wrk, "-t1", *options, "--latency", "-s", str(script), url]

@@ -28,6 +28,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from hub import data_versions
 from hub.models import Organisation, Partnership, PartnershipMembership
 from hub.vocabulary import OrganisationKind
 
@@ -165,6 +166,7 @@ async def load(session: AsyncSession, data: ReferenceData) -> dict[str, int]:
     await session.flush()
     members = await _load_memberships(session, data.memberships, orgs)
     closed = await _close_absent(session, data, orgs) if data.complete_kinds else 0
+    await data_versions.bump(session, data_versions.REFERENCE)  # every process's copy in memory is read again
     return {"organisations_added": added, "organisations_updated": updated, **members,
             "memberships_closed": closed}
 

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from hub import audit, models, organisations, publication
 from hub.principal import Principal
+from hub.reference_cache import Reference
 from hub.store import transaction
 from hub.visibility import visible_cases
 from schema.context import Loaders
@@ -59,8 +60,10 @@ def _many(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -
 
 
 def build(
-    sessions: async_sessionmaker[AsyncSession], principal: Principal | None, today: date
+    sessions: async_sessionmaker[AsyncSession], principal: Principal | None, today: date, *,
+    reference: Reference | None = None,
 ) -> Loaders:
+    """``reference``: organisations and partnerships from memory (``hub.reference_cache``), not the database."""
     async def fetch(query: Any) -> Sequence[Any]:
         async with sessions() as session:
             return (await session.execute(query)).scalars().all()
@@ -87,14 +90,28 @@ def build(
         return many_by(model, "case_id", order)
 
     async def members(keys: list[str]) -> list[list[models.Organisation]]:
+        if reference is not None:
+            return [reference.members_of(k, today) for k in keys]
         async with sessions() as session:
             found = await organisations.members_of(session, keys, today)
         return [found.get(k, []) for k in keys]
 
     async def partnerships_of_org(keys: list[str]) -> list[list[models.Partnership]]:
+        if reference is not None:
+            return [reference.partnerships_for(k, today) for k in keys]
         async with sessions() as session:
             found = await organisations.partnerships_for(session, keys, today)
         return [found.get(k, []) for k in keys]
+
+    async def organisations_by_id(keys: list[str]) -> list[models.Organisation | None]:
+        if reference is not None:
+            return [reference.organisations.get(k) for k in keys]
+        return await by_id(models.Organisation)(keys)
+
+    async def partnerships_by_id(keys: list[str]) -> list[models.Partnership | None]:
+        if reference is not None:
+            return [reference.partnerships.get(k) for k in keys]
+        return await by_id(models.Partnership)(keys)
 
     async def messages_about(keys: list[str]) -> list[list[Routed]]:
         query = (select(models.RoutedMessage, models.Organisation)
@@ -136,43 +153,43 @@ def build(
             rows = (await session.execute(query)).scalars().all()
         return _one(rows, lambda r: r.id, keys)
 
-    return Loaders(
-        organisation=DataLoader(by_id(models.Organisation)),
-        partnership=DataLoader(by_id(models.Partnership)),
-        members=DataLoader(members),
-        partnerships_of_organisation=DataLoader(partnerships_of_org),
-        case_partnerships=DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
-        children=DataLoader(by_case(models.Child, models.Child.position)),
-        notification=DataLoader(one_by(models.Notification, "case_id")),
-        messages_about=DataLoader(messages_about),
-        visible_case=DataLoader(visible),
-        rapid_review=DataLoader(by_id(models.RapidReview)),
-        rapid_review_of_case=DataLoader(one_by(models.RapidReview, "case_id")),
-        contributions=DataLoader(many_by(models.RapidReviewContribution, "rapid_review_id",
+    return Loaders({
+        "organisation": lambda: DataLoader(organisations_by_id),
+        "partnership": lambda: DataLoader(partnerships_by_id),
+        "members": lambda: DataLoader(members),
+        "partnerships_of_organisation": lambda: DataLoader(partnerships_of_org),
+        "case_partnerships": lambda: DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
+        "children": lambda: DataLoader(by_case(models.Child, models.Child.position)),
+        "notification": lambda: DataLoader(one_by(models.Notification, "case_id")),
+        "messages_about": lambda: DataLoader(messages_about),
+        "visible_case": lambda: DataLoader(visible),
+        "rapid_review": lambda: DataLoader(by_id(models.RapidReview)),
+        "rapid_review_of_case": lambda: DataLoader(one_by(models.RapidReview, "case_id")),
+        "contributions": lambda: DataLoader(many_by(models.RapidReviewContribution, "rapid_review_id",
                                          models.RapidReviewContribution.created_at)),
-        sign_offs=DataLoader(many_by(models.RapidReviewSignOff, "rapid_review_id",
+        "sign_offs": lambda: DataLoader(many_by(models.RapidReviewSignOff, "rapid_review_id",
                                      models.RapidReviewSignOff.organisation_id)),
-        panel_responses=DataLoader(many_by(models.PanelResponse, "rapid_review_id", models.PanelResponse.responded_at)),
-        information_request=DataLoader(by_id(models.InformationRequest)),
-        addressees=DataLoader(many_by(models.InformationAddressee, "request_id", models.InformationAddressee.organisation_id)),
-        requests_of_case=DataLoader(by_case(models.InformationRequest, models.InformationRequest.created_at)),
-        events_of_case=DataLoader(by_case(models.CaseEvent, (models.CaseEvent.occurred_at, models.CaseEvent.id))),
-        family_of_case=DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
-        proceedings_of_case=DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
-        webhook_attempts=DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),
-        practice_review=DataLoader(by_id(models.PracticeReview)),
-        reviews_of_case=DataLoader(by_case(models.PracticeReview, models.PracticeReview.created_at)),
-        reviewer=DataLoader(by_id(models.ReviewReviewer)),
-        reviewers=DataLoader(many_by(models.ReviewReviewer, "review_id", models.ReviewReviewer.position)),
-        recommendations=DataLoader(many_by(models.Recommendation, "review_id", models.Recommendation.position)),
-        recommendation_updates=DataLoader(many_by(models.RecommendationUpdate, "recommendation_id",
+        "panel_responses": lambda: DataLoader(many_by(models.PanelResponse, "rapid_review_id", models.PanelResponse.responded_at)),
+        "information_request": lambda: DataLoader(by_id(models.InformationRequest)),
+        "addressees": lambda: DataLoader(many_by(models.InformationAddressee, "request_id", models.InformationAddressee.organisation_id)),
+        "requests_of_case": lambda: DataLoader(by_case(models.InformationRequest, models.InformationRequest.created_at)),
+        "events_of_case": lambda: DataLoader(by_case(models.CaseEvent, (models.CaseEvent.occurred_at, models.CaseEvent.id))),
+        "family_of_case": lambda: DataLoader(by_case(models.FamilyCommunication, models.FamilyCommunication.communicated_on)),
+        "proceedings_of_case": lambda: DataLoader(by_case(models.ParallelProceeding, models.ParallelProceeding.recorded_at)),
+        "webhook_attempts": lambda: DataLoader(many_by(models.WebhookAttempt, "delivery_id", models.WebhookAttempt.attempted_at)),
+        "practice_review": lambda: DataLoader(by_id(models.PracticeReview)),
+        "reviews_of_case": lambda: DataLoader(by_case(models.PracticeReview, models.PracticeReview.created_at)),
+        "reviewer": lambda: DataLoader(by_id(models.ReviewReviewer)),
+        "reviewers": lambda: DataLoader(many_by(models.ReviewReviewer, "review_id", models.ReviewReviewer.position)),
+        "recommendations": lambda: DataLoader(many_by(models.Recommendation, "review_id", models.Recommendation.position)),
+        "recommendation_updates": lambda: DataLoader(many_by(models.RecommendationUpdate, "recommendation_id",
                                                   models.RecommendationUpdate.recorded_at)),
-        supervision_notes=DataLoader(many_by(models.SupervisionNote, "review_id", models.SupervisionNote.recorded_at)),
-        publication_delays=DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
-        review_statements=DataLoader(many_by(models.ReviewStatement, "review_id", models.ReviewStatement.recorded_at)),
-        thematic_reviews_of_case=DataLoader(thematic_of_case),
-        cases_of_thematic_review=DataLoader(cases_of_thematic),
-        review_notices=DataLoader(review_notices),
-        connector_attempts=DataLoader(many_by(models.ConnectorAttempt, "call_id", models.ConnectorAttempt.attempted_at)),
-        identity_reads=IdentityReads(sessions, principal),
-    )
+        "supervision_notes": lambda: DataLoader(many_by(models.SupervisionNote, "review_id", models.SupervisionNote.recorded_at)),
+        "publication_delays": lambda: DataLoader(many_by(models.PublicationDelay, "review_id", models.PublicationDelay.recorded_at)),
+        "review_statements": lambda: DataLoader(many_by(models.ReviewStatement, "review_id", models.ReviewStatement.recorded_at)),
+        "thematic_reviews_of_case": lambda: DataLoader(thematic_of_case),
+        "cases_of_thematic_review": lambda: DataLoader(cases_of_thematic),
+        "review_notices": lambda: DataLoader(review_notices),
+        "connector_attempts": lambda: DataLoader(many_by(models.ConnectorAttempt, "call_id", models.ConnectorAttempt.attempted_at)),
+        "identity_reads": lambda: IdentityReads(sessions, principal),
+    })

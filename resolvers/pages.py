@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,11 +17,15 @@ T = TypeVar("T")
 async def keyset_connection(
     info: HubInfo, model: Any, where: Sequence[ColumnElement[bool]], *, first: int | None, after: str | None,
     convert: Callable[[Any], T], by: str = "created_at", newest: bool = True,
+    ahead: Callable[[HubInfo, Sequence[Any]], Awaitable[None]] | None = None,
 ) -> Connection[T]:
+    """``ahead``: look-ahead loading for the page's rows (``resolvers.look_ahead``)."""
     size = page_size(first)
     position = paging.Position.decode(decode_cursor(after, 2))
     async with info.context.sessions() as session:
         page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest)
+    if ahead is not None:
+        await ahead(info, page.rows)
 
     async def count() -> int:
         async with info.context.sessions() as session:

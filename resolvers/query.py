@@ -16,6 +16,7 @@ from hub.errors import BadUserInput
 from hub.visibility import visible_cases
 from resolvers import calendar_feed as calendar_resolvers
 from resolvers import deadline as deadline_resolvers
+from resolvers import look_ahead
 from resolvers import national_statistics as statistics_resolvers
 from resolvers import partnership_figures as figures_resolvers
 from resolvers import practice_review as review_resolvers
@@ -117,7 +118,7 @@ async def _cases(
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal, today_in_england(info.context.clock))
     return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
-                                   convert=Case.from_model)
+                                   convert=Case.from_model, ahead=look_ahead.cases)
 
 
 async def _inbox(

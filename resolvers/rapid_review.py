@@ -10,6 +10,7 @@ from hub import rapid_review_sign_off as sign_off
 from hub.clock import today_in_england
 from hub.visibility import visible_cases
 from hub.vocabulary import Role
+from resolvers import look_ahead
 from resolvers.errors import principal_of, unit_of_work
 from resolvers.pages import keyset_connection
 from resolvers.permissions import ANY_ROLE, described, roles
@@ -128,7 +129,8 @@ async def rapid_reviews(
         visible = await visible_cases(session, principal_of(info.context), today)
     where = queues.rapid_review_conditions(wanted, visible=visible, today=today)
     return await keyset_connection(info, models.RapidReview, where, first=first, after=after,
-                                   convert=RapidReview.from_model, by="queued_at", newest=False)
+                                   convert=RapidReview.from_model, by="queued_at", newest=False,
+                                   ahead=look_ahead.rapid_reviews)
 
 
 @strawberry.type

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 from graphql import FieldNode
@@ -22,7 +22,7 @@ from schema.child_details import (
     PerpetratorRelationship,
     SocialCareStatus,
 )
-from schema.context import HubInfo
+from schema.context import MISSING, HubInfo, settled
 from schema.enums import AbuseOrNeglect, CaseStatus, IncidentKind, IncidentLocation, Sex
 from schema.organisation import SafeguardingPartnership
 
@@ -170,8 +170,15 @@ class Case:
         row = await info.context.loaders.visible_case.load(str(id))
         return cls.from_model(row) if row else None
 
-    @strawberry.field(description="The partnership that leads the case (para 12).")
-    async def lead_partnership(self, info: HubInfo) -> SafeguardingPartnership:
+    @strawberry.field(description="The partnership that leads the case (para 12).", graphql_type=SafeguardingPartnership)
+    def lead_partnership(self, info: HubInfo) -> SafeguardingPartnership | Awaitable[SafeguardingPartnership]:
+        reference = info.context.reference
+        held = reference.partnerships.get(self.row.lead_partnership_id) if reference is not None else None
+        if held is not None:  # in memory: no awaitable to complete
+            return SafeguardingPartnership.from_model(held)
+        return self._lead_partnership(info)
+
+    async def _lead_partnership(self, info: HubInfo) -> SafeguardingPartnership:
         row = await info.context.loaders.partnership.load(self.row.lead_partnership_id)
         assert row is not None
         return SafeguardingPartnership.from_model(row)
@@ -194,10 +201,17 @@ class Case:
         identity = await _disclosed(info, self.row.id)
         return [Child.from_model(r, identity=identity) for r in rows]
 
-    @strawberry.field(description="The notification to the Panel, if one was made (paras 12-13).")
-    async def notification(
-        self, info: HubInfo
-    ) -> Annotated[Notification, strawberry.lazy("schema.notification")] | None:
+    @strawberry.field(description="The notification to the Panel, if one was made (paras 12-13).",
+                      graphql_type=Optional[Annotated["Notification", strawberry.lazy("schema.notification")]])  # noqa: UP045 - a lazy name cannot take |: evaluated now
+    def notification(self, info: HubInfo) -> Notification | None | Awaitable[Notification | None]:
+        from schema.notification import Notification
+
+        row = settled(info.context.loaders.notification, self.row.id)
+        if row is not MISSING:  # loaded ahead with the page
+            return Notification.from_model(row) if row else None
+        return self._notification(info)
+
+    async def _notification(self, info: HubInfo) -> Notification | None:
         from schema.notification import Notification
 
         row = await info.context.loaders.notification.load(self.row.id)

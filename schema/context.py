@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -16,6 +16,7 @@ from hub.clock import Clock
 from hub.events import Feed
 from hub.policy import Policy
 from hub.principal import Principal
+from hub.reference_cache import Reference
 from hub.sealing import Sealer, SealError
 
 
@@ -25,9 +26,21 @@ class IdentityReads(Protocol):
     async def record(self, case_id: str, *, action: str, fields: Sequence[str], at: datetime) -> None: ...
 
 
-@dataclass
 class Loaders:
-    """Per-request batch loaders (built by ``resolvers.loaders``): one SQL statement per kind of thing per tick."""
+    """Per-request batch loaders (built by ``resolvers.loaders``): one SQL statement per kind of thing per tick.
+
+    Each is made the first time a resolver asks for it: a request builds only the loaders it uses."""
+
+    def __init__(self, factories: Mapping[str, Callable[[], Any]]) -> None:
+        self._factories = factories
+
+    def __getattr__(self, name: str) -> Any:
+        factory = self.__dict__["_factories"].get(name)
+        if factory is None:
+            raise AttributeError(name)
+        made = factory()
+        setattr(self, name, made)
+        return made
 
     organisation: DataLoader[str, models.Organisation | None]
     partnership: DataLoader[str, models.Partnership | None]
@@ -79,6 +92,7 @@ class HubContext:
     connection_params: dict[str, Any] | None = None
     sealer: Sealer | None = None  # seals secrets at rest (CSPR_HUB_SECRET_KEY); the composition root gives it
     public_url: str | None = None  # where people reach the hub (CSPR_HUB_PUBLIC_URL, else the issuer)
+    reference: Reference | None = None  # organisations and partnerships in memory (``hub.reference_cache``)
 
     def sealing(self) -> Sealer:
         if self.sealer is None:
@@ -87,3 +101,17 @@ class HubContext:
 
 
 HubInfo = Info[HubContext, None]
+
+
+MISSING: Any = object()
+
+
+def settled(loader: DataLoader[Any, Any], key: Any) -> Any:
+    """What ``loader`` already holds for ``key`` in this request (a page loaded it ahead), else ``MISSING``.
+
+    A resolver that finds its value here returns it at once instead of an awaitable: GraphQL then completes
+    the field without a round through the event loop (look-ahead loading, ``resolvers.look_ahead``)."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return MISSING
+    return future.result()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -18,7 +19,7 @@ from schema.child_details import (
     SocialCareStatus,
 )
 from schema.common import UserError
-from schema.context import HubInfo
+from schema.context import MISSING, HubInfo, settled
 from schema.enums import AbuseOrNeglect, IncidentKind, IncidentLocation, NotificationKind, Sex
 
 if TYPE_CHECKING:
@@ -55,13 +56,21 @@ class Notification:
         )
 
     @strawberry.field(description="Who it was routed to, with basis and due date; roles other than "
-                      "partners and the Panel see only the messages addressed to them.")
-    async def routed_to(self, info: HubInfo) -> list[Annotated[RoutedMessage, strawberry.lazy("schema.routing")]]:
+                      "partners and the Panel see only the messages addressed to them.",
+                      graphql_type=list[Annotated["RoutedMessage", strawberry.lazy("schema.routing")]])
+    def routed_to(self, info: HubInfo) -> list[RoutedMessage] | Awaitable[list[RoutedMessage]]:
+        pairs = settled(info.context.loaders.messages_about, self.case_id)
+        if pairs is not MISSING:  # loaded ahead with the page
+            return self._visible(info, pairs)
+        return self._routed_to(info)
+
+    async def _routed_to(self, info: HubInfo) -> list[RoutedMessage]:
+        return self._visible(info, await info.context.loaders.messages_about.load(self.case_id))
+
+    def _visible(self, info: HubInfo, pairs: list[Any]) -> list[RoutedMessage]:
         from schema.routing import visible_messages
 
-        pairs = await info.context.loaders.messages_about.load(self.case_id)
-        mine = [(m, o) for m, o in pairs if m.subject_id == str(self.id)]
-        return visible_messages(info, mine)
+        return visible_messages(info, [(m, o) for m, o in pairs if m.subject_id == str(self.id)])
 
 
 @strawberry.input(description="A child harmed or killed, as DfE's notification form describes the child. Names, "

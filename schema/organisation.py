@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import strawberry
 
 from hub import models
+from hub.clock import today_in_england
 from schema.context import HubInfo
 from schema.enums import OrganisationKind
 
@@ -53,8 +56,15 @@ class SafeguardingPartnership:
     def from_model(cls, row: models.Partnership) -> SafeguardingPartnership:
         return cls(id=strawberry.ID(row.id), code=row.code, name=row.name)
 
-    @strawberry.field(description="Its members today.")
-    async def members(self, info: HubInfo) -> list[Organisation]:
+    @strawberry.field(description="Its members today.", graphql_type=list[Organisation])
+    def members(self, info: HubInfo) -> list[Organisation] | Awaitable[list[Organisation]]:
+        reference = info.context.reference
+        if reference is not None:  # in memory: no awaitable to complete
+            today = today_in_england(info.context.clock)
+            return [Organisation.from_model(o) for o in reference.members_of(str(self.id), today)]
+        return self._members(info)
+
+    async def _members(self, info: HubInfo) -> list[Organisation]:
         rows = await info.context.loaders.members.load(str(self.id))
         return [Organisation.from_model(o) for o in rows]
 
@@ -70,11 +80,13 @@ class Principal:
     scopes: list[str] = strawberry.field(description="The token's scopes (exactly one role).")
     organisation_id: strawberry.Private[str]
 
-    @strawberry.field(description="The organisation the token acts for.")
-    async def organisation(self, info: HubInfo) -> Organisation:
-        row = await info.context.loaders.organisation.load(self.organisation_id)
-        assert row is not None
-        return Organisation.from_model(row)
+    @strawberry.field(description="The organisation the token acts for.", graphql_type=Organisation)
+    def organisation(self, info: HubInfo) -> Organisation | Awaitable[Organisation]:
+        reference = info.context.reference
+        held = reference.organisations.get(self.organisation_id) if reference is not None else None
+        if held is not None:  # in memory: no awaitable to complete
+            return Organisation.from_model(held)
+        return organisation_by_id(info, self.organisation_id)
 
 
 async def organisation_by_id(info: HubInfo, organisation_id: str) -> Organisation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +11,7 @@ import strawberry
 from hub import models
 from hub.rapid_review import submitted_on_time
 from schema.common import UserError
-from schema.context import HubInfo
+from schema.context import MISSING, HubInfo, settled
 from schema.criteria import CriterionConsidered, CriterionConsideredInput
 from schema.enums import RapidReviewRecommendation, RapidReviewStatus
 from schema.organisation import Organisation
@@ -127,8 +128,16 @@ class RapidReview:
             return None
         return cls.from_model(row)
 
-    @strawberry.field(description="The case reviewed.")
-    async def case(self, info: HubInfo) -> Annotated[Case, strawberry.lazy("schema.case")]:
+    @strawberry.field(description="The case reviewed.", graphql_type=Annotated["Case", strawberry.lazy("schema.case")])
+    def case(self, info: HubInfo) -> Case | Awaitable[Case]:
+        from schema.case import Case
+
+        row = settled(info.context.loaders.visible_case, self.row.case_id)
+        if row is not MISSING and row is not None:  # loaded ahead with the queue
+            return Case.from_model(row)
+        return self._case(info)
+
+    async def _case(self, info: HubInfo) -> Case:
         from schema.case import Case
 
         row = await info.context.loaders.visible_case.load(self.row.case_id)

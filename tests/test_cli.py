@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -38,8 +39,15 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    with serving(env, tmp_path) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], tmp_path: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`cspr-hub serve` on a free port, ready; stopped afterwards."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port), *options],
                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -54,10 +62,24 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
             time.sleep(0.2)
         else:
             pytest.fail("the server did not become ready within 60 s")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_serve_with_two_workers_runs_two_api_processes_on_one_port(env: dict[str, str], tmp_path: Path) -> None:
+    with serving(env, tmp_path, "--workers", "2") as (base, process):
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        port = base.rsplit(":", 1)[1]
+        minted = cspr_hub("token", "--org", "E09000007", "--role", "la", "--port", port, env=env, cwd=tmp_path)
+        assert minted.returncode == 0, minted.stderr
+        auth = {"authorization": f"Bearer {minted.stdout.strip()}"}
+        # a new connection each time: either process may take it
+        answers = [httpx2.post(f"{base}/graphql", json={"query": "{ me { organisation { code } } }"},
+                               headers=auth, timeout=10).json() for _ in range(6)]
+    assert len(children) >= 2
+    assert answers == [{"data": {"me": {"organisation": {"code": "E09000007"}}}}] * 6
 
 
 def test_serve_migrates_loads_reference_data_and_answers_a_minted_token(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.models.access import ApiClient, AuditEntry, SigningKey, UsedAssertion
+from hub.models.access import ApiClient, AuditEntry, DataVersion, SigningKey, UsedAssertion
 from hub.models.base import new_id
 from hub.models.calendar import CalendarFeed
 from hub.models.case import (
@@ -57,6 +57,7 @@ __all__ = [
     "ConnectorCall",
     "ConnectorReceipt",
     "ConsoleSignOut",
+    "DataVersion",
     "DeadlineNotice",
     "FamilyCommunication",
     "IdempotencyRecord",

@@ -62,3 +62,12 @@ class AuditEntry(SQLModel, table=True):
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     previous_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class DataVersion(SQLModel, table=True):
+    """How often data every process keeps in memory has changed (``hub.data_versions``)."""
+
+    __tablename__ = "data_version"
+
+    name: str = Field(primary_key=True, max_length=32)
+    version: int = Field(default=0)

@@ -32,6 +32,29 @@ async def test_statements_for_a_page_of_cases_do_not_grow_with_page_size(api: Ap
         assert large <= 14, who
 
 
+FRAGMENTS = """query($first: Int) { cases(first: $first) { nodes { ...Listed } } }
+fragment Listed on Case { reference ... on Case { notification { dueOn routedTo { eventType recipient { code } } } } }"""
+
+
+async def test_a_page_asked_for_through_fragments_is_loaded_ahead_in_the_same_statements(
+    api: Api, statements: Statements
+) -> None:
+    # the page reads its selection set through named and inline fragments: what it loads ahead does not grow
+    for n in range(12):
+        body = await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"f{n}")}, as_=(CAMDEN, "la"))
+        assert body["data"]["notifySeriousIncident"]["errors"] == []
+    counts = []
+    for first in (2, 12):
+        await api(FRAGMENTS, {"first": first}, as_=(CAMDEN, "la"))
+        statements.count, statements.recording = 0, True
+        body = await api(FRAGMENTS, {"first": first}, as_=(CAMDEN, "la"))
+        statements.recording = False
+        nodes = body["data"]["cases"]["nodes"]
+        assert len(nodes) == first and all(n["notification"]["routedTo"] for n in nodes)
+        counts.append(statements.count)
+    assert counts[0] == counts[1] <= 6, counts
+
+
 async def test_paging_walks_every_case_once(api: Api) -> None:
     for n in range(5):
         await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"p{n}")}, as_=(CAMDEN, "la"))
@@ -51,7 +74,7 @@ async def test_paging_walks_every_case_once(api: Api) -> None:
 QUEUE = """query($first: Int) { rapidReviews(first: $first, filter: {awaitingPanel: true}) { totalCount
   nodes { id status dueOn recommendation rationale criteria contributions { organisation { code } summary }
           panelResponses { outcome } case { reference child { firstName } leadPartnership { name members { code } }
-          notification { dueOn onTime } } } } }"""
+          notification { dueOn onTime routedTo { recipient { code } eventType } } } } } }"""
 
 
 async def test_the_panels_queue_of_fifty_reviews_costs_the_same_statements_as_five(api: Api, statements: Statements) -> None:

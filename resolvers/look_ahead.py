@@ -1,0 +1,51 @@
+"""Look-ahead loading for pages: a page resolver reads its selection set and loads, in one statement per
+kind, what the page's items will ask for; their fields then find it in the request's loaders
+(``schema.context.settled``) and resolve at once, with no awaitable per item for GraphQL to complete."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import Any
+
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from hub import models
+from schema.context import HubInfo
+
+
+def selected_names(info: HubInfo) -> frozenset[str]:
+    """Every field name selected anywhere below this field (fragments included)."""
+    names: set[str] = set()
+
+    def walk(selections: Iterable[Selection]) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                names.add(selection.name)
+            if isinstance(selection, SelectedField | FragmentSpread | InlineFragment):
+                walk(selection.selections)
+
+    walk(info.selected_fields)
+    return frozenset(names)
+
+
+async def cases(info: HubInfo, rows: Sequence[models.Case], names: frozenset[str] | None = None) -> None:
+    """A page of cases: their notifications and routed messages, if selected."""
+    names = selected_names(info) if names is None else names
+    ids = [row.id for row in rows]
+    loads: list[Awaitable[Any]] = []
+    if "notification" in names:
+        loads.append(info.context.loaders.notification.load_many(ids))
+    if "routedTo" in names:
+        loads.append(info.context.loaders.messages_about.load_many(ids))
+    if loads and ids:
+        await asyncio.gather(*loads)
+
+
+async def rapid_reviews(info: HubInfo, rows: Sequence[models.RapidReview]) -> None:
+    """A page of rapid reviews (the Panel's queue): their cases, and what is selected of those."""
+    names = selected_names(info)
+    if "case" not in names or not rows:
+        return
+    found = await info.context.loaders.visible_case.load_many([row.case_id for row in rows])
+    await cases(info, [row for row in found if row is not None], names)
