@@ -3,7 +3,7 @@
 The worker leases due deliveries (``hub.events.claim``), posts each one with
 ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` (one ``v1,``
 signature per live secret), never follows a redirect, and records every attempt
-(``hub.events.complete``). The client it is given connects through
+(``hub.events.complete_round``, one transaction a round). The client it is given connects through
 ``connectors.pinned.PinnedTransport``: the receiver's host is resolved once, a private
 address refused unless allowed, and the connection made to the address checked.
 """
@@ -119,9 +119,10 @@ class Worker:
         async with transaction(self.sessions) as session:
             claimed = await events.claim(session, now=self.clock.now(), limit=self.batch, lease=self.lease)
         outcomes = await asyncio.gather(*(self.sender.send(c, self.clock.now()) for c in claimed))
-        for item, outcome in zip(claimed, outcomes, strict=True):
+        if claimed:
             async with transaction(self.sessions) as session:
-                await events.complete(session, delivery_id=item.delivery.id, outcome=outcome, now=self.clock.now())
+                await events.complete_round(session, now=self.clock.now(), outcomes=[
+                    (item.delivery.id, outcome) for item, outcome in zip(claimed, outcomes, strict=True)])
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -115,22 +115,25 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: time
              .order_by(col(WebhookDelivery.next_attempt_at)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    deliveries = (await session.execute(query)).scalars().all()
-    claimed = []
-    for delivery in deliveries:
-        # conditional, so two workers that read the same row (SQLite has no SKIP LOCKED) lease it once
-        taken = await session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery.id, col(WebhookDelivery.status) == "PENDING",
-                   or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now))
-            .values(lease_until=now + lease).execution_options(synchronize_session=False))
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        delivery.lease_until = now + lease
-        subscription = await session.get(WebhookSubscription, delivery.subscription_id)
-        assert subscription is not None
-        claimed.append(Claimed(delivery, subscription))
-    return claimed
+    due = [d.id for d in (await session.execute(query)).scalars().all()]
+    if not due:
+        return []
+    # one conditional update for the round, so two workers that read the same rows (SQLite has no SKIP
+    # LOCKED) lease each once: a row another worker leased meanwhile is not returned
+    taken = set((await session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.id).in_(due), col(WebhookDelivery.status) == "PENDING",
+               or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now))
+        .values(lease_until=now + lease).returning(col(WebhookDelivery.id))
+        .execution_options(synchronize_session=False))).scalars())
+    if not taken:
+        return []
+    deliveries = (await session.execute(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(taken))
+                                        .execution_options(populate_existing=True))).scalars().all()
+    subscriptions = {s.id: s for s in (await session.execute(select(WebhookSubscription).where(
+        col(WebhookSubscription.id).in_({d.subscription_id for d in deliveries})))).scalars()}
+    order = {delivery_id: n for n, delivery_id in enumerate(due)}
+    return [Claimed(d, subscriptions[d.subscription_id]) for d in sorted(deliveries, key=lambda d: order[d.id])]
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,25 @@ class Outcome:
 @rule("webhook-outcome", "CONTRACT: webhooks",
       "2xx delivers; timeouts, connection errors, 5xx and 429 are retried; 410 disables the subscription; "
       "other 4xx are not retried; a subscription failing for 5 days is disabled")
-async def complete(session: AsyncSession, *, delivery_id: str, outcome: Outcome, now: datetime) -> WebhookDelivery:
+async def complete_round(session: AsyncSession, *, outcomes: Sequence[tuple[str, Outcome]],
+                         now: datetime) -> list[WebhookDelivery]:
+    """Record a round's outcomes in one transaction, reading its deliveries, their subscriptions and routed
+    messages in one statement each. Should the transaction fail, the round's leases run out and its
+    deliveries are sent again: at least once, as receivers expect (they dedupe by ``webhook-id``)."""
+    ids = [delivery_id for delivery_id, _ in outcomes]
+    held = list((await session.execute(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))).scalars())
+    held += (await session.execute(select(WebhookSubscription).where(
+        col(WebhookSubscription.id).in_({d.subscription_id for d in held})))).scalars().all()
+    messages = {d.routed_message_id for d in held if isinstance(d, WebhookDelivery) and d.routed_message_id}
+    if messages:  # held in this list: the session's identity map keeps only what is referenced
+        held += (await session.execute(select(RoutedMessage).where(col(RoutedMessage.id).in_(messages)))).scalars().all()
+    done = [await complete(session, delivery_id=i, outcome=o, now=now, flush=False) for i, o in outcomes]
+    await session.flush()
+    return done
+
+
+async def complete(session: AsyncSession, *, delivery_id: str, outcome: Outcome, now: datetime,
+                   flush: bool = True) -> WebhookDelivery:
     delivery = await session.get(WebhookDelivery, delivery_id)
     assert delivery is not None
     subscription = await session.get(WebhookSubscription, delivery.subscription_id)
@@ -169,7 +190,8 @@ async def complete(session: AsyncSession, *, delivery_id: str, outcome: Outcome,
         await _mark_message_delivered(session, delivery, now)
     else:
         _failed(session, delivery, subscription, outcome, now)
-    await session.flush()
+    if flush:
+        await session.flush()
     return delivery
 
 
