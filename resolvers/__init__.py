@@ -29,7 +29,7 @@ from strawberry.types.info import Info
 from hub.errors import BadUserInput
 from resolvers.calendar_feed import CalendarFeedMutations
 from resolvers.case_record import CaseRecordMutations
-from resolvers.cost import CostLimiter, CostLimits, ListBounds
+from resolvers.cost import CostLimiter, CostLimits, EstimateCache, ListBounds
 from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
@@ -98,6 +98,7 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True, limits
     without suggestions no error message names a field, argument, type or value the document did not.
     Every document is weighed before it runs (``resolvers.cost``) against ``limits``."""
     limits, bounds = limits or CostLimits(), bounds or ListBounds()
+    known = EstimateCache(CACHE_SIZE)  # shared by every request's CostLimiter
     rules = [*LIMITS, *(() if introspection else (NoSchemaIntrospectionCustomRule,))]
     schema = HubSchema(
         query=Query,
@@ -113,7 +114,7 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True, limits
             lambda: AddValidationRules(rules),  # before the cache, which validates with them
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             OperationMustBeNamed,
-            lambda: CostLimiter(schema=lambda: schema._schema, bounds=bounds, limits=limits),
+            lambda: CostLimiter(schema=lambda: schema._schema, bounds=bounds, limits=limits, known=known),
         ],
     )
     schema.suggestions = suggestions

@@ -21,6 +21,7 @@ Introspection (``__schema``, ``__type``) costs one: it is off in production and 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -238,13 +239,64 @@ def estimate(schema: GraphQLSchema, bounds: ListBounds, document: DocumentNode, 
     return Estimate(schema, bounds, document, operation_name, variables).total()
 
 
+SCALARS = (str, int, float, bool, type(None))
+
+
+class EstimateCache:
+    """Estimates of documents already weighed, bounded (least recently used out): the same poll asked
+    again is not walked again. Only documents whose variables are all scalars are remembered (a list,
+    e.g. ``_entities``' representations, is weighed every time), keyed with the list bounds they used."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+
+    @staticmethod
+    def key(query: str | None, operation_name: str | None, variables: Mapping[str, Any] | None,
+            bounds: ListBounds) -> tuple[Any, ...] | None:
+        if query is None:
+            return None
+        values = tuple(sorted((variables or {}).items()))
+        if not all(isinstance(v, SCALARS) for _, v in values):
+            return None
+        return (query, operation_name, values, bounds.partnerships_per_organisation, bounds.members_per_partnership)
+
+    def get(self, key: tuple[Any, ...] | None) -> int | None:
+        if key is None:
+            return None
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[Any, ...] | None, cost: int) -> None:
+        if key is None:
+            return
+        self.entries[key] = cost
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
 class CostLimiter(SchemaExtension):
     """Refuses a document over its limit after validation and before anything is resolved (queries,
     mutations and subscriptions alike): callers with a token have ``limits.authenticated``, the public
     surface ``limits.public``."""
 
-    def __init__(self, *, schema: Callable[[], GraphQLSchema], bounds: ListBounds, limits: CostLimits) -> None:
+    def __init__(self, *, schema: Callable[[], GraphQLSchema], bounds: ListBounds, limits: CostLimits,
+                 known: EstimateCache | None = None) -> None:
         self.graphql_schema, self.bounds, self.limits = schema, bounds, limits
+        self.known = known if known is not None else EstimateCache()
+
+    def cost(self, document: DocumentNode, query: str | None, operation_name: str | None,
+             variables: Mapping[str, Any] | None) -> int:
+        """The estimate, remembered for a document asked again with the same scalar variables and bounds."""
+        key = self.known.key(query, operation_name, variables, self.bounds)
+        found = self.known.get(key)
+        if found is None:
+            found = estimate(self.graphql_schema(), self.bounds, document, operation_name=operation_name,
+                             variables=variables)
+            self.known.put(key, found)
+        return found
 
     async def on_execute(self) -> AsyncIterator[None]:
         run = self.execution_context
@@ -255,8 +307,7 @@ class CostLimiter(SchemaExtension):
             if self.bounds.stale(today):
                 await self.bounds.refresh(context.sessions, today)
             limit = self.limits.authenticated if context.principal is not None else self.limits.public
-            cost = estimate(self.graphql_schema(), self.bounds, document,
-                            operation_name=run.operation_name, variables=run.variables)
+            cost = self.cost(document, run.query, run.operation_name, run.variables)
             if cost > limit:
                 raise TooCostly(cost, limit)
         yield

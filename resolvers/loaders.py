@@ -114,12 +114,19 @@ def build(
         return await by_id(models.Partnership)(keys)
 
     async def messages_about(keys: list[str]) -> list[list[Routed]]:
-        query = (select(models.RoutedMessage, models.Organisation)
-                 .join(models.Organisation, col(models.Organisation.id) == col(models.RoutedMessage.recipient_id))
-                 .where(col(models.RoutedMessage.case_id).in_(keys))
-                 .order_by(col(models.RoutedMessage.created_at), col(models.Organisation.code)))
+        def query(*columns: Any) -> Any:
+            return (select(*columns)
+                    .join(models.Organisation, col(models.Organisation.id) == col(models.RoutedMessage.recipient_id))
+                    .where(col(models.RoutedMessage.case_id).in_(keys))
+                    .order_by(col(models.RoutedMessage.created_at), col(models.Organisation.code)))
+
         async with sessions() as session:
-            pairs = [(m, o) for m, o in (await session.execute(query)).all()]
+            if reference is not None:  # the recipients from memory: no organisation rows to build
+                messages = (await session.execute(query(models.RoutedMessage))).scalars().all()
+                held = [(m, reference.organisations.get(m.recipient_id)) for m in messages]
+                if all(o is not None for _, o in held):
+                    return _many(held, lambda pair: pair[0].case_id, keys)
+            pairs = [(m, o) for m, o in (await session.execute(query(models.RoutedMessage, models.Organisation))).all()]
         return _many(pairs, lambda pair: pair[0].case_id, keys)
 
     async def thematic_of_case(keys: list[str]) -> list[list[models.ThematicReview]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from functools import lru_cache
 
 import strawberry
 
@@ -28,8 +29,9 @@ class Organisation:
 
     @classmethod
     def from_model(cls, row: models.Organisation) -> Organisation:
-        return cls(id=strawberry.ID(row.id), code=row.code, name=row.name, kind=OrganisationKind(row.kind),
-                   region=row.region)
+        # A page names the same few organisations hundreds of times (members, recipients): one object
+        # per distinct row, shared, never changed after it is made (its values are its key).
+        return _organisation(row.id, row.code, row.name, row.kind, row.region)
 
     @strawberry.field(description="The safeguarding partnerships it belongs to today.")
     async def partnerships(self, info: HubInfo) -> list[SafeguardingPartnership]:
@@ -40,6 +42,11 @@ class Organisation:
     async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> Organisation | None:
         row = await info.context.loaders.organisation.load(str(id))
         return cls.from_model(row) if row else None
+
+
+@lru_cache(maxsize=4096)
+def _organisation(id: str, code: str, name: str, kind: str, region: str | None) -> Organisation:
+    return Organisation(id=strawberry.ID(id), code=code, name=name, kind=OrganisationKind(kind), region=region)
 
 
 @strawberry.federation.type(

@@ -42,19 +42,16 @@ class RoutedMessage:
     created_at: datetime = strawberry.field(description="When it was routed.")
     delivered_at: datetime | None = strawberry.field(description="When the recipient first retrieved it.")
     acknowledged_at: datetime | None = strawberry.field(description="When the recipient acknowledged it.")
+    # a plain attribute, not a resolver: a page of cases completes it hundreds of times
+    recipient: Organisation = strawberry.field(description="Who must be told.")
     row: strawberry.Private[models.RoutedMessage]
-    recipient_row: strawberry.Private[models.Organisation]
 
     @classmethod
     def from_model(cls, row: models.RoutedMessage, *, recipient: models.Organisation) -> RoutedMessage:
         assert recipient.id == row.recipient_id
         return cls(id=strawberry.ID(row.id), event_type=row.event_type, basis=row.basis,
                    due_on=row.due_on, created_at=row.created_at, delivered_at=row.delivered_at,
-                   acknowledged_at=row.acknowledged_at, row=row, recipient_row=recipient)
-
-    @strawberry.field(description="Who must be told.")
-    def recipient(self) -> Organisation:
-        return Organisation.from_model(self.recipient_row)
+                   acknowledged_at=row.acknowledged_at, recipient=Organisation.from_model(recipient), row=row)
 
     @strawberry.field(description="Who it came from, when an organisation acted.")
     async def sender(self, info: HubInfo) -> Organisation | None:

@@ -17,7 +17,16 @@ from app.main import Hub, create_app
 from app.settings import Settings, SettingsError
 from hub.reference_data import shipped
 from resolvers import build_schema
-from resolvers.cost import DEFAULT_MAX_COST, DEFAULT_MAX_PUBLIC_COST, FIXED_BOUNDS, ListBounds, estimate
+from resolvers.cost import (
+    DEFAULT_MAX_COST,
+    DEFAULT_MAX_PUBLIC_COST,
+    FIXED_BOUNDS,
+    CostLimiter,
+    CostLimits,
+    EstimateCache,
+    ListBounds,
+    estimate,
+)
 from schema.common import DEFAULT_PAGE, MAX_PAGE
 from schema.organisation import Organisation, SafeguardingPartnership
 from tests.api.test_subscriptions import signed_in
@@ -157,6 +166,35 @@ async def test_a_page_is_weighed_by_first_from_a_literal_a_variable_or_its_defau
     assert estimate(schema, bounds, parse(plain)) == 1 + DEFAULT_PAGE * (1 + 1 * (1 + 32))
     entities = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { children { id } } } }'
     assert estimate(schema, bounds, parse(entities), variables={"r": [{}, {}, {}]}) == 3 * (1 + 4)
+
+
+def test_a_remembered_estimate_follows_the_variables_and_the_bounds() -> None:
+    """The estimate of a document asked again is remembered, but never for other variables or other bounds,
+    and a list variable (``_entities``' representations) is weighed every time."""
+    schema = build_schema()._schema
+    bounds = ListBounds(partnerships_per_organisation=32, members_per_partnership=5)
+    limiter = CostLimiter(schema=lambda: schema, bounds=bounds, limits=CostLimits(), known=EstimateCache(size=2))
+    query = "query($n: Int = 7) { organisations(first: $n) { nodes { partnerships { id } } } }"
+    document = parse(query)
+    assert limiter.cost(document, query, None, None) == 1 + 7 * (1 + 32)
+    assert limiter.cost(document, query, None, {"n": 3}) == 1 + 3 * (1 + 32)
+    assert limiter.cost(document, query, None, None) == 1 + 7 * (1 + 32)  # remembered, not the last one
+    assert len(limiter.known.entries) == 2
+    bounds.partnerships_per_organisation = 40  # the reference data changed
+    assert limiter.cost(document, query, None, None) == 1 + 7 * (1 + 40)
+    assert len(limiter.known.entries) == 2  # bounded: the least recently used went
+    entities = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { children { id } } } }'
+    assert limiter.cost(parse(entities), entities, None, {"r": [{}, {}, {}]}) == 3 * (1 + 4)
+    assert limiter.cost(parse(entities), entities, None, {"r": [{}]}) == 1 * (1 + 4)
+    assert len(limiter.known.entries) == 2
+
+
+async def test_the_same_costly_document_is_refused_every_time_and_a_cheaper_page_still_passes(api: Api) -> None:
+    query = "query($n: Int!) { publishedReports(first: $n) { nodes { partnership { members { partnerships { code } } } } } }"
+    for _ in range(2):
+        refused((await api.post(query, {"n": 100})).json(), DEFAULT_MAX_PUBLIC_COST)
+    assert "errors" not in (await api.post(query, {"n": 1})).json()
+    refused((await api.post(query, {"n": 100})).json(), DEFAULT_MAX_PUBLIC_COST)
 
 
 def test_every_plain_list_of_objects_has_a_stated_bound() -> None:
