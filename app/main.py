@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -43,7 +44,7 @@ from hub.rate_limit import RateLimits
 from hub.reference_cache import ReferenceCache
 from hub.sealing import Sealer, SealError
 from hub.store import create_engine, listening, ping, session_factory, transaction
-from resolvers import build_schema
+from resolvers import HubSchema, build_schema
 from resolvers.cost import CostLimits, ListBounds
 
 logger = logging.getLogger("cspr_hub")
@@ -74,6 +75,7 @@ class Hub:
     list_bounds: ListBounds = field(default_factory=ListBounds)  # the reference data's largest lists (query cost)
     versions: Versions = field(init=False)  # of what every process keeps in memory (clients, reference data)
     reference: ReferenceCache = field(init=False)  # organisations, partnerships, memberships in memory
+    _schemas: dict[tuple[Any, ...], HubSchema] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         url = self.engine.url
@@ -107,6 +109,18 @@ class Hub:
                 await keys.active_key(session, now=self.clock.now(), sealer=self.sealer())
         await self.list_bounds.refresh(self.sessions, today_in_england(self.clock))
         self.ready = True
+
+    def schema(self) -> HubSchema:
+        """The GraphQL schema for these settings, built once per hub: every app made over the same hub (the
+        tests make one per test) shares it, as the one app of a serving process does."""
+        settings = self.settings
+        key = (settings.introspection, settings.suggestions, settings.max_query_cost, settings.max_public_query_cost)
+        if key not in self._schemas:
+            self._schemas[key] = build_schema(
+                introspection=settings.introspection, suggestions=settings.suggestions,
+                limits=CostLimits(settings.max_query_cost, settings.max_public_query_cost),
+                bounds=self.list_bounds, extensions=[ObservedOperations])
+        return self._schemas[key]
 
     def sealer(self) -> Sealer:
         """What seals and opens secrets at rest (CSPR_HUB_SECRET_KEY); SealError when there is no key."""
@@ -149,9 +163,7 @@ def create_app(
     verifier = Verifier(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock, sealer=sealer,
                         trusted=hub.settings.trusted_issuers, versions=hub.versions,
                         reference=hub.reference)
-    schema = build_schema(introspection=hub.settings.introspection, suggestions=hub.settings.suggestions,
-                          limits=CostLimits(hub.settings.max_query_cost, hub.settings.max_public_query_cost),
-                          bounds=hub.list_bounds, extensions=[ObservedOperations])
+    schema = hub.schema()
     graphql = HubGraphQL(schema, Wiring(
         sessions=hub.sessions, clock=hub.clock, policy=hub.settings.policy, feed=hub.feed,
         principal_of=verifier.principal, graphiql=hub.settings.graphiql, sealer=sealer,

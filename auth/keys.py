@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from joserfc.jwk import Key, KeySet, RSAKey
@@ -33,7 +34,15 @@ def is_plain(stored: str) -> bool:
 
 
 def _opened(row: SigningKey, sealer: Sealer) -> RSAKey:
-    return RSAKey.import_key(json.loads(sealer.open_stored(row.private_jwk, plain=is_plain)))
+    return _imported(sealer.open_stored(row.private_jwk, plain=is_plain))
+
+
+@lru_cache(maxsize=16)
+def _imported(private_jwk: str) -> RSAKey:
+    """A private key from its JWK, made once: building it checks the RSA numbers (tens of milliseconds of
+    CPU), and every token minted and every key set published would otherwise pay that again. The key is
+    still opened with the sealer each time, so a sealer that cannot open it is refused as before."""
+    return RSAKey.import_key(json.loads(private_jwk))
 
 
 async def active_key(session: AsyncSession, *, now: datetime, sealer: Sealer) -> RSAKey:
