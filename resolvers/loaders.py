@@ -76,7 +76,10 @@ def build(
     def many_by(model: Any, key: str, order: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
         async def load(keys: list[str]) -> list[Any]:
             column = getattr(model, key)
-            rows = await fetch(select(model).where(column.in_(keys)).order_by(*(order if isinstance(order, tuple) else (order,))))
+            ordered = order if isinstance(order, tuple) else (order,)
+            # the primary key last: rows recorded at the same instant come in the same order on every read
+            tie = tuple(model.__table__.primary_key.columns)
+            rows = await fetch(select(model).where(column.in_(keys)).order_by(*ordered, *tie))
             return _many(rows, lambda r: getattr(r, key), keys)
         return load
 
@@ -118,7 +121,8 @@ def build(
             return (select(*columns)
                     .join(models.Organisation, col(models.Organisation.id) == col(models.RoutedMessage.recipient_id))
                     .where(col(models.RoutedMessage.case_id).in_(keys))
-                    .order_by(col(models.RoutedMessage.created_at), col(models.Organisation.code)))
+                    .order_by(col(models.RoutedMessage.created_at), col(models.Organisation.code),
+                              col(models.RoutedMessage.id)))
 
         async with sessions() as session:
             if reference is not None:  # the recipients from memory: no organisation rows to build

@@ -62,42 +62,76 @@ async def _drop_postgres_database(name: str) -> None:
         await admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'hub.db'}"
-        return
-    try:
-        url, name = await _make_postgres_database()
-    except (OSError, ConnectionError) as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
-    yield url
-    await _drop_postgres_database(name)
-
-
 @dataclass
 class Statements:
     count: int = 0
     recording: bool = False
 
 
+class Backends:
+    """One database and one started hub per backend for the whole run (per xdist worker). pytest tears a
+    parametrised session fixture down whenever the next module wants the other backend; without this,
+    every such switch made a new database and migrated it again."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._urls: dict[str, str] = {}
+        self._dropped: list[str] = []
+        self._running: dict[str, tuple[Hub, Statements]] = {}
+
+    async def url(self, backend: str) -> str:
+        if backend not in self._urls:
+            if backend == "sqlite":
+                self._urls[backend] = f"sqlite+aiosqlite:///{self._tmp.mktemp('db') / 'hub.db'}"
+            else:
+                url, name = await _make_postgres_database()
+                self._urls[backend] = url
+                self._dropped.append(name)
+        return self._urls[backend]
+
+    async def running(self, database_url: str) -> tuple[Hub, Statements]:
+        if database_url not in self._running:
+            settings = Settings(database_url=database_url, issuer="http://127.0.0.1:8000", audience="cspr-hub",
+                                policy=Policy(webhook_allow_private=True))  # receivers in the tests listen on loopback
+            hub = Hub.create(settings, FixedClock(DEFAULT_NOW))
+            statements = Statements()
+
+            def count(*_: Any) -> None:
+                if statements.recording:
+                    statements.count += 1
+
+            event.listen(hub.engine.sync_engine, "before_cursor_execute", count)
+            await hub.start()
+            self._running[database_url] = hub, statements
+        return self._running[database_url]
+
+    async def close(self) -> None:
+        for hub, _ in self._running.values():
+            await hub.stop()
+        for name in self._dropped:
+            await _drop_postgres_database(name)
+
+
 @pytest.fixture(scope="session")
-async def running(database_url: str) -> AsyncIterator[tuple[Hub, Statements]]:
-    settings = Settings(database_url=database_url, issuer="http://127.0.0.1:8000", audience="cspr-hub",
-                        policy=Policy(webhook_allow_private=True))  # receivers in the tests listen on loopback
-    hub = Hub.create(settings, FixedClock(DEFAULT_NOW))
-    statements = Statements()
+async def backends(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
+    found = Backends(tmp_path_factory)
+    yield found
+    await found.close()
 
-    def count(*_: Any) -> None:
-        if statements.recording:
-            statements.count += 1
 
-    event.listen(hub.engine.sync_engine, "before_cursor_execute", count)
-    await hub.start()
-    yield hub, statements
-    await hub.stop()
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, backends: Backends) -> str:
+    try:
+        return await backends.url(request.param)
+    except (OSError, ConnectionError) as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
+
+
+@pytest.fixture(scope="session")
+async def running(database_url: str, backends: Backends) -> tuple[Hub, Statements]:
+    return await backends.running(database_url)
 
 
 @pytest.fixture
