@@ -27,6 +27,7 @@ from hub.models import (
 )
 from hub.organisations import partnerships_of
 from hub.principal import Principal
+from hub.reference_cache import Reference
 from hub.statute import rule
 from hub.vocabulary import Role
 
@@ -55,11 +56,16 @@ def _routed_to(principal: Principal) -> ColumnElement[bool]:
 @rule("visibility-cases", "para 12; footnote 76; DOMAIN: who may see what",
       "partners see their partnerships' cases, the Panel every notified case, recipients what was routed to them")
 async def visible_cases(
-    session: AsyncSession, principal: Principal, today: date
+    session: AsyncSession, principal: Principal, today: date, *, reference: Reference | None = None
 ) -> ColumnElement[bool]:
-    """A SQL condition on ``Case`` that holds for the cases the principal may see."""
+    """A SQL condition on ``Case`` that holds for the cases the principal may see. With ``reference`` (the
+    reference data in memory, ``hub.reference_cache``) a partner's partnerships are read from it, not the
+    database: the same answer, one statement fewer."""
     if principal.is_partner:
-        mine = await partnerships_of(session, principal.organisation_id, today)
+        if reference is not None:
+            mine = sorted({p.id for p in reference.partnerships_for(principal.organisation_id, today)})
+        else:
+            mine = await partnerships_of(session, principal.organisation_id, today)
         if not mine:
             return false()
         involved = select(col(CasePartnership.case_id)).where(col(CasePartnership.partnership_id).in_(mine))

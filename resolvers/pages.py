@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.sql.elements import ColumnElement
+from strawberry.types.nodes import SelectedField
 
 from hub import paging
 from schema.common import Connection, decode_cursor, encode_cursor, make_connection, page_size
@@ -22,12 +23,19 @@ async def keyset_connection(
     """``ahead``: look-ahead loading for the page's rows (``resolvers.look_ahead``)."""
     size = page_size(first)
     position = paging.Position.decode(decode_cursor(after, 2))
+    asked = {field.name for selected in info.selected_fields for field in selected.selections
+             if isinstance(field, SelectedField)}
+    total: list[int] = []
     async with info.context.sessions() as session:
         page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest)
+        if "totalCount" in asked:  # counted with the page, on the same connection
+            total.append(await paging.count(session, model, where))
     if ahead is not None:
         await ahead(info, page.rows)
 
     async def count() -> int:
+        if total:
+            return total[0]
         async with info.context.sessions() as session:
             return await paging.count(session, model, where)
 

@@ -116,7 +116,8 @@ async def _cases(
     principal = info.context.principal
     assert principal is not None
     async with info.context.sessions() as session:
-        visible = await visible_cases(session, principal, today_in_england(info.context.clock))
+        visible = await visible_cases(session, principal, today_in_england(info.context.clock),
+                                      reference=info.context.reference)
     return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
                                    convert=Case.from_model, ahead=look_ahead.cases)
 
