@@ -204,7 +204,16 @@ async def api(hub: Hub, client: httpx2.AsyncClient) -> Api:
     return Api(hub, client)
 
 
+# The modules that take longest (subprocesses, a fresh venv, a browser), measured with --durations: run first,
+# so that the two workers end together rather than one finishing a long module alone at the end.
+LONGEST_FIRST = ("test_newcomer_path.py", "test_cli.py", "test_console_browser.py", "test_delivery_processes.py",
+                 "test_backup.py", "test_federation_proof.py", "test_audit.py", "test_connector_faults.py",
+                 "test_connectors_cli.py", "test_hostile_input.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             backend = item.callspec.params.get("database_url") if hasattr(item, "callspec") else None
@@ -227,17 +236,26 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def serving(app: Any) -> AsyncIterator[str]:
     """A real HTTP server for ``app`` on a free loopback port, in this event loop: yields its base URL."""
+    async with serving_all(app) as (url,):
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serving_all(*apps: Any) -> AsyncIterator[tuple[str, ...]]:
+    """A real HTTP server for each app, started and stopped together (uvicorn takes a tenth of a second or
+    two to stop; several in turn would take that several times)."""
     import uvicorn
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
+    servers = [uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
+                                             lifespan="off")) for app in apps]
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
     try:
         for _ in range(250):
-            if server.started:
+            if all(server.started for server in servers):
                 break
             await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
+        yield tuple(f"http://127.0.0.1:{server.config.port}" for server in servers)
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+        for server in servers:
+            server.should_exit = server.force_exit = True  # the test is over: no open connection to wait for
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)

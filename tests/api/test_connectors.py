@@ -28,7 +28,7 @@ from hub.connector import AuthMethod, ConnectorConfig, ConnectorKind, ConnectorS
 from hub.store import transaction
 from tests.api.test_notification import CAMDEN, MET
 from tests.api.test_rapid_review import INBOX, QUEUE, RESPOND, icb, panel_decision, submitted
-from tests.conftest import Api, serving
+from tests.conftest import Api, serving, serving_all
 from tests.stubs.council import REQUEST_MEDIA_TYPE, CouncilSystem
 from tests.stubs.fhir_server import FhirServer
 
@@ -79,8 +79,7 @@ class Loop:
 @pytest.fixture(name="loop")
 async def loop_fixture(hub: Hub) -> AsyncIterator[Loop]:
     council, fhir = CouncilSystem(), FhirServer()
-    async with serving(create_app(hub=hub)) as hub_url, serving(council.app()) as council_url, \
-            serving(fhir.app()) as fhir_url:
+    async with serving_all(create_app(hub=hub), council.app(), fhir.app()) as (hub_url, council_url, fhir_url):
         fhir.url = fhir_url
         worker = ConnectorWorker(sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer(), hub_url=hub_url,
                                  allow_private=True)  # the agency systems listen on loopback
