@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -75,7 +74,7 @@ class Hub:
     list_bounds: ListBounds = field(default_factory=ListBounds)  # the reference data's largest lists (query cost)
     versions: Versions = field(init=False)  # of what every process keeps in memory (clients, reference data)
     reference: ReferenceCache = field(init=False)  # organisations, partnerships, memberships in memory
-    _schemas: dict[tuple[Any, ...], HubSchema] = field(default_factory=dict, repr=False)
+    _schema: HubSchema | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         url = self.engine.url
@@ -111,16 +110,15 @@ class Hub:
         self.ready = True
 
     def schema(self) -> HubSchema:
-        """The GraphQL schema for these settings, built once per hub: every app made over the same hub (the
+        """The GraphQL schema for the hub's (frozen) settings, built once: every app made over the same hub (the
         tests make one per test) shares it, as the one app of a serving process does."""
-        settings = self.settings
-        key = (settings.introspection, settings.suggestions, settings.max_query_cost, settings.max_public_query_cost)
-        if key not in self._schemas:
-            self._schemas[key] = build_schema(
+        if self._schema is None:
+            settings = self.settings
+            self._schema = build_schema(
                 introspection=settings.introspection, suggestions=settings.suggestions,
                 limits=CostLimits(settings.max_query_cost, settings.max_public_query_cost),
                 bounds=self.list_bounds, extensions=[ObservedOperations])
-        return self._schemas[key]
+        return self._schema
 
     def sealer(self) -> Sealer:
         """What seals and opens secrets at rest (CSPR_HUB_SECRET_KEY); SealError when there is no key."""

@@ -71,20 +71,10 @@ def build(
     reference: Reference | None = None,
 ) -> Loaders:
     """``reference``: organisations and partnerships from memory (``hub.reference_cache``), not the database."""
-    async def fetch(query: Any) -> Sequence[Any]:
+    async def fetch(query: Any, *, plain: bool = False) -> Sequence[Any]:
         async with sessions() as session:
-            return (await session.execute(query)).scalars().all()
-
-    async def fetch_rows(query: Any) -> Sequence[Any]:
-        async with sessions() as session:
-            return (await session.execute(query)).all()
-
-    def one_row_by(model: Any, key: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
-        """As ``one_by``, as plain rows (``read_only``): for what a page reads in bulk and nothing changes."""
-        async def load(keys: list[str]) -> list[Any]:
-            rows = await fetch_rows(select(*read_only(model)).where(getattr(model, key).in_(keys)))
-            return _one(rows, lambda r: getattr(r, key), keys)
-        return load
+            result = await session.execute(query)
+            return result.all() if plain else result.scalars().all()
 
     def by_id(model: Any) -> Callable[[list[str]], Awaitable[list[Any]]]:
         async def load(keys: list[str]) -> list[Any]:
@@ -101,9 +91,11 @@ def build(
             return _many(rows, lambda r: getattr(r, key), keys)
         return load
 
-    def one_by(model: Any, key: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
+    def one_by(model: Any, key: str, *, plain: bool = False) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        """``plain``: rows, not ORM objects (``read_only``), for what a page reads in bulk and only reads."""
         async def load(keys: list[str]) -> list[Any]:
-            rows = await fetch(select(model).where(getattr(model, key).in_(keys)))
+            selected = select(*read_only(model)) if plain else select(model)
+            rows = await fetch(selected.where(getattr(model, key).in_(keys)), plain=plain)
             return _one(rows, lambda r: getattr(r, key), keys)
         return load
 
@@ -189,7 +181,7 @@ def build(
         "partnerships_of_organisation": lambda: DataLoader(partnerships_of_org),
         "case_partnerships": lambda: DataLoader(by_case(models.CasePartnership, models.CasePartnership.role)),
         "children": lambda: DataLoader(by_case(models.Child, models.Child.position)),
-        "notification": lambda: DataLoader(one_row_by(models.Notification, "case_id")),
+        "notification": lambda: DataLoader(one_by(models.Notification, "case_id", plain=True)),
         "messages_about": lambda: DataLoader(messages_about),
         "visible_case": lambda: DataLoader(visible),
         "rapid_review": lambda: DataLoader(by_id(models.RapidReview)),

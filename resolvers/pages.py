@@ -25,17 +25,16 @@ async def keyset_connection(
     position = paging.Position.decode(decode_cursor(after, 2))
     asked = {field.name for selected in info.selected_fields for field in selected.selections
              if isinstance(field, SelectedField)}
-    total: list[int] = []
     async with info.context.sessions() as session:
         page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest)
-        if "totalCount" in asked:  # counted with the page, on the same connection
-            total.append(await paging.count(session, model, where))
+        # counted with the page, on the same connection, when asked for
+        total = await paging.count(session, model, where) if "totalCount" in asked else None
     if ahead is not None:
         await ahead(info, page.rows)
 
     async def count() -> int:
-        if total:
-            return total[0]
+        if total is not None:
+            return total
         async with info.context.sessions() as session:
             return await paging.count(session, model, where)
 
