@@ -25,7 +25,7 @@ from app.graphiql import PREFIX as GRAPHIQL_ASSETS
 from app.graphiql import asset as graphiql_asset
 from app.graphql import HubGraphQL, Wiring
 from app.graphql_http import GraphQLOverHTTP
-from app.observe import MetricsEndpoint, Observed, ObservedOperations, configure_logging
+from app.observe import MetricsEndpoint, Observed, ObservedOperations, configure_logging, observe_operation
 from app.settings import Environment, Settings, SettingsError
 from app.statistics_csv import StatisticsCsv
 from app.trusted_documents import TrustedDocuments, TrustedDocumentsGate
@@ -117,7 +117,7 @@ class Hub:
             self._schema = build_schema(
                 introspection=settings.introspection, suggestions=settings.suggestions,
                 limits=CostLimits(settings.max_query_cost, settings.max_public_query_cost),
-                bounds=self.list_bounds, extensions=[ObservedOperations])
+                bounds=self.list_bounds, extensions=[ObservedOperations], observe=observe_operation)
         return self._schema
 
     def sealer(self) -> Sealer:

@@ -17,6 +17,7 @@ No label carries a case id, an organisation's code, a person or a raw path: rout
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hmac
 import json
@@ -27,7 +28,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,6 +123,26 @@ class Observed:
                                                           "duration_ms": round(elapsed * 1000, 1)})
         finally:
             request_id.reset(token)
+
+
+@contextlib.contextmanager
+def observe_operation(kind: str) -> Iterator[Callable[[bool], None]]:
+    """A prepared document's run (``resolvers.prepared``), counted and traced as ``ObservedOperations`` does:
+    the block is given whether the result had errors."""
+    failed = False
+
+    def finished(errors: bool) -> None:
+        nonlocal failed
+        failed = errors
+
+    if telemetry.recording():
+        with telemetry.span(f"graphql {kind}", attributes={"graphql.operation.type": kind}) as span:
+            yield finished
+            if failed:
+                telemetry.error(span, "GraphQL errors")
+    else:
+        yield finished
+    GRAPHQL_OPERATIONS.labels(kind, "error" if failed else "ok").inc()
 
 
 class ObservedOperations(SchemaExtension):

@@ -163,9 +163,10 @@ async def complete_round(session: AsyncSession, *, outcomes: Sequence[tuple[str,
     messages in one statement each. Should the transaction fail, the round's leases run out and its
     deliveries are sent again: at least once, as receivers expect (they dedupe by ``webhook-id``)."""
     ids = [delivery_id for delivery_id, _ in outcomes]
-    held = list((await session.execute(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))).scalars())
-    held += (await session.execute(select(WebhookSubscription).where(
-        col(WebhookSubscription.id).in_({d.subscription_id for d in held})))).scalars().all()
+    deliveries = (await session.execute(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))).scalars()
+    held: list[object] = list(deliveries)
+    held += (await session.execute(select(WebhookSubscription).where(col(WebhookSubscription.id).in_(
+        {d.subscription_id for d in held if isinstance(d, WebhookDelivery)})))).scalars().all()
     messages = {d.routed_message_id for d in held if isinstance(d, WebhookDelivery) and d.routed_message_id}
     if messages:  # held in this list: the session's identity map keeps only what is referenced
         held += (await session.execute(select(RoutedMessage).where(col(RoutedMessage.id).in_(messages)))).scalars().all()

@@ -277,10 +277,9 @@ class EstimateCache:
             self.entries.popitem(last=False)
 
 
-class CostLimiter(SchemaExtension):
-    """Refuses a document over its limit after validation and before anything is resolved (queries,
-    mutations and subscriptions alike): callers with a token have ``limits.authenticated``, the public
-    surface ``limits.public``."""
+class Weigher:
+    """Weighs a document against the caller's limit, one weigher for every request of a schema: callers with
+    a token have ``limits.authenticated``, the public surface ``limits.public``."""
 
     def __init__(self, *, schema: Callable[[], GraphQLSchema], bounds: ListBounds, limits: CostLimits,
                  known: EstimateCache | None = None) -> None:
@@ -298,16 +297,27 @@ class CostLimiter(SchemaExtension):
             self.known.put(key, found)
         return found
 
+    async def check(self, context: Any, document: DocumentNode, query: str | None, operation_name: str | None,
+                    variables: Mapping[str, Any] | None) -> None:
+        """Raises TooCostly for a document over the caller's limit."""
+        today = today_in_england(context.clock)
+        if self.bounds.stale(today):
+            await self.bounds.refresh(context.sessions, today)
+        limit = self.limits.authenticated if context.principal is not None else self.limits.public
+        cost = self.cost(document, query, operation_name, variables)
+        if cost > limit:
+            raise TooCostly(cost, limit)
+
+
+class CostLimiter(SchemaExtension):
+    """Refuses a document over its limit after validation and before anything is resolved (queries,
+    mutations and subscriptions alike)."""
+
+    def __init__(self, weigher: Weigher) -> None:
+        self.weigher = weigher
+
     async def on_execute(self) -> AsyncIterator[None]:
         run = self.execution_context
-        context = run.context
-        document = run.graphql_document
-        if document is not None and context is not None:
-            today = today_in_england(context.clock)
-            if self.bounds.stale(today):
-                await self.bounds.refresh(context.sessions, today)
-            limit = self.limits.authenticated if context.principal is not None else self.limits.public
-            cost = self.cost(document, run.query, run.operation_name, run.variables)
-            if cost > limit:
-                raise TooCostly(cost, limit)
+        if run.graphql_document is not None and run.context is not None:
+            await self.weigher.check(run.context, run.graphql_document, run.query, run.operation_name, run.variables)
         yield

@@ -21,10 +21,10 @@ from resolvers.cost import (
     DEFAULT_MAX_COST,
     DEFAULT_MAX_PUBLIC_COST,
     FIXED_BOUNDS,
-    CostLimiter,
     CostLimits,
     EstimateCache,
     ListBounds,
+    Weigher,
     estimate,
 )
 from schema.common import DEFAULT_PAGE, MAX_PAGE
@@ -173,7 +173,7 @@ def test_a_remembered_estimate_follows_the_variables_and_the_bounds() -> None:
     and a list variable (``_entities``' representations) is weighed every time."""
     schema = build_schema()._schema
     bounds = ListBounds(partnerships_per_organisation=32, members_per_partnership=5)
-    limiter = CostLimiter(schema=lambda: schema, bounds=bounds, limits=CostLimits(), known=EstimateCache(size=2))
+    limiter = Weigher(schema=lambda: schema, bounds=bounds, limits=CostLimits(), known=EstimateCache(size=2))
     query = "query($n: Int = 7) { organisations(first: $n) { nodes { partnerships { id } } } }"
     document = parse(query)
     assert limiter.cost(document, query, None, None) == 1 + 7 * (1 + 32)
