@@ -29,25 +29,25 @@ REQUEST_ERRORS = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED",
                             "PERSISTED_QUERY_NOT_ALLOWED", "QUERY_TOO_COSTLY"})
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key == name:
             return bytes(value).decode("latin-1")
     return ""
 
 
-def _media_types(accept: str) -> list[str]:
+def media_types(accept: str) -> list[str]:
     return [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
 
 
 def wants_graphql_response(accept: str) -> bool:
-    types = _media_types(accept)
+    types = media_types(accept)
     return GRAPHQL_RESPONSE in types and (
         "application/json" not in types or types.index(GRAPHQL_RESPONSE) < types.index("application/json"))
 
 
 def acceptable(accept: str) -> bool:
-    types = _media_types(accept)
+    types = media_types(accept)
     return not types or bool({GRAPHQL_RESPONSE, "application/json", "application/*", "*/*"} & set(types))
 
 
@@ -71,6 +71,7 @@ def is_request_error(body: bytes) -> bool:
     return bool(codes) and codes <= REQUEST_ERRORS
 
 
+READ = "graphql_request"  # scope state: (the body, the request read from it)
 REQUEST_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions", "documentId"})
 
 
@@ -84,8 +85,9 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = {"query": (str,), "operationName": (s
                                              "variables": (dict, type(None)), "extensions": (dict, type(None))}
 
 
-def body_problem(body: bytes, *, max_depth: int) -> tuple[str, str] | None:
-    """(code, message) when the body is no GraphQL-over-HTTP request: not a JSON object of the right shape."""
+def read_request(body: bytes, *, max_depth: int) -> dict[str, Any] | tuple[str, str]:
+    """The GraphQL-over-HTTP request in the body, or (code, message) when it is none: not a JSON object of the
+    right shape."""
     try:
         payload = read_json(body, max_depth=max_depth)
     except Unreadable as exc:
@@ -95,7 +97,7 @@ def body_problem(body: bytes, *, max_depth: int) -> tuple[str, str] | None:
     wrong = [name for name, types in FIELD_TYPES.items() if name in payload and not isinstance(payload[name], types)]
     if wrong:
         return "BAD_REQUEST", f"{wrong[0]} has the wrong type"
-    return None
+    return payload
 
 
 class GraphQLOverHTTP:
@@ -114,11 +116,11 @@ class GraphQLOverHTTP:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        accept = _header(scope, b"accept")
+        accept = header(scope, b"accept")
         if not acceptable(accept):
             await _refuse(send, 406, "NOT_ACCEPTABLE", f"send Accept: {GRAPHQL_RESPONSE} or application/json")
             return
-        content_type = _header(scope, b"content-type").split(";")[0].strip().lower()
+        content_type = header(scope, b"content-type").split(";")[0].strip().lower()
         if content_type != "application/json":
             await _refuse(send, 415, "UNSUPPORTED_MEDIA_TYPE", "a GraphQL request is a POST of application/json")
             return
@@ -127,10 +129,11 @@ class GraphQLOverHTTP:
         if body is None:
             await _refuse(send, 413, "PAYLOAD_TOO_LARGE", "request body too large", media_type)
             return
-        problem = body_problem(body, max_depth=self.max_depth)
-        if problem is not None:
-            await _refuse(send, 400, *problem, media_type)
+        payload = read_request(body, max_depth=self.max_depth)
+        if isinstance(payload, tuple):
+            await _refuse(send, 400, *payload, media_type)
             return
+        scope.setdefault("state", {})[READ] = (body, payload)  # read once: the view takes it for this body only
         receive = replay_body(body, receive)
         if not wants_graphql_response(accept):
             await self.app(scope, receive, send)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from strawberry.asgi import GraphQL
+
 from tests.api.test_notification import CAMDEN
 from tests.conftest import Api
 
@@ -90,3 +93,25 @@ async def test_a_get_carrying_a_query_is_405_with_allow_post_and_the_page_stays(
         assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
     page = await api.http.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+async def test_a_read_request_runs_without_strawberrys_view_and_answers_as_the_view_does(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``HubGraphQL`` runs a POST that ``GraphQLOverHTTP`` has read without reading it again; a caller that also
+    accepts something other than JSON (a stream) goes through strawberry's view. Both answer alike."""
+    viewed: list[str] = []
+    original = GraphQL.run
+
+    async def counting(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        viewed.append(request.headers.get("accept", ""))
+        return await original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(GraphQL, "run", counting)
+    queries = ["{ me { role } }", "{ me { nope } }", "{ me { ", '{ me { role } case(id: "not-an-id") { id } }',
+               'query A { me { role } } query B { me { organisation { code } } }']
+    for query in queries:
+        for accept in (RESPONSE_TYPE, "application/json"):
+            lean = await post(api, query, accept=accept)
+            viewed_answer = await post(api, query, accept=f"{accept}, text/plain;q=0.1")
+            assert lean == viewed_answer, query
+    assert viewed == [f"{a}, text/plain;q=0.1" for _ in queries for a in (RESPONSE_TYPE, "application/json")]
