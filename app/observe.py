@@ -27,7 +27,6 @@ import re
 import sys
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -82,14 +81,37 @@ class Observed:
         self.app = app
         self.routes = routes
         self.log_requests = log_requests
+        self.exact: dict[str, str] = {}  # a path that is its route's whole template, as found (bounded by the routes)
+        self.counted: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # the metrics' children, by their labels
+
+    def route(self, scope: Scope) -> str:
+        path = scope.get("path", "")
+        found = self.exact.get(path)
+        if found is None:
+            found = route_template(self.routes, scope)
+            if found == path:
+                self.exact[path] = found
+        return found
+
+    def count(self, method: str, route: str, status: int, elapsed: float) -> None:
+        children = self.counted.get((method, route, status))
+        if children is None:  # labels are templates, methods and statuses: a bounded set
+            children = HTTP_REQUESTS.labels(method, route, str(status)), HTTP_DURATION.labels(method, route)
+            self.counted[(method, route, status)] = children
+        children[0].inc()
+        children[1].observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
-        given = headers.get("x-request-id", "")
-        rid = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        given, headers = "", {}
+        for key, value in scope.get("headers", ()):
+            if key == b"x-request-id":
+                given = value.decode("latin-1")
+            elif key == b"traceparent":  # a caller's trace context (``telemetry.extract``)
+                headers["traceparent"] = value.decode("latin-1")
+        rid = given if REQUEST_ID.match(given) else os.urandom(16).hex()
         token = request_id.set(rid)
         method = scope.get("method", "GET") if scope.get("method") in METHODS else "OTHER"
         status = 500
@@ -108,7 +130,7 @@ class Observed:
                 try:
                     await self.app(scope, receive, sending)
                 finally:
-                    route = route_template(self.routes, scope)
+                    route = self.route(scope)
                     if span is not None and span.is_recording():
                         span.update_name(f"{method} {route}")
                         telemetry.set_attributes(span, http__request__method=method, http__route=route,
@@ -116,8 +138,7 @@ class Observed:
                         if status >= 500:
                             telemetry.error(span, f"HTTP {status}")
                     elapsed = time.perf_counter() - started
-                    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-                    HTTP_DURATION.labels(method, route).observe(elapsed)
+                    self.count(method, route, status, elapsed)
                     if self.log_requests:
                         access_log.info("request", extra={"method": method, "route": route, "status": status,
                                                           "duration_ms": round(elapsed * 1000, 1)})

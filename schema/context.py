@@ -31,14 +31,14 @@ class Loaders:
 
     Each is made the first time a resolver asks for it: a request builds only the loaders it uses."""
 
-    def __init__(self, factories: Mapping[str, Callable[[], Any]]) -> None:
-        self._factories = factories
+    def __init__(self, factories: Mapping[str, Callable[[Any], Any]], sources: Any) -> None:
+        self._factories, self._sources = factories, sources
 
     def __getattr__(self, name: str) -> Any:
         factory = self.__dict__["_factories"].get(name)
         if factory is None:
             raise AttributeError(name)
-        made = factory()
+        made = factory(self.__dict__["_sources"])
         setattr(self, name, made)
         return made
 
