@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from hub import sqlite_driver
+
 DEFAULT_URL = "sqlite+aiosqlite:///./cspr-hub.db"
 
 
@@ -42,6 +44,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if is_sqlite(url):
+        module = sqlite_driver.dbapi()
+        if module is not None:
+            kwargs.setdefault("module", module)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

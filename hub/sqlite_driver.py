@@ -1,0 +1,140 @@
+"""SQLite under asyncio with one crossing per statement.
+
+aiosqlite runs each connection's ``sqlite3`` calls on a thread of its own, and SQLAlchemy's adaptation of
+it crosses to that thread four times for every statement: to open a cursor, execute, fetch the rows and
+close the cursor. Each crossing costs a queue hand-over, a wake-up of the loop and the interpreter lock
+passed twice, which for the small statements of a page weighs more than the statement itself. Here a
+statement crosses once: the cursor is opened, the statement executed, its rows fetched and the cursor
+closed in one function run on the connection's thread, the way SQLAlchemy's own adaptation already runs
+its isolation-level changes there; and a commit or rollback crosses only when a transaction is open.
+Transactions, locking and every result are those of the same
+``sqlite3`` connection, unchanged. Should aiosqlite or SQLAlchemy no longer offer what this needs, the
+hub uses their adaptation as it is (``dbapi()`` gives None).
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+try:
+    import aiosqlite
+    from sqlalchemy.dialects.sqlite.aiosqlite import (
+        AsyncAdapt_aiosqlite_connection,
+        AsyncAdapt_aiosqlite_cursor,
+        AsyncAdapt_aiosqlite_dbapi,
+    )
+    from sqlalchemy.util import EMPTY_DICT
+    from sqlalchemy.util.concurrency import await_
+
+    AVAILABLE = hasattr(aiosqlite.Connection, "_execute") and hasattr(aiosqlite.Connection, "_conn")
+except ImportError:  # pragma: no cover - another SQLAlchemy: its own adaptation is used
+    AVAILABLE = False
+
+NOTHING: tuple[Any, int, Any] = (None, -1, None)  # description, rowcount, lastrowid before any statement
+
+
+def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Any, ...]:
+    """On the connection's thread: the whole statement, its rows and what the cursor says of it."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+if AVAILABLE:
+
+    class OneCrossingCursor(AsyncAdapt_aiosqlite_cursor):
+        """A cursor that holds a finished statement's rows; the ``sqlite3`` cursor lived on the thread only."""
+
+        __slots__ = ("_finished",)
+
+        def __init__(self, adapt_connection: Any) -> None:
+            self._adapt_connection = adapt_connection
+            self._connection = adapt_connection._connection
+            self._cursor = None  # type: ignore[assignment]
+            self._soft_closed_memoized = EMPTY_DICT
+            self._rows = collections.deque()
+            self._finished = NOTHING
+
+        @property
+        def description(self) -> Any:
+            return self._finished[0]
+
+        @property
+        def rowcount(self) -> int:
+            return int(self._finished[1])
+
+        @property
+        def lastrowid(self) -> Any:
+            return self._finished[2]
+
+        @property
+        def arraysize(self) -> int:
+            return 1
+
+        @arraysize.setter
+        def arraysize(self, value: int) -> None:
+            pass  # the rows are fetched whole on the thread
+
+        async def _async_soft_close(self) -> None:
+            pass  # nothing is open: the rows are already here
+
+        def close(self) -> None:
+            self._rows.clear()
+
+        async def _crossing(self, operation: Any, parameters: Any, many: bool) -> None:
+            async with self._adapt_connection._execute_mutex:
+                description, rows, rowcount, lastrowid = await self._connection._execute(
+                    _run, self._connection._conn, operation, parameters, many)
+            self._finished = (description, rowcount, lastrowid)
+            self._rows = collections.deque(rows)
+
+        def execute(self, operation: Any, parameters: Any = None) -> Any:
+            try:
+                return await_(self._crossing(operation, parameters, False))
+            except Exception as error:  # noqa: BLE001 - translated to the DBAPI's errors, as SQLAlchemy does
+                self._adapt_connection._handle_exception(error)
+
+        def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+            try:
+                return await_(self._crossing(operation, seq_of_parameters, True))
+            except Exception as error:  # noqa: BLE001
+                self._adapt_connection._handle_exception(error)
+
+    class OneCrossingConnection(AsyncAdapt_aiosqlite_connection):
+        """Commit and roll back cross only when there is a transaction to end: ``sqlite3`` begins one before a
+        change, never for a read, and its commit and rollback without one do nothing (so a session that only
+        read, returned to the pool, costs no crossing)."""
+
+        __slots__ = ()
+        _cursor_cls = OneCrossingCursor
+
+        def rollback(self) -> None:
+            if self._connection._connection is not None and self._connection.in_transaction:
+                super().rollback()
+
+        def commit(self) -> None:
+            if self._connection._connection is not None and self._connection.in_transaction:
+                super().commit()
+
+    class OneCrossingDbapi(AsyncAdapt_aiosqlite_dbapi):
+        def connect(self, *arg: Any, **kw: Any) -> Any:
+            connection = super().connect(*arg, **kw)
+            connection.__class__ = OneCrossingConnection  # the same slots: only its cursors differ
+            return connection
+
+
+def dbapi() -> Any:
+    """The DBAPI module to give ``create_async_engine`` for ``sqlite+aiosqlite``, or None for the stock one."""
+    return OneCrossingDbapi(aiosqlite, sqlite3) if AVAILABLE else None
