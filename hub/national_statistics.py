@@ -27,8 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -60,9 +61,10 @@ Values = tuple[tuple[IncidentDimension, str], ...]  # the grouped values of a ro
 
 @dataclass(frozen=True)
 class Counted:
-    """One notification, by the values it is grouped under."""
+    """``n`` notifications with the same values to group under."""
 
     values: dict[IncidentDimension, str]
+    n: int = 1
 
 
 @dataclass(frozen=True)
@@ -105,39 +107,57 @@ def age_group(age: int | None, unborn_or_under_one: bool | None) -> str:
     return next((AGE_GROUPS[i] for top, i in bands if age <= top), AGE_GROUPS[4])
 
 
-def social_care_status(child: Child) -> str:
-    if child.social_care_status:
-        return child.social_care_status
-    if child.looked_after:
+def social_care_status(recorded: str | None, *, looked_after: bool, on_plan: bool, care_leaver: bool) -> str:
+    if recorded:
+        return recorded
+    if looked_after:
         return "LOOKED_AFTER"
-    if child.on_child_protection_plan:
+    if on_plan:
         return "CHILD_PROTECTION_PLAN"
-    return "CARE_LEAVER" if child.care_leaver else "NOT_KNOWN"
+    return "CARE_LEAVER" if care_leaver else "NOT_KNOWN"
 
 
-def counted(note: Notification, case: Case, child: Child, region: str | None) -> Counted:
-    return Counted({
-        IncidentDimension.QUARTER: financial_quarter(note.submitted_on),
-        IncidentDimension.INCIDENT_KIND: case.incident_kind,
-        IncidentDimension.AGE_GROUP: age_group(child.age_years, child.unborn_or_under_one),
-        IncidentDimension.SEX: child.sex,
-        IncidentDimension.ETHNICITY: child.ethnicity or "NOT_KNOWN",
-        IncidentDimension.REGION: region or "Unknown",
-        IncidentDimension.SOCIAL_CARE_STATUS: social_care_status(child),
-    })
+# What a notification is grouped under, as stored: its month, the incident's kind, the first child's facts and
+# the notifier's region. The database counts the notifications of each combination.
+_MONTH = (func.extract("year", col(Notification.submitted_on)), func.extract("month", col(Notification.submitted_on)))
+_FACTS = (col(Case.incident_kind), col(Child.age_years), col(Child.unborn_or_under_one), col(Child.sex),
+          col(Child.ethnicity), col(Organisation.region), col(Child.social_care_status), col(Child.looked_after),
+          col(Child.on_child_protection_plan), col(Child.care_leaver))
+
+
+def counted(row: Sequence[Any]) -> tuple[tuple[IncidentDimension, str], ...]:
+    """The values of one row of ``_MONTH + _FACTS``."""
+    year, month, kind, age, under_one, sex, ethnicity, region, status, looked_after, on_plan, care_leaver = row
+    return (
+        (IncidentDimension.QUARTER, financial_quarter(date(int(year), int(month), 1))),
+        (IncidentDimension.INCIDENT_KIND, kind),
+        (IncidentDimension.AGE_GROUP, age_group(age, under_one)),
+        (IncidentDimension.SEX, sex),
+        (IncidentDimension.ETHNICITY, ethnicity or "NOT_KNOWN"),
+        (IncidentDimension.REGION, region or "Unknown"),
+        (IncidentDimension.SOCIAL_CARE_STATUS, social_care_status(
+            status, looked_after=looked_after, on_plan=on_plan, care_leaver=care_leaver)),
+    )
 
 
 async def notifications(session: AsyncSession, start: date, end: date) -> list[Counted]:
-    """Every notification that stands, notified from ``start`` to ``end`` inclusive."""
+    """Every notification that stands, notified from ``start`` to ``end`` inclusive: counted by the database
+    for each combination of month and facts that occurs, so memory follows the combinations, not the cases."""
     query = (
-        select(Notification, Case, Child, col(Organisation.region))
+        select(*_MONTH, *_FACTS, func.count())
+        .select_from(Notification)
         .join(Case, col(Case.id) == col(Notification.case_id))
         .join(Child, (col(Child.case_id) == col(Case.id)) & (col(Child.position) == 0))
         .join(Organisation, col(Organisation.id) == col(Notification.notified_by_id))
         .where(col(Notification.withdrawn_at).is_(None), col(Notification.submitted_on) >= start,
                col(Notification.submitted_on) <= end)
+        .group_by(*_MONTH, *_FACTS)
     )
-    return [counted(*row) for row in (await session.execute(query)).all()]
+    found: Counter[tuple[tuple[IncidentDimension, str], ...]] = Counter()
+    async for rows in (await session.stream(query)).partitions(1000):
+        for *row, n in rows:
+            found[counted(row)] += int(n)
+    return [Counted(dict(values), n) for values, n in found.items()]
 
 
 def _sort_key(values: Values) -> tuple[object, ...]:
@@ -146,9 +166,11 @@ def _sort_key(values: Values) -> tuple[object, ...]:
 
 def exact_table(found: Sequence[Counted], by: tuple[IncidentDimension, ...]) -> Table:
     """Exact counts of every combination that occurs (the Panel and DfE)."""
-    counts = Counter(tuple((d, c.values[d]) for d in by) for c in found)
+    counts: Counter[Values] = Counter()
+    for c in found:
+        counts[tuple((d, c.values[d]) for d in by)] += c.n
     rows = tuple(Row(v, n) for v, n in sorted(counts.items(), key=lambda item: _sort_key(item[0])))
-    return Table(by, rows, len(found))
+    return Table(by, rows, sum(c.n for c in found))
 
 
 # The public table ---------------------------------------------------------------------------------------------
@@ -181,9 +203,12 @@ def _line_safe(counts: Counter[str], hidden: set[str]) -> bool:
       "in public statistics a cell of 1 to 4 is suppressed, and further cells (the smallest first) or the "
       "total are suppressed until no suppressed cell can be worked out from the total and the other cells")
 def protect_quarter(found: Sequence[Counted]) -> _Quarter:
-    total = len(found)
+    total = sum(c.n for c in found)
     dimensions = [d for d in IncidentDimension if d is not Q]
-    counts = {d: Counter(c.values[d] for c in found) for d in dimensions}
+    counts: dict[IncidentDimension, Counter[str]] = {d: Counter() for d in dimensions}
+    for c in found:
+        for d in dimensions:
+            counts[d][c.values[d]] += c.n
     total_hidden = 0 < total < SMALLEST_SHOWN
     hidden: dict[IncidentDimension, set[str]] = {}
     for d in dimensions:

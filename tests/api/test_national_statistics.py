@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from app.main import Hub
+from hub import national_statistics
 from hub.clock import LONDON, FixedClock
+from hub.national_statistics import IncidentDimension
 from tests.api.test_notification import NOTIFY, serious_incident
 from tests.conftest import Api
 
@@ -222,3 +225,16 @@ async def test_the_same_table_as_csv_under_the_same_rules(api: Api, clock: Fixed
     assert (await api.http.get(f"/statistics/incidents.csv?from={FROM}&to={TO}&by=COLOUR")).status_code == 400
     bad = await api.http.get(url, headers={"authorization": "Bearer not-a-token"})
     assert bad.status_code == 401 and "www-authenticate" in bad.headers
+
+
+async def test_notifications_alike_are_counted_by_the_database_not_read_one_by_one(api: Api, hub: Hub) -> None:
+    # given six notifications alike (the same day, area and child's facts)
+    for n in range(6):
+        body = await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"alike{n}")}, as_=("E09000007", "la"))
+        assert body["data"]["notifySeriousIncident"]["errors"] == []
+    # when the statistics read them
+    async with hub.sessions() as session:
+        found = await national_statistics.notifications(session, date(2000, 4, 1), date(2099, 3, 31))
+    # then they come as one combination counted six times: memory follows combinations, not cases
+    assert [c.n for c in found] == [6]
+    assert found[0].values[IncidentDimension.REGION] == "London"
