@@ -11,11 +11,12 @@ Each notice is sent once: its row is the lock (``DeadlineNotice``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -84,7 +85,10 @@ class Deadline:
         return self.clock_id or self.subject_id
 
 
-async def open_deadlines(session: AsyncSession, *, today: date, policy: Policy, case_ids: list[str] | None = None,
+CaseIds = Sequence[str] | Select[str]  # ids, or a statement selecting them (evaluated by the database)
+
+
+async def open_deadlines(session: AsyncSession, *, today: date, policy: Policy, case_ids: CaseIds | None = None,
                          owed_by: str | None = None) -> list[Deadline]:
     """Every deadline still owed (not yet met), oldest due first: on these cases, and (``owed_by``) the
     recommendations an organisation owes on cases it does not otherwise see."""
@@ -100,14 +104,14 @@ async def seen_by(session: AsyncSession, principal: Principal, *, today: date, p
     """The deadlines a principal is shown (the ``deadlines`` query, calendar feeds): partners and the Panel see
     every deadline of the cases they see; other roles the ones they owe there, and the recommendations they owe."""
     visible = await visible_cases(session, principal, today)
-    case_ids = list((await session.execute(select(col(Case.id)).where(visible))).scalars())
-    owed = await open_deadlines(session, today=today, policy=policy, case_ids=case_ids,
+    # a subquery, not the ids: the Panel sees every notified case, too many to carry as parameters
+    owed = await open_deadlines(session, today=today, policy=policy, case_ids=select(col(Case.id)).where(visible),
                                 owed_by=principal.organisation_id)
     full = may_see_case_record(principal)
     return [d for d in owed if full or principal.organisation_id in d.owed_by]
 
 
-async def _rapid_reviews(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+async def _rapid_reviews(session: AsyncSession, case_ids: CaseIds | None) -> list[Deadline]:
     """A rapid review being written: owed by the local authority that started it (paras 20-21)."""
     query = (select(RapidReview, col(Notification.id))
              .join(Notification, col(Notification.case_id) == col(RapidReview.case_id))
@@ -122,7 +126,7 @@ async def _rapid_reviews(session: AsyncSession, case_ids: list[str] | None) -> l
 @rule("rapid-review-clock", "para 12; paras 20-21; Panel practice guidance",
       "the rapid review's 15 working days run from the notification to the Panel, before anyone starts the "
       "review; a notification that does not reach the Panel, or is withdrawn, starts no clock")
-async def _notified_awaiting_rapid_review(session: AsyncSession, case_ids: list[str] | None, today: date,
+async def _notified_awaiting_rapid_review(session: AsyncSession, case_ids: CaseIds | None, today: date,
                                           policy: Policy) -> list[Deadline]:
     """A case notified to the Panel with no rapid review yet: the review is owed all the same, by the notifier
     (or, after a hand-off, by the local authorities of the area now leading)."""
@@ -149,7 +153,7 @@ def _leading_authorities(note: Notification, lead: list[Organisation]) -> tuple[
     return (note.notified_by_id,) if note.notified_by_id in authorities else tuple(authorities)
 
 
-async def _information_requests(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+async def _information_requests(session: AsyncSession, case_ids: CaseIds | None) -> list[Deadline]:
     query = (select(InformationRequest, col(InformationAddressee.organisation_id))
              .join(InformationAddressee, col(InformationAddressee.request_id) == col(InformationRequest.id))
              .where(col(InformationRequest.status) == InformationRequestStatus.OPEN.value,
@@ -163,7 +167,7 @@ async def _information_requests(session: AsyncSession, case_ids: list[str] | Non
                      tuple(sorted(who)), routing.Variant.INFORMATION_DEADLINE) for r, who in owed.values()]
 
 
-async def _reviewer_requests(session: AsyncSession, case_ids: list[str] | None) -> list[Deadline]:
+async def _reviewer_requests(session: AsyncSession, case_ids: CaseIds | None) -> list[Deadline]:
     """A written request to a reviewer (para 35): the reviewer has no inbox, so its askers are reminded."""
     query = select(InformationRequest).where(col(InformationRequest.status) == InformationRequestStatus.OPEN.value,
                                              col(InformationRequest.reviewer_id).is_not(None))
@@ -174,7 +178,7 @@ async def _reviewer_requests(session: AsyncSession, case_ids: list[str] | None) 
             for r in (await session.execute(query)).scalars()]
 
 
-async def _publications(session: AsyncSession, case_ids: list[str] | None, today: date) -> list[Deadline]:
+async def _publications(session: AsyncSession, case_ids: CaseIds | None, today: date) -> list[Deadline]:
     """Owed by the commissioners: the partners of a local review's area (para 30), or the Panel."""
     query = select(PracticeReview).where(col(PracticeReview.status).in_(UNPUBLISHED))
     if case_ids is not None:
@@ -188,7 +192,7 @@ async def _publications(session: AsyncSession, case_ids: list[str] | None, today
             for r in reviews]
 
 
-async def _recommendations(session: AsyncSession, case_ids: list[str] | None, owed_by: str | None) -> list[Deadline]:
+async def _recommendations(session: AsyncSession, case_ids: CaseIds | None, owed_by: str | None) -> list[Deadline]:
     query = (select(Recommendation, PracticeReview)
              .join(PracticeReview, col(PracticeReview.id) == col(Recommendation.review_id))
              .where(col(Recommendation.status) != RecommendationStatus.COMPLETED.value))

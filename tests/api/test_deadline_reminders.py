@@ -6,6 +6,7 @@ import asyncio
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import event
 
 from app.main import Hub
 from hub import reminders
@@ -160,3 +161,27 @@ async def test_para_20_21_before_the_start_the_clock_counts_from_awareness_where
             session, today=date(2026, 12, 22), policy=Policy(rapid_review_counts_from=RapidReviewClock.AWARENESS))
     assert [d.due_on for d in by_notification] == [date(2027, 1, 15)]
     assert [d.due_on for d in by_awareness] == [date(2027, 1, 13)]
+
+
+async def test_the_panels_deadlines_are_found_in_the_database_not_through_a_parameter_per_case(
+    api: Api, hub: Hub
+) -> None:
+    # given more notified cases than any statement of the request may carry parameters
+    for n in range(12):
+        body = await api(NOTIFY, {"input": serious_incident(idempotencyKey=f"d{n}")}, as_=(CAMDEN, "la"))
+        assert body["data"]["notifySeriousIncident"]["errors"] == []
+    carried: list[int] = []
+
+    def record(conn: object, cursor: object, statement: str, parameters: object, *_: object) -> None:
+        carried.append(len(parameters) if isinstance(parameters, tuple | list | dict) else 0)
+
+    # when the Panel, which sees every notified case, asks for its deadlines
+    event.listen(hub.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        found = await api("{ deadlines(first: 5) { totalCount nodes { kind dueOn owedBy { code } case { reference } } } }",
+                          as_=("PANEL", "panel"))
+    finally:
+        event.remove(hub.engine.sync_engine, "before_cursor_execute", record)
+    # then every case's deadline is counted, and no statement carried the cases' ids (100,000 would not fit)
+    assert found["data"]["deadlines"]["totalCount"] == 12
+    assert carried and max(carried) < 12, carried
