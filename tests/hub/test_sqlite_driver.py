@@ -1,0 +1,90 @@
+"""SQLite with one crossing per statement (``hub.sqlite_driver``): the same results, rows, counts, errors and
+transactions as aiosqlite's own adaptation, with one hand-over to the connection's thread per statement and none
+to end a session that only read."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub import sqlite_driver
+from hub.store import create_engine, session_factory, transaction
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with made.begin() as conn:
+        await conn.execute(text("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE)"))
+    yield made
+    await made.dispose()
+
+
+@pytest.fixture
+def crossings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function handed to a connection's thread."""
+    seen: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    return seen
+
+
+def test_the_hub_uses_it_where_aiosqlite_offers_what_it_needs(engine: AsyncEngine) -> None:
+    assert sqlite_driver.AVAILABLE
+    assert isinstance(engine.dialect.dbapi, sqlite_driver.OneCrossingDbapi)
+
+
+async def test_a_read_crosses_once_and_ending_its_session_not_at_all(engine: AsyncEngine, crossings: list[str]) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))  # the pool's first connection: opened and set up
+    crossings.clear()
+    async with sessions() as session:
+        rows = (await session.execute(text("SELECT 41 + 1 AS answer, 'x' AS letter"))).all()
+    assert [tuple(r) for r in rows] == [(42, "x")]
+    assert crossings == ["_run"]
+
+
+async def test_writes_counts_ids_and_transactions_are_sqlite3s_own(engine: AsyncEngine, crossings: list[str]) -> None:
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        inserted = await session.execute(text("INSERT INTO note (body) VALUES ('one'), ('two'), ('three')"))
+        assert inserted.rowcount == 3  # type: ignore[attr-defined]
+        updated = await session.execute(text("UPDATE note SET body = body || '!' WHERE id > 1"))
+        assert updated.rowcount == 2  # type: ignore[attr-defined]
+        returned = (await session.execute(text("UPDATE note SET body = 'first' WHERE id = 1 RETURNING id, body"))).all()
+        assert [tuple(r) for r in returned] == [(1, "first")]
+    assert "commit" in crossings  # a transaction was open: its commit crossed
+    async with sessions() as session:
+        await session.execute(text("DELETE FROM note"))
+        await session.rollback()  # a change was made: the rollback crosses and undoes it
+    async with sessions() as session:
+        bodies = (await session.execute(text("SELECT body FROM note ORDER BY id"))).scalars().all()
+    assert bodies == ["first", "two!", "three!"]
+
+
+async def test_errors_are_the_dbapi_errors_and_leave_nothing_half_done(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            await session.execute(text("INSERT INTO note (body) VALUES ('kept')"))
+            await session.execute(text("INSERT INTO note (body) VALUES ('twice'), ('twice')"))
+    async with sessions() as session:
+        count = (await session.execute(text("SELECT count(*) FROM note"))).scalar_one()
+    assert count == 0
+    async with transaction(sessions) as session:
+        await session.execute(text("INSERT INTO note (body) VALUES (:b)"), [{"b": "a"}, {"b": "b"}])  # many
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT count(*) FROM note"))).scalar_one() == 2
