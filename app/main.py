@@ -217,6 +217,9 @@ def create_app(
 
     redact_access_log()  # feed addresses carry their secret
     routes = [
+            # first: nearly every request is a GraphQL one, and the router tries each route in turn
+            Route("/graphql", GraphQLOverHTTP(gated, path="/graphql", max_body=hub.settings.max_body_bytes,
+                                              max_depth=hub.settings.max_json_depth), methods=["GET", "POST"]),
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
             Route("/metrics", MetricsEndpoint(hub).handle, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks),
@@ -224,8 +227,6 @@ def create_app(
             Route("/oauth/token", TokenEndpoint(sessions=hub.sessions, settings=hub.token_settings, clock=hub.clock,
                                               sealer=sealer, limiter=limits.token_endpoint).handle,
                   methods=["POST"]),
-            Route("/graphql", GraphQLOverHTTP(gated, path="/graphql", max_body=hub.settings.max_body_bytes,
-                                              max_depth=hub.settings.max_json_depth), methods=["GET", "POST"]),
             Route("/connectors/{connector_id}/callback", ConnectorCallbacks(
                 sessions=hub.sessions, clock=hub.clock, sealer=hub.sealer,
                 max_body=hub.settings.max_body_bytes, max_depth=hub.settings.max_json_depth).handle,

@@ -67,7 +67,7 @@ from schema.webhook import WebhookDelivery, WebhookSubscription
 MAX_WORKING_DAYS = 2000
 
 
-async def _me(info: HubInfo) -> Principal:
+def _me(info: HubInfo) -> Principal:
     p = info.context.principal
     assert p is not None
     return Principal(role=p.role.value, scopes=list(p.scopes), organisation_id=p.organisation_id)
