@@ -98,13 +98,22 @@ class HubGraphQL(GraphQL[HubContext, None]):
         data = GraphQLRequestData(query=payload.get("query"), variables=payload.get("variables"),
                                   operation_name=payload.get("operationName"), extensions=payload.get("extensions"),
                                   protocol="http")
-        response: Response
         try:
             result = await self.execute_single(request, POSTED, sub_response, context, None, data)
-            response = self.create_response(await self.process_result(request, result), sub_response)
+            answer = await self.process_result(request, result)
         except HTTPException as exc:
-            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
-        await response(scope, receive, send)
+            await PlainTextResponse(exc.reason, status_code=exc.status_code)(scope, receive, send)
+            return
+        if sub_response.background is not None:  # nothing of the hub's sets one: strawberry's response runs it
+            await self.create_response(answer, sub_response)(scope, receive, send)
+            return
+        body = self.encode_json(answer)
+        raw = body if isinstance(body, bytes) else body.encode()
+        # what ``create_response`` makes: the JSON, 200 unless a resolver set a status, and the headers it set
+        await send({"type": "http.response.start", "status": sub_response.status_code or 200, "headers": [
+            (b"content-length", str(len(raw)).encode()), (b"content-type", b"application/json"),
+            *sub_response.headers.raw]})
+        await send({"type": "http.response.body", "body": raw})
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with every asset from the hub itself (``app/graphiql.py``), not from a CDN."""

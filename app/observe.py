@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hmac
 import json
 import logging
@@ -163,7 +164,12 @@ def observe_operation(kind: str) -> Iterator[Callable[[bool], None]]:
                 telemetry.error(span, "GraphQL errors")
     else:
         yield finished
-    GRAPHQL_OPERATIONS.labels(kind, "error" if failed else "ok").inc()
+    _operations(kind, "error" if failed else "ok").inc()
+
+
+@functools.lru_cache(maxsize=64)  # types and outcomes: a handful
+def _operations(kind: str, outcome: str) -> Any:
+    return GRAPHQL_OPERATIONS.labels(kind, outcome)
 
 
 class ObservedOperations(SchemaExtension):
