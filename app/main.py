@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import migrations
 from app.calendar import CalendarFeeds, redact_access_log
@@ -218,7 +218,8 @@ def create_app(
     redact_access_log()  # feed addresses carry their secret
     routes = [
             # first: nearly every request is a GraphQL one, and the router tries each route in turn
-            Route("/graphql", GraphQLOverHTTP(gated, path="/graphql", max_body=hub.settings.max_body_bytes,
+            Route("/graphql", GraphQLOverHTTP(reading_versions_once(gated), path="/graphql",
+                                              max_body=hub.settings.max_body_bytes,
                                               max_depth=hub.settings.max_json_depth), methods=["GET", "POST"]),
             Route("/", home), Route("/healthz", healthz), Route("/readyz", readyz),
             Route("/metrics", MetricsEndpoint(hub).handle, methods=["GET"]),
@@ -250,6 +251,18 @@ def create_app(
     app.state.hub = hub
     app.state.rate_limits = limits
     return app
+
+
+def reading_versions_once(app: ASGIApp) -> ASGIApp:
+    """Each HTTP request reads the data versions once (``Versions.one_read``), for its token and its reference
+    data alike, rather than once for each."""
+    async def each_request(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        with Versions.one_read():
+            await app(scope, receive, send)
+    return each_request
 
 
 def served_app() -> Starlette:

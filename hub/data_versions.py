@@ -11,7 +11,10 @@ mode takes microseconds, less than a hop to the async driver's thread).
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +25,10 @@ from hub.models import DataVersion
 CHANNEL = "cspr_data_version"
 CLIENTS = "clients"
 REFERENCE = "reference"
+
+# The versions read within one request (``Versions.one_read``): its token's check and its reference data agree.
+_request: contextvars.ContextVar[dict[str, dict[str, int]] | None] = contextvars.ContextVar(
+    "cspr_hub_versions_read", default=None)
 
 
 async def bump(session: AsyncSession, name: str) -> None:
@@ -57,8 +64,25 @@ class Versions:
         """A value that changes whenever any of ``names``' data changes (compare it, do not interpret it)."""
         if self._listening:
             return (True, *(self._heard.get(name, 0) for name in names))
-        found = self._read_sqlite() if self._sqlite_file else await self._read()
+        held = _request.get()
+        found = held.get("read") if held is not None else None
+        if found is None:
+            found = self._read_sqlite() if self._sqlite_file else await self._read()
+            if held is not None:
+                held["read"] = found
         return (False, *(found.get(name, 0) for name in names))
+
+    @staticmethod
+    @contextmanager
+    def one_read() -> Iterator[None]:
+        """Within the block (one HTTP request) the table is read at most once: what is committed before the
+        request begins is seen by it, what is committed while it runs by the next one, as when it was read for
+        each question. A block of its own for each request: never around a WebSocket's whole life."""
+        token = _request.set({})
+        try:
+            yield
+        finally:
+            _request.reset(token)
 
     async def _read(self) -> dict[str, int]:
         async with self._sessions() as session:

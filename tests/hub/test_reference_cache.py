@@ -3,8 +3,13 @@ them (paras 5-7: the partnerships that make up the hub's routing)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from app.main import Hub
 from hub import reference_data
+from hub.data_versions import Versions
 from hub.reference_data import OrganisationRow, ReferenceData
 from hub.store import transaction
 from hub.vocabulary import OrganisationKind
@@ -27,8 +32,8 @@ async def test_organisations_and_partnerships_come_from_memory_once_read(api: Ap
     statements.recording = False
     assert body["data"]["me"]["organisation"]["code"] == CAMDEN
     assert CAMDEN in {m["code"] for p in body["data"]["me"]["organisation"]["partnerships"] for m in p["members"]}
-    # only the data versions are read (two small statements, none of them on PostgreSQL while listening)
-    assert statements.count <= 2
+    # only the data versions are read (one small statement, none on PostgreSQL while listening)
+    assert statements.count <= 1
 
 
 async def test_loading_reference_data_is_seen_by_the_next_request(api: Api, hub: Hub) -> None:
@@ -40,3 +45,21 @@ async def test_loading_reference_data_is_seen_by_the_next_request(api: Api, hub:
     finally:
         await rename_camden(hub, before)
     assert (await api(ME, as_=(CAMDEN, "la")))["data"]["me"]["organisation"]["name"] == before
+
+
+async def test_a_request_reads_the_data_versions_once_for_its_token_and_its_reference_data(
+        api: Api, hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    await api(ME, as_=(CAMDEN, "la"))
+    reads: list[str] = []
+    for name in ("_read", "_read_sqlite"):
+        original = getattr(Versions, name)
+
+        def counting(self: Versions, *args: Any, original: Any = original, name: str = name) -> Any:
+            reads.append(name)
+            return original(self, *args)
+
+        monkeypatch.setattr(Versions, name, counting)
+    await api(ME, as_=(CAMDEN, "la"))
+    assert len(reads) == 1  # the token's check and the reference data share it (two before)
+    await api(ME, as_=(CAMDEN, "la"))
+    assert len(reads) == 2  # and the next request reads again: a change committed meanwhile is seen
