@@ -11,6 +11,8 @@ from sqlmodel import col
 
 from hub.clock import start_of_day
 from hub.models import Case, InformationAddressee, InformationRequest, RapidReview
+from hub.principal import Principal
+from hub.visibility import of_visible_cases
 from hub.vocabulary import InformationRequestStatus, RapidReviewStatus
 
 
@@ -22,8 +24,11 @@ class RapidReviewQuery:
     overdue: bool | None = None
 
 
-def rapid_review_conditions(query: RapidReviewQuery, *, visible: ColumnElement[bool], today: date) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [col(RapidReview.case_id).in_(select(col(Case.id)).where(visible))]
+def rapid_review_conditions(
+    query: RapidReviewQuery, *, visible: ColumnElement[bool], principal: Principal, today: date
+) -> list[ColumnElement[bool]]:
+    """``visible``: ``hub.visibility.visible_cases`` for ``principal``."""
+    where: list[ColumnElement[bool]] = [of_visible_cases(col(RapidReview.case_id), visible, principal)]
     if query.statuses:
         where.append(col(RapidReview.status).in_([s.value for s in query.statuses]))
     if query.awaiting_panel is not None:

@@ -137,7 +137,7 @@ async def _inbox(
     )
     where = inbox.conditions(principal, wanted)
     async with info.context.sessions() as session, session.begin():
-        page = await paging.newest_first(session, models.RoutedMessage, where, after=position, size=size)
+        page = await inbox.page(session, principal, wanted, after=position, size=size)
         await inbox.mark_delivered(session, clock=info.context.clock, message_ids=[m.id for m in page.rows])
 
     async def count() -> int:

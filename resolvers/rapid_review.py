@@ -127,7 +127,7 @@ async def rapid_reviews(
     today = today_in_england(info.context.clock)
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal_of(info.context), today, reference=info.context.reference)
-    where = queues.rapid_review_conditions(wanted, visible=visible, today=today)
+    where = queues.rapid_review_conditions(wanted, visible=visible, principal=principal_of(info.context), today=today)
     return await keyset_connection(info, models.RapidReview, where, first=first, after=after,
                                    convert=RapidReview.from_model, by="queued_at", newest=False,
                                    ahead=look_ahead.rapid_reviews)

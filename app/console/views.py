@@ -169,7 +169,8 @@ async def panel_queue(session: AsyncSession, principal: Principal, today: date) 
     order, as ``rapidReviews(filter: {awaitingPanel: true})``): the one waiting longest first. The guidance
     gives the Panel no deadline to answer, so none is invented here; a review submitted late is marked."""
     visible = await visible_cases(session, principal, today)
-    where = queues.rapid_review_conditions(queues.RapidReviewQuery(awaiting_panel=True), visible=visible, today=today)
+    where = queues.rapid_review_conditions(queues.RapidReviewQuery(awaiting_panel=True), visible=visible,
+                                           principal=principal, today=today)
     query = (select(RapidReview, Case).join(Case, col(Case.id) == col(RapidReview.case_id)).where(*where)
              .order_by(col(RapidReview.queued_at), col(RapidReview.id)).limit(QUEUE_SIZE))
     return [QueueRow(r, c, submitted_on_time(r) is False) for r, c in (await session.execute(query)).all()]
@@ -238,9 +239,8 @@ async def statistics(session: AsyncSession, principal: Principal, *, start: date
 async def inbox_page(session: AsyncSession, principal: Principal, *, after: paging.Position | None,
                      clock: Clock) -> tuple[list[Message], paging.Position | None]:
     """The organisation's inbox, newest first; reading it is the messages' delivery (``hub.inbox``)."""
-    where = inbox.conditions(principal, inbox.InboxFilter())
     async with session.begin():
-        page = await paging.newest_first(session, RoutedMessage, where, after=after, size=INBOX_SIZE)
+        page = await inbox.page(session, principal, inbox.InboxFilter(), after=after, size=INBOX_SIZE)
         await inbox.mark_delivered(session, clock=clock, message_ids=[m.id for m in page.rows])
     orgs = await _names(session, {m.recipient_id for m in page.rows})
     cases = await _references(session, {m.case_id for m in page.rows if m.case_id})

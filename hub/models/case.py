@@ -106,10 +106,15 @@ class RoutedMessage(SQLModel, table=True):
     """A hand-over the guidance requires: who, what, on which basis, by when."""
 
     __tablename__ = "routed_message"
-    __table_args__ = (Index("ix_routed_message_recipient", "recipient_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_routed_message_recipient", "recipient_id", "created_at"),
+        # a case's messages; with the recipient, whether a case was routed to an organisation is read from the
+        # index alone (``hub.visibility``: what Ofsted and DfE see)
+        Index("ix_routed_message_case_recipient", "case_id", "recipient_id"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    case_id: str | None = Field(default=None, foreign_key="case.id", max_length=36, index=True)  # None: about the hub itself
+    case_id: str | None = Field(default=None, foreign_key="case.id", max_length=36)  # None: about the hub itself
     recipient_id: str = Field(foreign_key="organisation.id", max_length=36)
     sender_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=36)
     event_type: str = Field(max_length=48)
