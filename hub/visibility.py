@@ -59,8 +59,9 @@ def sees_nearly_every_case(principal: Principal) -> bool:
 def _routed_to(principal: Principal) -> ColumnElement[bool]:
     recipients = select(col(Organisation.id)).where(col(Organisation.code).in_(inbox_codes(principal)))
     if sees_nearly_every_case(principal):
-        return exists().where(col(RoutedMessage.case_id) == col(Case.id),
-                              col(RoutedMessage.recipient_id).in_(recipients)).correlate(Case)
+        return (select(col(RoutedMessage.case_id)).where(col(RoutedMessage.case_id) == col(Case.id),
+                                                         col(RoutedMessage.recipient_id).in_(recipients))
+                .correlate(Case).exists())
     routed = select(col(RoutedMessage.case_id)).where(col(RoutedMessage.recipient_id).in_(recipients))
     return col(Case.id).in_(routed)
 
@@ -92,8 +93,9 @@ async def visible_cases(
         involved = select(col(CasePartnership.case_id)).where(col(CasePartnership.partnership_id).in_(mine))
         return col(Case.id).in_(involved)
     if principal.role is Role.PANEL:
-        return exists().where(col(Notification.case_id) == col(Case.id),
-                              col(Notification.to_panel).is_(True)).correlate(Case)
+        return (select(col(Notification.case_id)).where(col(Notification.case_id) == col(Case.id),
+                                                        col(Notification.to_panel).is_(True))
+                .correlate(Case).exists())
     if principal.role is Role.AGENCY:
         referred = select(col(Referral.case_id)).where(col(Referral.referred_by_id) == principal.organisation_id)
         invited = (select(col(RapidReview.case_id))
