@@ -103,8 +103,8 @@ async def _expected(env: Loop, reader: str) -> set[str]:
 
 
 async def _actual(env: Loop, reader: str, *, in_memory: bool = False) -> set[str]:
-    """The cases ``visible_cases`` gives; ``in_memory``: a partner's partnerships from the reference data held in
-    memory (as the API's pages read them), not from the database."""
+    """The cases ``visible_cases`` gives; ``in_memory``: a partner's partnerships and a recipient's organisations
+    from the reference data held in memory (as the API's pages read them), not from the database."""
     reference = await env.hub.reference.current() if in_memory else None
     async with env.hub.sessions() as session:
         condition = await visible_cases(session, env.principals[reader], TODAY, reference=reference)
