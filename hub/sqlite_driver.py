@@ -1,21 +1,30 @@
-"""SQLite under asyncio with one crossing per statement.
+"""SQLite under asyncio: a short read on the event loop's thread, anything else with one crossing to the
+connection's thread.
 
 aiosqlite runs each connection's ``sqlite3`` calls on a thread of its own, and SQLAlchemy's adaptation of
 it crosses to that thread four times for every statement: to open a cursor, execute, fetch the rows and
 close the cursor. Each crossing costs a queue hand-over, a wake-up of the loop and the interpreter lock
-passed twice, which for the small statements of a page weighs more than the statement itself. Here a
-statement crosses once: the cursor is opened, the statement executed, its rows fetched and the cursor
-closed in one function run on the connection's thread, the way SQLAlchemy's own adaptation already runs
-its isolation-level changes there; and a commit or rollback crosses only when a transaction is open.
-Transactions, locking and every result are those of the same
-``sqlite3`` connection, unchanged. Should aiosqlite or SQLAlchemy no longer offer what this needs, the
-hub uses their adaptation as it is (``dbapi()`` gives None).
+passed twice, which for the small statements of a page weighs more than the statement itself; and while the
+thread builds the rows it contends with the loop for the interpreter lock. Here:
+
+* a ``SELECT`` outside a transaction (what pages and polls read) runs at once on the loop's thread: SQLite
+  in WAL mode lets a reader go on whatever the writers do. Should it run over ``INLINE_SECONDS`` it is
+  interrupted and run again on the connection's thread, so no long read holds up the loop;
+* every other statement crosses once: the cursor is opened, the statement executed, its rows fetched and the
+  cursor closed in one function run on the connection's thread, the way SQLAlchemy's own adaptation already
+  runs its isolation-level changes there;
+* a commit or rollback crosses only when a transaction is open.
+
+Transactions, locking and every result are those of the same ``sqlite3`` connection, used by one session at
+a time, unchanged. Should aiosqlite or SQLAlchemy no longer offer what this needs, the hub uses their
+adaptation as it is (``dbapi()`` gives None).
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
+import time
 from typing import Any
 
 try:
@@ -33,6 +42,12 @@ except ImportError:  # pragma: no cover - another SQLAlchemy: its own adaptation
     AVAILABLE = False
 
 NOTHING: tuple[Any, int, Any] = (None, -1, None)  # description, rowcount, lastrowid before any statement
+INLINE_SECONDS = 0.002  # a read on the event loop's own thread may take this long, else it goes to the thread
+STEPS = 2_000  # SQLite's virtual machine steps between two looks at the clock during such a read
+
+
+class TooLong(Exception):
+    """A read on the loop's thread ran over ``INLINE_SECONDS``: it was interrupted, to run on the thread."""
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Any, ...]:
@@ -50,6 +65,28 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def inline_read(connection: sqlite3.Connection, operation: str, parameters: Any) -> tuple[Any, ...] | None:
+    """A read run at once on the event loop's thread, or None when it may not be: it is no ``SELECT``, or a
+    transaction is open on the connection (a write's reads stay with it on the connection's thread). A read
+    that runs over ``INLINE_SECONDS`` is interrupted (``TooLong``) and nothing of it is kept."""
+    if connection.in_transaction or operation.lstrip()[:6].upper() != "SELECT":
+        return None
+    deadline = time.perf_counter() + INLINE_SECONDS
+
+    def over() -> bool:
+        return time.perf_counter() > deadline
+
+    connection.set_progress_handler(over, STEPS)
+    try:
+        return _run(connection, operation, parameters, False)
+    except sqlite3.OperationalError as exc:
+        if over() and "interrupt" in str(exc).lower():
+            raise TooLong from exc
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
 
 
 if AVAILABLE:
@@ -95,8 +132,16 @@ if AVAILABLE:
 
         async def _crossing(self, operation: Any, parameters: Any, many: bool) -> None:
             async with self._adapt_connection._execute_mutex:
-                description, rows, rowcount, lastrowid = await self._connection._execute(
-                    _run, self._connection._conn, operation, parameters, many)
+                connection = self._connection._conn
+                done = None
+                if not many:
+                    try:
+                        done = inline_read(connection, operation, parameters)
+                    except TooLong:
+                        done = None  # run again, on the thread: a read outside a transaction changes nothing
+                if done is None:
+                    done = await self._connection._execute(_run, connection, operation, parameters, many)
+            description, rows, rowcount, lastrowid = done
             self._finished = (description, rowcount, lastrowid)
             self._rows = collections.deque(rows)
 

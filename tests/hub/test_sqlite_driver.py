@@ -1,6 +1,6 @@
-"""SQLite with one crossing per statement (``hub.sqlite_driver``): the same results, rows, counts, errors and
-transactions as aiosqlite's own adaptation, with one hand-over to the connection's thread per statement and none
-to end a session that only read."""
+"""SQLite under asyncio (``hub.sqlite_driver``): the same results, rows, counts, errors and transactions as
+aiosqlite's own adaptation, with a short read run on the loop's thread, every other statement one hand-over to the
+connection's thread, and none to end a session that only read."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_the_hub_uses_it_where_aiosqlite_offers_what_it_needs(engine: AsyncEngin
     assert isinstance(engine.dialect.dbapi, sqlite_driver.OneCrossingDbapi)
 
 
-async def test_a_read_crosses_once_and_ending_its_session_not_at_all(engine: AsyncEngine, crossings: list[str]) -> None:
+async def test_a_read_runs_on_the_loops_thread_and_ending_its_session_crosses_not_at_all(
+        engine: AsyncEngine, crossings: list[str]) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
         await session.execute(text("SELECT 1"))  # the pool's first connection: opened and set up
@@ -54,7 +55,33 @@ async def test_a_read_crosses_once_and_ending_its_session_not_at_all(engine: Asy
     async with sessions() as session:
         rows = (await session.execute(text("SELECT 41 + 1 AS answer, 'x' AS letter"))).all()
     assert [tuple(r) for r in rows] == [(42, "x")]
+    assert crossings == []
+
+
+async def test_a_read_over_its_time_on_the_loops_thread_runs_again_on_the_connections_thread(
+        engine: AsyncEngine, crossings: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        await session.execute(text("INSERT INTO note (body) VALUES (:b)"), [{"b": f"n{i}"} for i in range(30)])
+    many = "SELECT count(*) FROM note AS a, note AS b, note AS c"  # 27,000 rows counted: thousands of steps
+    async with sessions() as session:
+        assert (await session.execute(text(many))).scalar_one() == 27_000
+    assert crossings.count("_run") == 1  # the insert; the read ran on the loop's thread
+    monkeypatch.setattr(sqlite_driver, "INLINE_SECONDS", 0.0)  # any read is over its time at the first look
+    crossings.clear()
+    async with sessions() as session:
+        assert (await session.execute(text(many))).scalar_one() == 27_000  # interrupted, then run whole
+        assert (await session.execute(text("SELECT 7"))).scalar_one() == 7  # too short to be looked at
     assert crossings == ["_run"]
+
+
+async def test_reads_within_a_write_stay_with_it_on_the_connections_thread(
+        engine: AsyncEngine, crossings: list[str]) -> None:
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        await session.execute(text("INSERT INTO note (body) VALUES ('within')"))
+        assert (await session.execute(text("SELECT body FROM note"))).scalars().all() == ["within"]
+    assert crossings == ["_run", "_run", "commit"]
 
 
 async def test_writes_counts_ids_and_transactions_are_sqlite3s_own(engine: AsyncEngine, crossings: list[str]) -> None:
