@@ -36,7 +36,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import secrets
 import shlex
 import subprocess
 import sys
@@ -48,8 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 import migrations
@@ -60,6 +58,8 @@ from hub.store import create_engine, session_factory, transaction
 from hub.webhooks import new_secret
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import databases
+from databases import Target
 from processes import (
     HOST,
     BenchError,
@@ -67,7 +67,6 @@ from processes import (
     Servers,
     default_hub_command,
     hard_limits,
-    normalise_url,
 )
 from receiver import receiver_stats, start_receiver
 
@@ -79,15 +78,6 @@ READY_SECONDS = 60.0
 LISTEN_SECONDS = 10.0
 CLEANUP_SECONDS = 60.0
 MAX_DELIVERIES = 100_000
-
-
-@dataclass(frozen=True)
-class Target:
-    """The database under test; ``throwaway`` names a PostgreSQL database this run drops."""
-
-    url: str
-    kind: str
-    throwaway: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,27 +103,12 @@ class Result:
 # --- the database --------------------------------------------------------------------------
 
 
-def throwaway_url(admin_url: str, name: str) -> str:
-    return make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
-
-
-async def admin_execute(admin_url: str, statement: str) -> None:
-    engine = create_async_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def choose_target(args: argparse.Namespace, scratch: Path) -> Target:
     if args.sqlite:
         return Target(f"sqlite+aiosqlite:///{scratch / 'hub.db'}", "SQLite")
     if args.database_url:
-        url = normalise_url(args.database_url)
-        return Target(url, "SQLite" if url.startswith("sqlite") else "PostgreSQL")
-    name = f"cspr_bench_{secrets.token_hex(4)}"
-    return Target(throwaway_url(args.admin_url, name), "PostgreSQL", throwaway=name)
+        return databases.given(args.database_url)
+    return databases.throwaway(args.admin_url)
 
 
 async def prepare(sessions: async_sessionmaker[AsyncSession], receiver: str) -> str:
@@ -289,8 +264,7 @@ async def run_one(args: argparse.Namespace, target: Target, sessions: async_sess
 
 
 async def run(args: argparse.Namespace, target: Target, servers: Servers, workers: Servers) -> list[Result]:
-    if target.throwaway:
-        await admin_execute(args.admin_url, f'CREATE DATABASE "{target.throwaway}"')
+    await databases.create(args.admin_url, target)
     receiver = await start_receiver(servers, args.receiver_delay_ms, ready_seconds=READY_SECONDS)
     engine = create_engine(target.url)
     sessions = session_factory(engine)
@@ -365,16 +339,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def drop_throwaway(args: argparse.Namespace, target: Target) -> None:
-    if target.throwaway is None:
-        return
-    statement = f'DROP DATABASE IF EXISTS "{target.throwaway}" WITH (FORCE)'
-    try:
-        asyncio.run(asyncio.wait_for(admin_execute(args.admin_url, statement), CLEANUP_SECONDS))
-    except Exception as exc:  # noqa: BLE001 - report and go on: the run's result stands
-        print(f"could not drop {target.throwaway}: {exc!r}", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cspr-bench-") as tmp, hard_limits(args.timeout):
@@ -391,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             workers.stop()
             servers.stop()
-            drop_throwaway(args, target)
+            databases.drop(args.admin_url, target)
     report(args, target, results)
     return 0
 

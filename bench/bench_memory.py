@@ -34,7 +34,6 @@ import asyncio
 import contextlib
 import os
 import re
-import secrets
 import shlex
 import sys
 import tempfile
@@ -46,12 +45,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import databases
 import seed_cases
+from databases import Target
 from documents import ME_QUERY, cases_query, queue_query
 from processes import (
     HOST,
@@ -62,7 +61,6 @@ from processes import (
     default_hub_command,
     free_port,
     hard_limits,
-    normalise_url,
     run_command,
     wait_ready,
 )
@@ -72,7 +70,6 @@ ROLES = {"panel": ("PANEL", "panel"), "dfe": ("DFE", "dfe"), "ofsted": ("OFSTED"
          "la": ("E09000007", "la")}
 PAGES_DEEP = 5
 GOAL_MB = 200
-CLEANUP_SECONDS = 60.0
 SLOW_SECONDS = 120.0  # one request; a statistics answer over every case may be slow, not endless
 CASES_PAGE = cases_query(50)
 PAGE_AFTER = ("query($after: String) { cases(first: 50, after: $after) { pageInfo { hasNextPage endCursor } "
@@ -119,30 +116,11 @@ def largest(pids: list[int]) -> tuple[float, float]:
 # --- the database --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    url: str
-    kind: str
-    throwaway: str | None = None
-
-
-async def admin_execute(admin_url: str, statement: str) -> None:
-    engine = create_async_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def choose_target(args: argparse.Namespace, scratch: Path) -> Target:
     if args.database_url:
-        url = normalise_url(args.database_url)
-        return Target(url, "SQLite" if url.startswith("sqlite") else "PostgreSQL")
+        return databases.given(args.database_url)
     if args.postgres:
-        name = f"cspr_bench_{secrets.token_hex(4)}"
-        url = make_url(normalise_url(args.admin_url)).set(database=name).render_as_string(hide_password=False)
-        return Target(url, "PostgreSQL", throwaway=name)
+        return databases.throwaway(args.admin_url)
     return Target(f"sqlite+aiosqlite:///{scratch / 'hub.db'}", "SQLite")
 
 
@@ -153,8 +131,7 @@ async def prepare(target: Target, admin_url: str) -> None:
     from hub.models import Case
     from hub.store import create_engine, session_factory, transaction
 
-    if target.throwaway:
-        await admin_execute(admin_url, f'CREATE DATABASE "{target.throwaway}"')
+    await databases.create(admin_url, target)
     engine = create_engine(target.url)
     try:
         await migrations.upgrade(engine)
@@ -444,16 +421,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def drop_throwaway(args: argparse.Namespace, target: Target) -> None:
-    if target.throwaway is None:
-        return
-    statement = f'DROP DATABASE IF EXISTS "{target.throwaway}" WITH (FORCE)'
-    try:
-        asyncio.run(asyncio.wait_for(admin_execute(args.admin_url, statement), CLEANUP_SECONDS))
-    except Exception as exc:  # noqa: BLE001 - report and go on: the run's result stands
-        print(f"could not drop {target.throwaway}: {exc!r}", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cspr-bench-") as tmp, hard_limits(args.timeout):
@@ -469,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         finally:
             servers.stop()
-            drop_throwaway(args, target)
+            databases.drop(args.admin_url, target)
     return 1 if report(args, target, empty, full, rows, seeded) else 0
 
 
