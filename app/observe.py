@@ -40,6 +40,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import PreExecutionError
 
 from connectors import telemetry
 from hub import figures
@@ -147,24 +148,36 @@ class Observed:
             request_id.reset(token)
 
 
-@contextlib.contextmanager
-def observe_operation(kind: str) -> Iterator[Callable[[bool], None]]:
-    """A prepared document's run (``resolvers.prepared``), counted and traced as ``ObservedOperations`` does:
-    the block is given whether the result had errors."""
-    failed = False
+def outcome_of(result: Any) -> str:
+    """An operation's outcome for the metrics: ``invalid`` when it was refused before it ran (no result, a
+    pre-execution error, or variables that could not be used: no data and no error with a path), ``error`` when
+    its result has errors, else ``ok``. The same on strawberry's whole path and on a prepared document's."""
+    if result is None or isinstance(result, PreExecutionError):
+        return "invalid"
+    errors = result.errors or []
+    if errors and result.data is None and all(e.path is None for e in errors):
+        return "invalid"
+    return "error" if errors else "ok"
 
-    def finished(errors: bool) -> None:
-        nonlocal failed
-        failed = errors
+
+@contextlib.contextmanager
+def observe_operation(kind: str) -> Iterator[Callable[[Any], None]]:
+    """A prepared document's run (``resolvers.prepared``), counted and traced as ``ObservedOperations`` does:
+    the block is given the result."""
+    outcome = "invalid"
+
+    def finished(result: Any) -> None:
+        nonlocal outcome
+        outcome = outcome_of(result)
 
     if telemetry.recording():
         with telemetry.span(f"graphql {kind}", attributes={"graphql.operation.type": kind}) as span:
             yield finished
-            if failed:
+            if outcome != "ok":
                 telemetry.error(span, "GraphQL errors")
     else:
         yield finished
-    _operations(kind, "error" if failed else "ok").inc()
+    _operations(kind, outcome).inc()
 
 
 @functools.lru_cache(maxsize=64)  # types and outcomes: a handful
@@ -182,13 +195,7 @@ class ObservedOperations(SchemaExtension):
             kind = context.operation_type.value
         except Exception:  # noqa: BLE001 - a document that could not be read has no type
             kind = "unknown"
-        if context.pre_execution_errors:
-            outcome = "invalid"
-        elif context.result is not None and context.result.errors:
-            outcome = "error"
-        else:
-            outcome = "ok"
-        GRAPHQL_OPERATIONS.labels(kind, outcome).inc()
+        GRAPHQL_OPERATIONS.labels(kind, outcome_of(context.result)).inc()
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context

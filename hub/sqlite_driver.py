@@ -9,7 +9,9 @@ thread builds the rows it contends with the loop for the interpreter lock. Here:
 
 * a ``SELECT`` outside a transaction (what pages and polls read) runs at once on the loop's thread: SQLite
   in WAL mode lets a reader go on whatever the writers do. Should it run over ``INLINE_SECONDS`` it is
-  interrupted and run again on the connection's thread, so no long read holds up the loop;
+  interrupted and run again on the connection's thread, so no long read holds up the loop. Not on a database
+  in another journal mode (readers would wait for writers), nor on a connection kept to its own thread (an
+  in-memory database), nor while a statement handed to the thread has yet to run there (its waiter cancelled);
 * every other statement crosses once: the cursor is opened, the statement executed, its rows fetched and the
   cursor closed in one function run on the connection's thread, the way SQLAlchemy's own adaptation already
   runs its isolation-level changes there;
@@ -23,8 +25,12 @@ adaptation as it is (``dbapi()`` gives None).
 from __future__ import annotations
 
 import collections
+import functools
 import sqlite3
 import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 try:
@@ -65,6 +71,52 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+@dataclass
+class Crossings:
+    """What the loop's thread knows of one connection."""
+
+    inline: bool | None = None  # reads may run on the loop's thread: decided on the first read
+    sent: int = 0  # statements handed to the connection's thread (counted on the loop's thread only)
+    done: int = 0  # of those, finished there (counted on that thread only)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing handed over is still to run: a statement whose waiter was cancelled may still be queued, and
+        until it has run the connection is the thread's alone (what comes next queues behind it)."""
+        return self.sent == self.done
+
+
+_crossings: weakref.WeakKeyDictionary[Any, Crossings] = weakref.WeakKeyDictionary()
+
+
+def crossings_of(connection: Any) -> Crossings:
+    """The bookkeeping of an aiosqlite connection."""
+    found = _crossings.get(connection)
+    if found is None:
+        found = _crossings[connection] = Crossings()
+    return found
+
+
+def may_read_inline(connection: sqlite3.Connection) -> bool:
+    """Only a connection the loop's thread may use (an in-memory database's is kept to the thread that made it)
+    to a database in WAL mode, where a reader never waits for a writer."""
+    try:
+        mode = connection.execute("PRAGMA journal_mode").fetchone()
+    except sqlite3.ProgrammingError:
+        return False
+    return mode is not None and str(mode[0]).lower() == "wal"
+
+
+def counted(job: Callable[..., Any], crossings: Crossings) -> Callable[..., Any]:
+    @functools.wraps(job)
+    def run(*args: Any) -> Any:
+        try:
+            return job(*args)
+        finally:
+            crossings.done += 1
+    return run
 
 
 def inline_read(connection: sqlite3.Connection, operation: str, parameters: Any) -> tuple[Any, ...] | None:
@@ -133,14 +185,19 @@ if AVAILABLE:
         async def _crossing(self, operation: Any, parameters: Any, many: bool) -> None:
             async with self._adapt_connection._execute_mutex:
                 connection = self._connection._conn
+                crossings = crossings_of(self._connection)
                 done = None
-                if not many:
+                if not many and crossings.idle and operation.lstrip()[:6].upper() == "SELECT":
+                    if crossings.inline is None:  # at the first read: the connection's set-up has run
+                        crossings.inline = may_read_inline(connection)
                     try:
-                        done = inline_read(connection, operation, parameters)
+                        done = inline_read(connection, operation, parameters) if crossings.inline else None
                     except TooLong:
                         done = None  # run again, on the thread: a read outside a transaction changes nothing
                 if done is None:
-                    done = await self._connection._execute(_run, connection, operation, parameters, many)
+                    crossings.sent += 1
+                    done = await self._connection._execute(counted(_run, crossings), connection, operation,
+                                                           parameters, many)
             description, rows, rowcount, lastrowid = done
             self._finished = (description, rowcount, lastrowid)
             self._rows = collections.deque(rows)
@@ -165,12 +222,17 @@ if AVAILABLE:
         __slots__ = ()
         _cursor_cls = OneCrossingCursor
 
+        def _open(self) -> bool:
+            """A transaction may be open: one is, or a statement handed to the thread has not run yet."""
+            return self._connection._connection is not None and (
+                self._connection.in_transaction or not crossings_of(self._connection).idle)
+
         def rollback(self) -> None:
-            if self._connection._connection is not None and self._connection.in_transaction:
+            if self._open():
                 super().rollback()
 
         def commit(self) -> None:
-            if self._connection._connection is not None and self._connection.in_transaction:
+            if self._open():
                 super().commit()
 
     class OneCrossingDbapi(AsyncAdapt_aiosqlite_dbapi):

@@ -35,7 +35,7 @@ from strawberry.types.info import Info
 from hub.errors import BadUserInput
 from resolvers.calendar_feed import CalendarFeedMutations
 from resolvers.case_record import CaseRecordMutations
-from resolvers.cost import CostLimiter, CostLimits, EstimateCache, ListBounds, TooCostly, Weigher
+from resolvers.cost import CostLimiter, CostLimits, EstimateCache, ListBounds, Weigher
 from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
@@ -72,13 +72,13 @@ LIMITS = (query_depth_limiter.create_validator(MAX_DEPTH, None, None), max_alias
 
 
 # What a prepared document's run reports to whoever observes operations (the app's metrics and traces): entered
-# with the operation's type ("query", "mutation"), given whether the result had errors before it is left.
-Observe = Callable[[str], AbstractContextManager[Callable[[bool], None]]]
+# with the operation's type ("query", "mutation"), given the result before it is left.
+Observe = Callable[[str], AbstractContextManager[Callable[[Any], None]]]
 
 
 @contextmanager
-def unobserved(kind: str) -> Iterator[Callable[[bool], None]]:
-    yield lambda failed: None
+def unobserved(kind: str) -> Iterator[Callable[[Any], None]]:
+    yield lambda result: None
 
 
 AWAITABLE = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)  # as strawberry runs it
@@ -112,7 +112,7 @@ class HubSchema(Schema):
         try:
             await self.weigher.check(context_value, prepared.document, query, prepared.operation_name,
                                      variable_values)
-        except TooCostly:  # refused by the whole path, which answers it as it always has
+        except Exception:  # noqa: BLE001 - over its cost, or the bounds unreadable: the whole path answers it
             return await super().execute(query, variable_values, context_value, root_value, operation_name,
                                          allowed_operation_types, operation_extensions)
         with self.observe(prepared.operation_type.value) as finished:
@@ -125,9 +125,10 @@ class HubSchema(Schema):
             except Exception as exc:  # noqa: BLE001 - as strawberry's path: an error, never a crash
                 error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
                 self.process_errors([error])
-                finished(True)
-                return PreExecutionError(data=None, errors=[error])
-            finished(bool(ran.errors))
+                refused = PreExecutionError(data=None, errors=[error])
+                finished(refused)
+                return refused
+            finished(ran)
         if ran.errors:
             self.process_errors(ran.errors)
         return ExecutionResult(data=ran.data, errors=ran.errors)

@@ -24,8 +24,8 @@ from graphql import (
     OperationType,
     parse,
     specified_rules,
-    validate,
 )
+from strawberry.schema.schema import validate_document
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def prepare(schema: GraphQLSchema, rules: Collection[type[ASTValidationRule]], q
         document = parse(query, max_tokens=max_tokens)
     except GraphQLError:
         return None
-    if validate(schema, document, list(rules)):
+    if validate_document(schema, document, tuple(rules)):  # strawberry's own: its rules (oneOf, Maybe) too
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:

@@ -19,7 +19,7 @@ from strawberry.federation import Schema
 from app.main import Hub
 from connectors import telemetry
 from resolvers import MAX_TOKENS, build_schema
-from resolvers.cost import DEFAULT_MAX_COST
+from resolvers.cost import DEFAULT_MAX_COST, Weigher
 from resolvers.prepared import PreparedDocuments
 from tests.api.test_observe import scrape, value
 from tests.api.test_query_cost import FAN_OUT, MET, refused
@@ -134,12 +134,15 @@ async def test_a_prepared_document_is_still_weighed_and_refused_over_its_cost(
     assert whole_path == [query, query, query]
 
 
-async def test_a_prepared_run_is_counted_and_traced(api: Api, client: httpx2.AsyncClient) -> None:
+async def test_a_prepared_run_is_counted_and_traced_as_its_first_run_was(
+        api: Api, client: httpx2.AsyncClient) -> None:
     query = fresh("{ me { role } }")
     failing = fresh('{ me { role } case(id: "not an id") { id } }')
+    variables = fresh("query($n: Int!) { cases(first: $n) { totalCount } }")
+    before = await scrape(client)
     await asked(api, {"query": query}, (CAMDEN, "la"), times=1)  # the whole path, then prepared
     await asked(api, {"query": failing}, (CAMDEN, "la"), times=1)
-    before = await scrape(client)
+    await asked(api, {"query": variables, "variables": {"n": "two"}}, (CAMDEN, "la"), times=1)
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -147,6 +150,7 @@ async def test_a_prepared_run_is_counted_and_traced(api: Api, client: httpx2.Asy
     try:
         await asked(api, {"query": query}, (CAMDEN, "la"), times=2)
         errors = same(await asked(api, {"query": failing}, (CAMDEN, "la"), times=2))
+        await asked(api, {"query": variables, "variables": {"n": "two"}}, (CAMDEN, "la"), times=2)
     finally:
         telemetry.use(None)
         provider.shutdown()
@@ -157,11 +161,30 @@ async def test_a_prepared_run_is_counted_and_traced(api: Api, client: httpx2.Asy
                 - value(before, "cspr_hub_graphql_operations_total", **labels))
 
     assert errors.get("errors"), errors
-    assert moved(operation_type="query", outcome="ok") == 2
-    assert moved(operation_type="query", outcome="error") == 2
+    # the first run (strawberry's whole path) and the prepared ones are counted alike
+    assert moved(operation_type="query", outcome="ok") == 3
+    assert moved(operation_type="query", outcome="error") == 3  # errors while running, with data
+    assert moved(operation_type="query", outcome="invalid") == 3  # variables refused: nothing ran
     operations = [s for s in exporter.get_finished_spans() if s.name == "graphql query"]
-    assert len(operations) == 4
-    assert sum(not s.status.is_ok for s in operations) == 2  # the failing ones, marked failed
+    assert len(operations) == 6
+    assert sum(not s.status.is_ok for s in operations) == 4  # the failing and the refused ones, marked failed
+
+
+async def test_a_prepared_document_whose_weighing_fails_is_answered_as_on_the_whole_path(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list bounds are read again from the database now and then: should that fail, the answer is a GraphQL
+    error, as strawberry's path gives it, never a 500."""
+    query = fresh("{ me { role } }")
+    await asked(api, {"query": query}, (CAMDEN, "la"), times=1)  # prepared
+
+    async def unreadable(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Weigher, "check", unreadable)
+    (answer,) = await asked(api, {"query": query}, (CAMDEN, "la"), times=1)
+    assert answer.status_code == 200, answer.text
+    assert "data" not in answer.json() or answer.json()["data"] is None
+    assert answer.json()["errors"], answer.json()
 
 
 def test_prepared_documents_are_bounded_least_recently_used_out() -> None:

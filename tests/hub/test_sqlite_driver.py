@@ -115,3 +115,35 @@ async def test_errors_are_the_dbapi_errors_and_leave_nothing_half_done(engine: A
         await session.execute(text("INSERT INTO note (body) VALUES (:b)"), [{"b": "a"}, {"b": "b"}])  # many
     async with sessions() as session:
         assert (await session.execute(text("SELECT count(*) FROM note"))).scalar_one() == 2
+
+
+async def test_an_in_memory_database_is_read_on_its_own_thread(crossings: list[str]) -> None:
+    """sqlite3 keeps an in-memory database's connection to the thread that made it: never read on the loop's."""
+    memory = create_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        sessions = session_factory(memory)
+        async with sessions() as session:
+            assert (await session.execute(text("SELECT 41 + 1"))).scalar_one() == 42
+            crossings.clear()
+            assert (await session.execute(text("SELECT 'again'"))).scalar_one() == "again"
+        assert crossings == ["_run"]
+    finally:
+        await memory.dispose()
+
+
+async def test_while_a_handed_over_statement_is_still_to_run_everything_queues_behind_it(
+        engine: AsyncEngine, crossings: list[str]) -> None:
+    """A statement whose waiter was cancelled may still be queued on the connection's thread: until it has run,
+    reads and the end of a session go the same way, after it, never past it on the loop's thread."""
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))
+        adapted: Any = (await session.connection()).sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+        raw = adapted._connection  # aiosqlite's connection
+        crossings.clear()
+        sqlite_driver.crossings_of(raw).sent += 1  # as if one handed over had not run yet
+        assert (await session.execute(text("SELECT 2"))).scalar_one() == 2
+        assert crossings == ["_run"]
+        sqlite_driver.crossings_of(raw).done += 1
+        assert (await session.execute(text("SELECT 3"))).scalar_one() == 3
+        assert crossings == ["_run"]  # idle again: on the loop's thread
