@@ -9,7 +9,8 @@ thread builds the rows it contends with the loop for the interpreter lock. Here:
 
 * a ``SELECT`` outside a transaction (what pages and polls read) runs at once on the loop's thread: SQLite
   in WAL mode lets a reader go on whatever the writers do. Should it run over ``INLINE_SECONDS`` it is
-  interrupted and run again on the connection's thread, so no long read holds up the loop. Not on a database
+  interrupted and run again on the connection's thread, so no long read holds up the loop; nor does it wait
+  for a lock there (its busy timeout is 0 meanwhile): it goes to the thread, which may wait. Not on a database
   in another journal mode (readers would wait for writers), nor on a connection kept to its own thread (an
   in-memory database), nor while a statement handed to the thread has yet to run there (its waiter cancelled);
 * every other statement crosses once: the cursor is opened, the statement executed, its rows fetched and the
@@ -53,7 +54,8 @@ STEPS = 2_000  # SQLite's virtual machine steps between two looks at the clock d
 
 
 class TooLong(Exception):
-    """A read on the loop's thread ran over ``INLINE_SECONDS``: it was interrupted, to run on the thread."""
+    """A read on the loop's thread ran over ``INLINE_SECONDS``, or would have had to wait for a lock: it was
+    given up, to run on the thread."""
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Any, ...]:
@@ -78,6 +80,7 @@ class Crossings:
     """What the loop's thread knows of one connection."""
 
     inline: bool | None = None  # reads may run on the loop's thread: decided on the first read
+    busy_ms: int = 0  # the connection's busy timeout, set back after each read on the loop's thread
     sent: int = 0  # statements handed to the connection's thread (counted on the loop's thread only)
     done: int = 0  # of those, finished there (counted on that thread only)
 
@@ -99,13 +102,15 @@ def crossings_of(connection: Any) -> Crossings:
     return found
 
 
-def may_read_inline(connection: sqlite3.Connection) -> bool:
+def may_read_inline(connection: sqlite3.Connection, crossings: Crossings) -> bool:
     """Only a connection the loop's thread may use (an in-memory database's is kept to the thread that made it)
-    to a database in WAL mode, where a reader never waits for a writer."""
+    to a database in WAL mode, where a reader does not wait for a writer."""
     try:
         mode = connection.execute("PRAGMA journal_mode").fetchone()
+        busy = connection.execute("PRAGMA busy_timeout").fetchone()
     except sqlite3.ProgrammingError:
         return False
+    crossings.busy_ms = int(busy[0]) if busy else 0
     return mode is not None and str(mode[0]).lower() == "wal"
 
 
@@ -119,10 +124,12 @@ def counted(job: Callable[..., Any], crossings: Crossings) -> Callable[..., Any]
     return run
 
 
-def inline_read(connection: sqlite3.Connection, operation: str, parameters: Any) -> tuple[Any, ...] | None:
+def inline_read(connection: sqlite3.Connection, operation: str, parameters: Any,
+                busy_ms: int = 0) -> tuple[Any, ...] | None:
     """A read run at once on the event loop's thread, or None when it may not be: it is no ``SELECT``, or a
     transaction is open on the connection (a write's reads stay with it on the connection's thread). A read
-    that runs over ``INLINE_SECONDS`` is interrupted (``TooLong``) and nothing of it is kept."""
+    that runs over ``INLINE_SECONDS``, or meets a lock (it does not wait: the busy timeout is 0 meanwhile, then
+    ``busy_ms`` again), is given up (``TooLong``) and nothing of it is kept."""
     if connection.in_transaction or operation.lstrip()[:6].upper() != "SELECT":
         return None
     deadline = time.perf_counter() + INLINE_SECONDS
@@ -130,15 +137,18 @@ def inline_read(connection: sqlite3.Connection, operation: str, parameters: Any)
     def over() -> bool:
         return time.perf_counter() > deadline
 
+    connection.execute("PRAGMA busy_timeout=0")
     connection.set_progress_handler(over, STEPS)
     try:
         return _run(connection, operation, parameters, False)
     except sqlite3.OperationalError as exc:
-        if over() and "interrupt" in str(exc).lower():
+        said = str(exc).lower()
+        if (over() and "interrupt" in said) or "locked" in said or "busy" in said:
             raise TooLong from exc
         raise
     finally:
         connection.set_progress_handler(None, 0)
+        connection.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
 
 
 if AVAILABLE:
@@ -189,9 +199,10 @@ if AVAILABLE:
                 done = None
                 if not many and crossings.idle and operation.lstrip()[:6].upper() == "SELECT":
                     if crossings.inline is None:  # at the first read: the connection's set-up has run
-                        crossings.inline = may_read_inline(connection)
+                        crossings.inline = may_read_inline(connection, crossings)
                     try:
-                        done = inline_read(connection, operation, parameters) if crossings.inline else None
+                        done = (inline_read(connection, operation, parameters, crossings.busy_ms)
+                                if crossings.inline else None)
                     except TooLong:
                         done = None  # run again, on the thread: a read outside a transaction changes nothing
                 if done is None:

@@ -4,6 +4,8 @@ connection's thread, and none to end a session that only read."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -147,3 +149,24 @@ async def test_while_a_handed_over_statement_is_still_to_run_everything_queues_b
         sqlite_driver.crossings_of(raw).done += 1
         assert (await session.execute(text("SELECT 3"))).scalar_one() == 3
         assert crossings == ["_run"]  # idle again: on the loop's thread
+
+
+def test_a_read_on_the_loops_thread_never_waits_for_a_lock(tmp_path: Path) -> None:
+    """Met with a lock, it gives up at once (to run on the connection's thread, which may wait), and the
+    connection's busy timeout is as it was."""
+    path = tmp_path / "locked.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    reader = sqlite3.connect(path, timeout=5)
+    try:
+        writer.execute("CREATE TABLE t (x INTEGER)")
+        writer.execute("BEGIN EXCLUSIVE")  # in a rollback journal, no reader gets past this
+        started = time.perf_counter()
+        with pytest.raises(sqlite_driver.TooLong):
+            sqlite_driver.inline_read(reader, "SELECT count(*) FROM t", None, busy_ms=5000)
+        assert time.perf_counter() - started < 1  # not the five seconds the busy timeout allows
+        assert reader.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+        writer.execute("COMMIT")
+        assert sqlite_driver.inline_read(reader, "SELECT count(*) FROM t", None, busy_ms=5000) is not None
+    finally:
+        writer.close()
+        reader.close()
