@@ -22,7 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from app import graphiql
-from app.graphql_http import GRAPHQL_RESPONSE, READ, header, media_types
+from app.graphql_http import READ
 from auth.bearer import replay_body
 from hub.clock import Clock, today_in_england
 from hub.errors import Unauthenticated
@@ -36,8 +36,6 @@ from resolvers.context import make_context
 from resolvers.errors import format_error
 from resolvers.loaders import build
 from schema.context import HubContext
-
-PLAIN_ANSWERS = frozenset({GRAPHQL_RESPONSE, "application/json", "application/*", "*/*"})
 
 
 @dataclass(frozen=True)
@@ -78,9 +76,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
         self.wiring = wiring
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A POST whose request ``GraphQLOverHTTP`` has read and checked runs without being read again: the same
-        steps as strawberry's view (context, ``execute_single``, ``process_result``, ``create_response``) for
-        the one kind of request an agency system sends. Anything else is strawberry's view's own."""
+        """A POST whose request ``GraphQLOverHTTP`` has read and checked (for a caller taking only JSON) runs
+        without being read again: the same steps as strawberry's view (context, ``execute_single``,
+        ``process_result``, ``create_response``) for the one kind of request an agency system sends. Anything
+        else is strawberry's view's own."""
         if scope["type"] != "http" or scope["method"] != "POST":
             await super().__call__(scope, receive, send)
             return
@@ -88,7 +87,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         body = message.get("body", b"")
         receive = replay_body(body, receive)
         read = scope.get("state", {}).get(READ)
-        if message.get("more_body") or read is None or read[0] != body or not plain_json(scope):
+        if message.get("more_body") or read is None or read[0] != body:
             await super().__call__(scope, receive, send)
             return
         payload = read[1]
@@ -173,11 +172,6 @@ class HubGraphQL(GraphQL[HubContext, None]):
         if result.extensions:
             response["extensions"] = result.extensions
         return response
-
-
-def plain_json(scope: Scope) -> bool:
-    """The caller accepts a plain JSON answer, not a stream (multipart or server-sent events)."""
-    return all(t in PLAIN_ANSWERS for t in media_types(header(scope, b"accept")))
 
 
 def before_execution(result: ExecutionResult) -> bool:

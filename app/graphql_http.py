@@ -25,30 +25,36 @@ from auth.bearer import read_body, replay_body
 from hub.untrusted_json import Unreadable, read_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON_ANSWERS = frozenset({GRAPHQL_RESPONSE, "application/json", "application/*", "*/*"})
 REQUEST_ERRORS = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT",
                             "PERSISTED_QUERY_NOT_ALLOWED", "QUERY_TOO_COSTLY"})
 
 
-def header(scope: Scope, name: bytes) -> str:
+def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key == name:
             return bytes(value).decode("latin-1")
     return ""
 
 
-def media_types(accept: str) -> list[str]:
+def _media_types(accept: str) -> list[str]:
     return [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
 
 
 def wants_graphql_response(accept: str) -> bool:
-    types = media_types(accept)
+    types = _media_types(accept)
     return GRAPHQL_RESPONSE in types and (
         "application/json" not in types or types.index(GRAPHQL_RESPONSE) < types.index("application/json"))
 
 
 def acceptable(accept: str) -> bool:
-    types = media_types(accept)
-    return not types or bool({GRAPHQL_RESPONSE, "application/json", "application/*", "*/*"} & set(types))
+    types = _media_types(accept)
+    return not types or bool(JSON_ANSWERS & set(types))
+
+
+def only_json(accept: str) -> bool:
+    """The caller accepts nothing but a JSON answer: no stream (multipart, server-sent events) is in question."""
+    return all(t in JSON_ANSWERS for t in _media_types(accept))
 
 
 async def _refuse(send: Send, status: int, code: str, message: str, media_type: str = "application/json",
@@ -71,7 +77,7 @@ def is_request_error(body: bytes) -> bool:
     return bool(codes) and codes <= REQUEST_ERRORS
 
 
-READ = "graphql_request"  # scope state: (the body, the request read from it)
+READ = "graphql_request"  # scope state: (the body, the request read from it), for a caller that takes only JSON
 REQUEST_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions", "documentId"})
 
 
@@ -116,11 +122,11 @@ class GraphQLOverHTTP:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        accept = header(scope, b"accept")
+        accept = _header(scope, b"accept")
         if not acceptable(accept):
             await _refuse(send, 406, "NOT_ACCEPTABLE", f"send Accept: {GRAPHQL_RESPONSE} or application/json")
             return
-        content_type = header(scope, b"content-type").split(";")[0].strip().lower()
+        content_type = _header(scope, b"content-type").split(";")[0].strip().lower()
         if content_type != "application/json":
             await _refuse(send, 415, "UNSUPPORTED_MEDIA_TYPE", "a GraphQL request is a POST of application/json")
             return
@@ -133,7 +139,8 @@ class GraphQLOverHTTP:
         if isinstance(payload, tuple):
             await _refuse(send, 400, *payload, media_type)
             return
-        scope.setdefault("state", {})[READ] = (body, payload)  # read once: the view takes it for this body only
+        if only_json(accept):  # read once: the view takes it for this body only
+            scope.setdefault("state", {})[READ] = (body, payload)
         receive = replay_body(body, receive)
         if not wants_graphql_response(accept):
             await self.app(scope, receive, send)

@@ -84,7 +84,6 @@ class Observed:
         self.routes = routes
         self.log_requests = log_requests
         self.exact: dict[str, str] = {}  # a path that is its route's whole template, as found (bounded by the routes)
-        self.counted: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # the metrics' children, by their labels
 
     def route(self, scope: Scope) -> str:
         path = scope.get("path", "")
@@ -94,14 +93,6 @@ class Observed:
             if found == path:
                 self.exact[path] = found
         return found
-
-    def count(self, method: str, route: str, status: int, elapsed: float) -> None:
-        children = self.counted.get((method, route, status))
-        if children is None:  # labels are templates, methods and statuses: a bounded set
-            children = HTTP_REQUESTS.labels(method, route, str(status)), HTTP_DURATION.labels(method, route)
-            self.counted[(method, route, status)] = children
-        children[0].inc()
-        children[1].observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -140,7 +131,9 @@ class Observed:
                         if status >= 500:
                             telemetry.error(span, f"HTTP {status}")
                     elapsed = time.perf_counter() - started
-                    self.count(method, route, status, elapsed)
+                    requests, duration = _http(method, route, status)
+                    requests.inc()
+                    duration.observe(elapsed)
                     if self.log_requests:
                         access_log.info("request", extra={"method": method, "route": route, "status": status,
                                                           "duration_ms": round(elapsed * 1000, 1)})
@@ -161,28 +154,38 @@ def outcome_of(result: Any) -> str:
 
 
 @contextlib.contextmanager
+def _traced(kind: str, result: Callable[[], Any]) -> Iterator[None]:
+    """The span of an operation that runs (none for a subscription, which outlives its request's span), marked
+    failed when its result has errors."""
+    if kind == "subscription" or not telemetry.recording():
+        yield
+        return
+    with telemetry.span(f"graphql {kind}", attributes={"graphql.operation.type": kind}) as span:
+        yield
+        ran = result()
+        if ran is not None and ran.errors:
+            telemetry.error(span, "GraphQL errors")
+
+
+@contextlib.contextmanager
 def observe_operation(kind: str) -> Iterator[Callable[[Any], None]]:
     """A prepared document's run (``resolvers.prepared``), counted and traced as ``ObservedOperations`` does:
     the block is given the result."""
-    outcome = "invalid"
-
-    def finished(result: Any) -> None:
-        nonlocal outcome
-        outcome = outcome_of(result)
-
-    if telemetry.recording():
-        with telemetry.span(f"graphql {kind}", attributes={"graphql.operation.type": kind}) as span:
-            yield finished
-            if outcome != "ok":
-                telemetry.error(span, "GraphQL errors")
-    else:
-        yield finished
-    _operations(kind, outcome).inc()
+    held: list[Any] = [None]
+    with _traced(kind, lambda: held[0]):
+        yield lambda result: held.__setitem__(0, result)
+    _operations(kind, outcome_of(held[0])).inc()
 
 
-@functools.lru_cache(maxsize=64)  # types and outcomes: a handful
+# The metrics' children by their labels: types, outcomes, methods, route templates and statuses, a bounded set.
+@functools.lru_cache(maxsize=64)
 def _operations(kind: str, outcome: str) -> Any:
     return GRAPHQL_OPERATIONS.labels(kind, outcome)
+
+
+@functools.lru_cache(maxsize=1024)
+def _http(method: str, route: str, status: int) -> tuple[Any, Any]:
+    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_DURATION.labels(method, route)
 
 
 class ObservedOperations(SchemaExtension):
@@ -195,7 +198,7 @@ class ObservedOperations(SchemaExtension):
             kind = context.operation_type.value
         except Exception:  # noqa: BLE001 - a document that could not be read has no type
             kind = "unknown"
-        GRAPHQL_OPERATIONS.labels(kind, outcome_of(context.result)).inc()
+        _operations(kind, outcome_of(context.result)).inc()
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -203,14 +206,8 @@ class ObservedOperations(SchemaExtension):
             kind = context.operation_type.value
         except Exception:  # noqa: BLE001
             kind = "unknown"
-        if kind == "subscription" or not telemetry.recording():  # a subscription outlives its request's span
+        with _traced(kind, lambda: context.result):
             yield
-            return
-        with telemetry.span(f"graphql {kind}", attributes={"graphql.operation.type": kind}) as span:
-            yield
-            result = context.result
-            if result is not None and result.errors:
-                telemetry.error(span, "GraphQL errors")
 
 
 def _figures_collector(found: figures.Figures) -> list[Metric]:

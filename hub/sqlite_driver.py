@@ -124,13 +124,17 @@ def counted(job: Callable[..., Any], crossings: Crossings) -> Callable[..., Any]
     return run
 
 
+def is_read(operation: str) -> bool:
+    return operation.lstrip()[:6].upper() == "SELECT"
+
+
 def inline_read(connection: sqlite3.Connection, operation: str, parameters: Any,
                 busy_ms: int = 0) -> tuple[Any, ...] | None:
-    """A read run at once on the event loop's thread, or None when it may not be: it is no ``SELECT``, or a
-    transaction is open on the connection (a write's reads stay with it on the connection's thread). A read
-    that runs over ``INLINE_SECONDS``, or meets a lock (it does not wait: the busy timeout is 0 meanwhile, then
-    ``busy_ms`` again), is given up (``TooLong``) and nothing of it is kept."""
-    if connection.in_transaction or operation.lstrip()[:6].upper() != "SELECT":
+    """A read (``is_read``) run at once on the event loop's thread, or None when a transaction is open on the
+    connection (a write's reads stay with it on the connection's thread). A read that runs over
+    ``INLINE_SECONDS``, or meets a lock (it does not wait: the busy timeout is 0 meanwhile, then ``busy_ms``
+    again), is given up (``TooLong``) and nothing of it is kept."""
+    if connection.in_transaction:
         return None
     deadline = time.perf_counter() + INLINE_SECONDS
 
@@ -197,7 +201,7 @@ if AVAILABLE:
                 connection = self._connection._conn
                 crossings = crossings_of(self._connection)
                 done = None
-                if not many and crossings.idle and operation.lstrip()[:6].upper() == "SELECT":
+                if not many and crossings.idle and is_read(operation):
                     if crossings.inline is None:  # at the first read: the connection's set-up has run
                         crossings.inline = may_read_inline(connection, crossings)
                     try:

@@ -103,7 +103,7 @@ class HubSchema(Schema):
         prepared = self.prepared.get(query, operation_name) if self.prepared is not None else None
         allowed = FAST if allowed_operation_types is None else FAST.intersection(allowed_operation_types)
         if (prepared is None or self.weigher is None or self.observe is None or context_value is None
-                or operation_extensions or OperationType(prepared.operation_type.value) not in allowed):
+                or operation_extensions or prepared.operation_type not in allowed):
             result = await super().execute(query, variable_values, context_value, root_value, operation_name,
                                            allowed_operation_types, operation_extensions)
             if self.prepared is not None:

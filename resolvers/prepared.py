@@ -21,11 +21,11 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
-    OperationType,
     parse,
     specified_rules,
 )
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,18 @@ class Prepared:
 
     document: DocumentNode
     operation_name: str | None  # the name sent, else the first operation's (what strawberry runs)
-    operation_type: OperationType
+    operation_type: OperationType  # strawberry's, as the allowed types are given
 
 
 class PreparedDocuments:
-    """Documents that passed every check before execution, keyed by their text and the operation name sent."""
+    """Documents that passed every check before execution, keyed by their text and the operation name sent; and
+    those that did not (None), so that a document refused again is not parsed and validated here again."""
 
     def __init__(self, schema: Callable[[], GraphQLSchema], rules: Sequence[type[ASTValidationRule]], *,
                  max_tokens: int, size: int) -> None:
         self.schema, self.rules = schema, (*specified_rules, *rules)
         self.max_tokens, self.size = max_tokens, size
-        self.entries: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, str | None], Prepared | None] = OrderedDict()
 
     def get(self, query: str | None, operation_name: str | None) -> Prepared | None:
         if not query:
@@ -55,13 +56,12 @@ class PreparedDocuments:
         return found
 
     def learn(self, query: str | None, operation_name: str | None) -> None:
-        """Remember a document that passes every check before execution; forget nothing else."""
+        """Remember whether a document passes every check before execution (once: a refused one is not checked
+        again each time it is sent)."""
         if not query or (query, operation_name) in self.entries:
             return
-        prepared = prepare(self.schema(), self.rules, query, operation_name, max_tokens=self.max_tokens)
-        if prepared is None:
-            return
-        self.entries[(query, operation_name)] = prepared
+        self.entries[(query, operation_name)] = prepare(self.schema(), self.rules, query, operation_name,
+                                                        max_tokens=self.max_tokens)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
 
@@ -85,4 +85,4 @@ def prepare(schema: GraphQLSchema, rules: Collection[type[ASTValidationRule]], q
     if chosen is None:
         return None
     name = chosen.name.value if chosen.name else None
-    return Prepared(document, name, chosen.operation)
+    return Prepared(document, name, OperationType(chosen.operation.value))
