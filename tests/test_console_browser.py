@@ -86,6 +86,25 @@ def artefacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def gone(element: Any) -> bool:
+    """True once the page holding the element has been replaced.
+
+    ChromeDriver reports an element of a page being replaced either as stale or, mid-navigation, as an
+    "unknown error" saying the node does not belong to the document; both mean the old page is gone.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error.msg):
+            return True
+        raise
+    return False
+
+
 class Browser:
     """One headless Chromium session: every host but 127.0.0.1 fails to resolve, and its network log is kept."""
 
@@ -123,12 +142,11 @@ class Browser:
 
     def submit(self, css: str) -> None:
         """Press the button and wait for the next page to load."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 60).until(lambda _: gone(old))
 
     def check(self, name: str) -> None:
         """axe-core on this page (no WCAG 2.2 A/AA violation), then a full-page screenshot."""
