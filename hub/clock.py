@@ -5,7 +5,7 @@ Dates in the guidance are calendar dates in England (Europe/London).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,23 @@ class FixedClock:
 
 def today_in_england(clock: Clock) -> date:
     """The calendar date in England at this instant."""
-    return clock.now().astimezone(LONDON).date()
+    return england_day(clock.now())
+
+
+# The England day last asked for, with the instants it starts and ends at: a page asks for today hundreds of
+# times, and converting each instant to London time is most of the cost. Replaced whole, never changed.
+_last_day: tuple[datetime, datetime, date] = (datetime.max.replace(tzinfo=UTC),) * 2 + (date.min,)  # type: ignore[assignment]
+
+
+def england_day(at: datetime) -> date:
+    """The calendar date in England at the instant ``at`` (timezone-aware)."""
+    global _last_day
+    starts, ends, day = _last_day
+    if starts <= at < ends:
+        return day
+    day = at.astimezone(LONDON).date()
+    _last_day = (start_of_day(day), start_of_day(day + timedelta(days=1)), day)
+    return day
 
 
 def start_of_day(day: date) -> datetime:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,7 @@ class Reference:
     by_code: dict[str, Organisation] = field(init=False)
     _by_partnership: dict[str, list[PartnershipMembership]] = field(init=False)
     _by_organisation: dict[str, list[PartnershipMembership]] = field(init=False)
+    _answers: DayAnswers = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_partnership, by_organisation = defaultdict(list), defaultdict(list)
@@ -41,18 +43,43 @@ class Reference:
         object.__setattr__(self, "by_code", {o.code: o for o in self.organisations.values()})
         object.__setattr__(self, "_by_partnership", dict(by_partnership))
         object.__setattr__(self, "_by_organisation", dict(by_organisation))
+        object.__setattr__(self, "_answers", DayAnswers())
 
     def members_of(self, partnership_id: str, on: date) -> list[Organisation]:
         """Current members of a partnership, ordered by code."""
-        found = [self.organisations[m.organisation_id] for m in self._by_partnership.get(partnership_id, ())
-                 if _current(m, on)]
-        return sorted(found, key=lambda o: o.code)
+        found = self._answers.get(("members", partnership_id), on)
+        if found is None:
+            found = self._answers.put(("members", partnership_id), on, sorted(
+                (self.organisations[m.organisation_id] for m in self._by_partnership.get(partnership_id, ())
+                 if _current(m, on)), key=lambda o: o.code))
+        return list(found)
 
     def partnerships_for(self, organisation_id: str, on: date) -> list[Partnership]:
         """The partnerships an organisation belongs to on a day, ordered by code."""
-        found = [self.partnerships[m.partnership_id] for m in self._by_organisation.get(organisation_id, ())
-                 if _current(m, on)]
-        return sorted(found, key=lambda p: p.code)
+        found = self._answers.get(("partnerships", organisation_id), on)
+        if found is None:
+            found = self._answers.put(("partnerships", organisation_id), on, sorted(
+                (self.partnerships[m.partnership_id] for m in self._by_organisation.get(organisation_id, ())
+                 if _current(m, on)), key=lambda p: p.code))
+        return list(found)
+
+
+class DayAnswers:
+    """Answers for one day, kept until another day is asked about: a page asks for the same partnership's
+    members once per case, and the answer changes only with the day or the reference data (a new ``Reference``)."""
+
+    def __init__(self) -> None:
+        self.day: date | None = None
+        self.answers: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    def get(self, key: tuple[str, str], on: date) -> tuple[Any, ...] | None:
+        return self.answers.get(key) if on == self.day else None
+
+    def put(self, key: tuple[str, str], on: date, found: list[Any]) -> tuple[Any, ...]:
+        if on != self.day:
+            self.day, self.answers = on, {}
+        kept = self.answers[key] = tuple(found)
+        return kept
 
 
 def _current(m: PartnershipMembership, on: date) -> bool:

@@ -12,7 +12,7 @@ from functools import cached_property
 from inspect import isawaitable
 from typing import Any, TypeGuard, cast
 
-from graphql import GraphQLError, GraphQLObjectType, NoSchemaIntrospectionCustomRule, execute
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, execute
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
@@ -28,7 +28,6 @@ from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types.execution import ExecutionResult, PreExecutionError
-from strawberry.types.field import StrawberryField
 from strawberry.types.graphql import OperationType
 from strawberry.types.info import Info
 
@@ -36,6 +35,7 @@ from hub.errors import BadUserInput
 from resolvers.calendar_feed import CalendarFeedMutations
 from resolvers.case_record import CaseRecordMutations
 from resolvers.cost import CostLimiter, CostLimits, EstimateCache, ListBounds, Weigher
+from resolvers.direct import resolve_directly
 from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
@@ -186,36 +186,6 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True, limits
     schema.weigher = weigher
     schema.observe = observe if observe is not None else (None if extensions else unobserved)  # skip nothing unknown
     schema.prepared = PreparedDocuments(lambda: schema._schema, rules, max_tokens=MAX_TOKENS, size=CACHE_SIZE)
-    read_attributes_directly(schema)
+    resolve_directly(schema)
     describe(schema._schema)
     return schema
-
-
-def read_attributes_directly(schema: HubSchema) -> int:
-    """A field that only reads an attribute of its object (strawberry's "basic" field: no resolver, no field
-    extension) is read by graphql-core with ``getattr`` itself, as strawberry's own resolver for it does, without
-    the two calls strawberry wraps around it. Most fields of a page are such (about 1,700 of a 50-case page's
-    1,900). Returns how many fields read directly."""
-    changed = 0
-    for name, concrete in schema.schema_converter.type_map.items():
-        target = schema._schema.type_map.get(name)
-        fields = getattr(concrete.definition, "fields", None)
-        if not isinstance(target, GraphQLObjectType) or not fields:
-            continue
-        for field in fields:
-            if not (field.is_basic_field and type(field).get_result is StrawberryField.get_result
-                    and field.default_resolver is getattr):
-                continue
-            graphql_field = target.fields.get(schema.config.name_converter.get_graphql_name(field))
-            if graphql_field is not None and getattr(graphql_field.resolve, "_is_default", False):
-                graphql_field.resolve = _reader(field.python_name)
-                changed += 1
-    return changed
-
-
-def _reader(attribute: str) -> Callable[..., Any]:
-    def read(source: Any, info: Any, **_: Any) -> Any:
-        return getattr(source, attribute)
-
-    read._is_default = True  # type: ignore[attr-defined]  # what strawberry marks its own attribute readers with
-    return read

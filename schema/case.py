@@ -152,18 +152,21 @@ class Case:
     reference: str = strawberry.field(description="Human-readable reference, e.g. CSPR-2026-1A2B3C4D.")
     status: CaseStatus = strawberry.field(description="Where the case is in the statutory process.")
     created_at: datetime = strawberry.field(description="When the hub first recorded it.")
-    incident: Incident = strawberry.field(description="What happened.")
     row: strawberry.Private[models.Case]
 
     @classmethod
     def from_model(cls, row: models.Case) -> Case:
-        incident = Incident(
+        return cls(id=strawberry.ID(row.id), reference=row.reference, status=CaseStatus(row.status),
+                   created_at=row.created_at, row=row)
+
+    @strawberry.field(description="What happened.")
+    def incident(self) -> Incident:  # made when asked for: a page of cases seldom asks
+        row = self.row
+        return Incident(
             kind=IncidentKind(row.incident_kind), occurred_on=row.occurred_on, aware_on=row.aware_on,
             abuse_or_neglect=AbuseOrNeglect(row.abuse_or_neglect),
             location=IncidentLocation(row.location), summary=row.summary,
         )
-        return cls(id=strawberry.ID(row.id), reference=row.reference, status=CaseStatus(row.status),
-                   created_at=row.created_at, incident=incident, row=row)
 
     @classmethod
     async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> Case | None:

@@ -61,7 +61,7 @@ class SafeguardingPartnership:
 
     @classmethod
     def from_model(cls, row: models.Partnership) -> SafeguardingPartnership:
-        return cls(id=strawberry.ID(row.id), code=row.code, name=row.name)
+        return _partnership(row.id, row.code, row.name)  # shared, as organisations are
 
     @strawberry.field(description="Its members today.", graphql_type=list[Organisation])
     def members(self, info: HubInfo) -> list[Organisation] | Awaitable[list[Organisation]]:
@@ -79,6 +79,11 @@ class SafeguardingPartnership:
     async def resolve_reference(cls, info: HubInfo, id: strawberry.ID) -> SafeguardingPartnership | None:
         row = await info.context.loaders.partnership.load(str(id))
         return cls.from_model(row) if row else None
+
+
+@lru_cache(maxsize=1024)
+def _partnership(id: str, code: str, name: str) -> SafeguardingPartnership:
+    return SafeguardingPartnership(id=strawberry.ID(id), code=code, name=name)
 
 
 @strawberry.type(description="Who is calling: one organisation acting in one role.")

@@ -1,0 +1,79 @@
+"""Fields graphql-core calls without strawberry's wrapping, where the wrapping would do nothing.
+
+A page of cases completes about 1,900 fields. For each, strawberry's resolver builds its ``Info``, converts the
+field's arguments, gathers the field's extensions into a chain and calls through four functions to reach the
+resolver. For a field that reads an attribute, or whose resolver takes no argument and has no extension, all
+of that ends in the same call; here graphql-core makes the call itself. Fields with arguments, permission
+classes or any other field extension, exception handlers, or their own ``get_result`` keep strawberry's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry.federation import Schema
+from strawberry.types.field import StrawberryField
+
+
+def resolve_directly(schema: Schema) -> tuple[int, int]:
+    """Install the direct resolvers; returns how many fields read an attribute and how many call a resolver."""
+    read = called = 0
+    converter, graphql_schema = schema.schema_converter, schema._schema
+    for name, concrete in converter.type_map.items():
+        target = graphql_schema.type_map.get(name)
+        fields = getattr(concrete.definition, "fields", None)
+        if not isinstance(target, GraphQLObjectType) or not fields:
+            continue
+        for field in fields:
+            graphql_field = target.fields.get(schema.config.name_converter.get_graphql_name(field))
+            if graphql_field is None or type(field).get_result is not StrawberryField.get_result:
+                continue
+            if field.extensions or converter._get_field_exception_handlers(field):
+                continue
+            if field.is_basic_field:
+                if field.default_resolver is getattr and getattr(graphql_field.resolve, "_is_default", False):
+                    graphql_field.resolve = _reader(field.python_name)
+                    read += 1
+            elif not field.arguments and not graphql_field.args and _plain(field):
+                graphql_field.resolve = _caller(field, schema.config.info_class)
+                called += 1
+    return read, called
+
+
+def _plain(field: StrawberryField) -> bool:
+    """A resolver function asking for nothing but the object (``self``, ``root`` or ``parent``) and ``info``."""
+    resolver = field.base_resolver
+    return resolver is not None and callable(resolver.wrapped_func) and not field.is_subscription
+
+
+def _reader(attribute: str) -> Callable[..., Any]:
+    def read(source: Any, info: GraphQLResolveInfo) -> Any:
+        return getattr(source, attribute)
+
+    read._is_default = True  # type: ignore[attr-defined]  # what strawberry marks its own attribute readers with
+    return read
+
+
+def _caller(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]:
+    """graphql-core's resolver calling the field's resolver function as strawberry would: the object first when
+    it takes ``self``, as ``root`` or ``parent`` when named so, and strawberry's ``Info`` when it asks for it."""
+    resolver = field.base_resolver
+    assert resolver is not None
+    function = resolver.wrapped_func
+    takes_self = resolver.self_parameter is not None
+    as_keyword = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+    if takes_self and not as_keyword and info_name == "info":  # the usual method: def field(self, info)
+        def method(source: Any, info: GraphQLResolveInfo) -> Any:
+            return function(source, info=info_class(_raw_info=info, _field=field))
+        return method
+
+    def call(source: Any, info: GraphQLResolveInfo) -> Any:
+        keywords: dict[str, Any] = dict.fromkeys(as_keyword, source)
+        if info_name is not None:
+            keywords[info_name] = info_class(_raw_info=info, _field=field)
+        return function(source, **keywords) if takes_self else function(**keywords)
+    return call
