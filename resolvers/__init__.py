@@ -35,7 +35,7 @@ from hub.errors import BadUserInput
 from resolvers.calendar_feed import CalendarFeedMutations
 from resolvers.case_record import CaseRecordMutations
 from resolvers.cost import CostLimiter, CostLimits, EstimateCache, ListBounds, Weigher
-from resolvers.direct import resolve_directly
+from resolvers.direct import name_enum_values_directly, resolve_directly
 from resolvers.entities import representation_problem
 from resolvers.errors import log_unexpected
 from resolvers.handoff import HandoffMutations
@@ -187,5 +187,6 @@ def build_schema(*, introspection: bool = True, suggestions: bool = True, limits
     schema.observe = observe if observe is not None else (None if extensions else unobserved)  # skip nothing unknown
     schema.prepared = PreparedDocuments(lambda: schema._schema, rules, max_tokens=MAX_TOKENS, size=CACHE_SIZE)
     resolve_directly(schema)
+    name_enum_values_directly(schema)
     describe(schema._schema)
     return schema

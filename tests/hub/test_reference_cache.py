@@ -63,3 +63,30 @@ async def test_a_request_reads_the_data_versions_once_for_its_token_and_its_refe
     assert len(reads) == 1  # the token's check and the reference data share it (two before)
     await api(ME, as_=(CAMDEN, "la"))
     assert len(reads) == 2  # and the next request reads again: a change committed meanwhile is seen
+
+
+def test_members_are_kept_for_a_day_and_found_again_for_another() -> None:
+    """A partnership's members are worked out once a day (a page asks once per case); a member whose membership
+    ends is gone the next day, and one that starts is there from its first day (paras 5-7)."""
+    from datetime import date
+
+    from hub.models import Organisation, Partnership, PartnershipMembership
+    from hub.reference_cache import Reference
+
+    area = Partnership(id="p", code="P", name="An invented partnership")
+    council, police, board = (Organisation(id=i, code=i.upper(), name=f"Invented {i}", kind="LOCAL_AUTHORITY")
+                              for i in ("council", "police", "board"))
+    reference = Reference(
+        organisations={o.id: o for o in (council, police, board)}, partnerships={"p": area},
+        memberships=[PartnershipMembership(partnership_id="p", organisation_id="council", effective_from=date(2020, 1, 1)),
+                     PartnershipMembership(partnership_id="p", organisation_id="police", effective_from=date(2020, 1, 1),
+                                           effective_to=date(2026, 3, 31)),
+                     PartnershipMembership(partnership_id="p", organisation_id="board", effective_from=date(2026, 4, 1))])
+    last, first = date(2026, 3, 31), date(2026, 4, 1)
+    assert [o.id for o in reference.members_of("p", last)] == ["council", "police"]
+    assert [o.id for o in reference.members_of("p", last)] == ["council", "police"]  # kept
+    assert [o.id for o in reference.members_of("p", first)] == ["board", "council"]
+    assert [o.id for o in reference.members_of("p", last)] == ["council", "police"]  # the earlier day again
+    assert [p.id for p in reference.partnerships_for("police", last)] == ["p"]
+    assert reference.partnerships_for("police", first) == []
+    assert reference.members_of("p", last) is not reference.members_of("p", last)  # a list of the caller's own

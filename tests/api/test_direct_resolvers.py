@@ -1,0 +1,140 @@
+"""Fields graphql-core calls directly (``resolvers.direct``): the same answers as strawberry's own resolvers, and
+only where strawberry's wrapping would have done nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.federation import Schema
+from strawberry.permission import BasePermission
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
+
+from resolvers import build_schema
+from resolvers.direct import name_enum_values_directly, resolve_directly
+from schema.context import HubInfo
+
+
+class Never(BasePermission):
+    message = "never"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Shape:
+    size: int
+    secret: str | None = strawberry.field(default="hidden", permission_classes=[Never])
+
+    @strawberry.field
+    def doubled(self) -> int:
+        return self.size * 2
+
+    @strawberry.field
+    def with_info(self, info: strawberry.Info) -> str:
+        return f"{info.field_name}:{info.context['who']}:{self.size}"
+
+    @strawberry.field
+    def as_root(root: Shape, info: strawberry.Info) -> int:
+        return root.size + len(info.context["who"])
+
+    @strawberry.field
+    def as_parent(self, parent: strawberry.Parent[Shape]) -> int:
+        return parent.size + self.size
+
+    @strawberry.field
+    async def later(self, info: strawberry.Info) -> int:
+        await asyncio.sleep(0)
+        return self.size + 1
+
+    @strawberry.field
+    def scaled(self, by: int) -> int:  # an argument: strawberry's path
+        return self.size * by
+
+
+@strawberry.type
+class Root:
+    @strawberry.field
+    def shapes(self) -> list[Shape]:
+        return [Shape(size=1), Shape(size=5)]
+
+
+QUERY = "{ shapes { size doubled withInfo asRoot asParent later scaled(by: 3) secret } }"
+
+
+async def answer(schema: Schema) -> Any:
+    result = await schema.execute(QUERY, context_value={"who": "panel"})
+    return result.data, [(e.message, e.path) for e in result.errors or []]
+
+
+async def test_the_direct_resolvers_answer_as_strawberrys_own() -> None:
+    strawberrys = await answer(Schema(query=Root))
+    direct = Schema(query=Root)
+    assert resolve_directly(direct) == (1, 8)
+    taken = {(name, field) for name, kind in direct._schema.type_map.items()
+             for field, graphql_field in getattr(kind, "fields", {}).items()
+             if getattr(graphql_field, "resolve", None) and graphql_field.resolve.__module__ == "resolvers.direct"}
+    assert taken == {("Shape", "size"), ("Shape", "doubled"), ("Shape", "withInfo"), ("Shape", "asRoot"),
+                     ("Shape", "asParent"), ("Shape", "later"), ("Query", "shapes"),
+                     ("Query", "_service"), ("_Service", "sdl")}  # federation's own, which take nothing either
+    assert await answer(direct) == strawberrys
+    assert strawberrys[0]["shapes"][1] == {"size": 5, "doubled": 10, "withInfo": "withInfo:panel:5", "asRoot": 10,
+                                           "asParent": 10, "later": 6, "scaled": 15, "secret": None}
+    assert strawberrys[1] == [("never", ["shapes", 0, "secret"]), ("never", ["shapes", 1, "secret"])]
+
+
+def test_fields_with_arguments_or_extensions_keep_strawberrys_path() -> None:
+    schema = build_schema()
+    fields = schema._schema.type_map
+    direct = {"Case": ("reference", "leadPartnership", "notification", "incident"),
+              "Notification": ("dueOn", "routedTo"), "SafeguardingPartnership": ("members",)}
+    for type_name, names in direct.items():
+        for name in names:
+            assert fields[type_name].fields[name].resolve.__module__ == "resolvers.direct", (type_name, name)
+    # arguments (a page), and a role check (a field extension): strawberry's own resolver
+    for type_name, name in (("Query", "cases"), ("Query", "rapidReviews"), ("Mutation", "notifySeriousIncident")):
+        assert fields[type_name].fields[name].resolve.__module__.startswith("strawberry."), (type_name, name)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, t in build_schema()._schema.type_map.items()
+                                        if isinstance(t, CustomGraphQLEnumType)))
+def test_every_enum_member_is_named_as_strawberry_names_it(name: str) -> None:
+    enum = build_schema()._schema.type_map[name]
+    assert isinstance(enum, CustomGraphQLEnumType)
+    for member in enum.wrapped_cls:
+        assert enum.coerce_output_value(member) == CustomGraphQLEnumType.coerce_output_value(enum, member)
+        # a raw value, as a resolver may return, is named as before too
+        assert enum.coerce_output_value(member.value) == CustomGraphQLEnumType.coerce_output_value(enum, member.value)
+
+
+def test_naming_enums_again_changes_nothing() -> None:
+    schema = build_schema()
+    enum = schema._schema.type_map["CaseStatus"]
+    before = {m: enum.coerce_output_value(m) for m in enum.wrapped_cls}
+    assert name_enum_values_directly(schema) > 0
+    assert {m: enum.coerce_output_value(m) for m in enum.wrapped_cls} == before
+
+
+def test_a_resolver_asking_for_info_gets_strawberrys_info() -> None:
+    """The hub's resolvers read ``info.context`` (and a page's ``info.selected_fields``): the object handed over
+    is strawberry's ``Info``, as on strawberry's path."""
+    schema = build_schema()
+    resolve = schema._schema.type_map["Case"].fields["leadPartnership"].resolve
+    seen: list[Any] = []
+
+    class Row:
+        lead_partnership_id = "p1"
+
+    class Case:
+        row = Row()
+
+        def _lead_partnership(self, info: HubInfo) -> str:
+            seen.append(info)
+            return "loaded"
+
+    raw = type("RawInfo", (), {"context": type("Context", (), {"reference": None})()})()
+    assert resolve(Case(), raw) == "loaded"  # type: ignore[arg-type]
+    assert isinstance(seen[0], strawberry.Info) and seen[0]._raw_info is raw
