@@ -47,7 +47,7 @@ def today_in_england(clock: Clock) -> date:
 
 # The England day last asked for, with the instants it starts and ends at: a page asks for today hundreds of
 # times, and converting each instant to London time is most of the cost. Replaced whole, never changed.
-_last_day: tuple[datetime, datetime, date] = (datetime.max.replace(tzinfo=UTC),) * 2 + (date.min,)  # type: ignore[assignment]
+_last_day: tuple[datetime, datetime, date] = (datetime.max.replace(tzinfo=UTC),) * 2 + (date.min,)
 
 
 def england_day(at: datetime) -> date:

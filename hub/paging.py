@@ -54,17 +54,19 @@ async def newest_first(
 
 async def keyset(
     session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]],
-    *, after: Position | None, size: int, by: str, newest: bool,
+    *, after: Position | None, size: int, by: str, newest: bool, plain: bool = False,
 ) -> Page[Any]:
-    """A page ordered by ``(by, id)``, newest or oldest first, after a position."""
+    """A page ordered by ``(by, id)``, newest or oldest first, after a position. ``plain``: rows answering to the
+    model's attribute names, not ORM objects (every column is named as its attribute), for a page only read."""
     column, ident = getattr(model, by), model.id
     conditions = list(where)
     if after is not None:
         beyond = (column < after.created_at, ident < after.id) if newest else (column > after.created_at, ident > after.id)
         conditions.append(or_(beyond[0], and_(column == after.created_at, beyond[1])))
     order = (column.desc(), ident.desc()) if newest else (column.asc(), ident.asc())
-    query = select(model).where(*conditions).order_by(*order).limit(size + 1)
-    rows = (await session.execute(query)).scalars().all()
+    query = (select(model.__table__) if plain else select(model)).where(*conditions).order_by(*order)
+    result = await session.execute(query.limit(size + 1))
+    rows = result.all() if plain else result.scalars().all()
     return Page(rows[:size], more=len(rows) > size)
 
 

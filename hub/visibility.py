@@ -90,7 +90,30 @@ async def visible_cases(
     reference data in memory, ``hub.reference_cache``) a partner's partnerships are read from it, not the
     database (the same answer, one statement fewer), and a recipient's organisations are named by their ids, not
     looked up by code within the statement (the same answer, which PostgreSQL plans knowing each one's share of
-    the routed messages)."""
+    the routed messages). With ``reference`` the condition depends on nothing else than the principal, the day
+    and that copy of the reference data, so it is kept (``KEPT``): a principal's every request would build the
+    same SQL again, and SQLAlchemy work out its cache key again."""
+    if reference is None:
+        return await _condition(session, principal, today, reference=None)
+    kept = KEPT.get((principal, today))
+    if kept is not None and kept[0] is reference:
+        return kept[1]
+    condition = await _condition(session, principal, today, reference=reference)
+    KEPT[(principal, today)] = (reference, condition)
+    if len(KEPT) > KEPT_SIZE:
+        del KEPT[next(iter(KEPT))]  # the oldest kept
+    return condition
+
+
+# A condition per principal and day, with the copy of the reference data it was made from (a new copy, made when
+# `orgs load` changes the data, makes it anew). Bounded: about 250 organisations, a few roles each.
+KEPT: dict[tuple[Principal, date], tuple[Reference, ColumnElement[bool]]] = {}
+KEPT_SIZE = 2048
+
+
+async def _condition(
+    session: AsyncSession, principal: Principal, today: date, *, reference: Reference | None
+) -> ColumnElement[bool]:
     if principal.is_partner:
         if reference is not None:
             mine = sorted({p.id for p in reference.partnerships_for(principal.organisation_id, today)})

@@ -51,9 +51,10 @@ def name_enum_values_directly(schema: Schema) -> int:
     for graphql_type in schema._schema.type_map.values():
         if isinstance(graphql_type, CustomGraphQLEnumType):
             names: dict[Any, str] = {}
+            member: Any
             for member in graphql_type.wrapped_cls:
                 names[member] = next(name for name, value in graphql_type.values.items() if member.value == value.value)
-            graphql_type.coerce_output_value = _namer(graphql_type.wrapped_cls, names,  # type: ignore[method-assign]
+            graphql_type.coerce_output_value = _namer(graphql_type.wrapped_cls, names,  # type: ignore[method-assign,assignment]
                                                       type(graphql_type).coerce_output_value.__get__(graphql_type))
             changed += 1
     return changed
@@ -72,7 +73,7 @@ def _plain(field: StrawberryField) -> bool:
 
 
 def _reader(attribute: str) -> Callable[..., Any]:
-    def read(source: Any, info: GraphQLResolveInfo) -> Any:
+    def read(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         return getattr(source, attribute)
 
     read._is_default = True  # type: ignore[attr-defined]  # what strawberry marks its own attribute readers with
@@ -84,17 +85,17 @@ def _caller(field: StrawberryField, info_class: type[Any]) -> Callable[..., Any]
     it takes ``self``, as ``root`` or ``parent`` when named so, and strawberry's ``Info`` when it asks for it."""
     resolver = field.base_resolver
     assert resolver is not None
-    function = resolver.wrapped_func
+    function: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]  # a plain function (_plain)
     takes_self = resolver.self_parameter is not None
     as_keyword = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
     if takes_self and not as_keyword and info_name == "info":  # the usual method: def field(self, info)
-        def method(source: Any, info: GraphQLResolveInfo) -> Any:
+        def method(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
             return function(source, info=info_class(_raw_info=info, _field=field))
         return method
 
-    def call(source: Any, info: GraphQLResolveInfo) -> Any:
+    def call(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         keywords: dict[str, Any] = dict.fromkeys(as_keyword, source)
         if info_name is not None:
             keywords[info_name] = info_class(_raw_info=info, _field=field)

@@ -174,8 +174,8 @@ class Sources:
             return [None for _ in keys]
         async with self.sessions() as session:
             condition = await visible_cases(session, self.principal, self.today, reference=self.reference)
-            query = select(models.Case).where(col(models.Case.id).in_(keys), condition)
-            rows = (await session.execute(query)).scalars().all()
+            query = select(*read_only(models.Case)).where(col(models.Case.id).in_(keys), condition)
+            rows = (await session.execute(query)).all()  # plain rows: a case is only read
         return _one(rows, lambda r: r.id, keys)
 
 

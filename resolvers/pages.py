@@ -18,15 +18,17 @@ T = TypeVar("T")
 async def keyset_connection(
     info: HubInfo, model: Any, where: Sequence[ColumnElement[bool]], *, first: int | None, after: str | None,
     convert: Callable[[Any], T], by: str = "created_at", newest: bool = True,
-    ahead: Callable[[HubInfo, Sequence[Any]], Awaitable[None]] | None = None,
+    ahead: Callable[[HubInfo, Sequence[Any]], Awaitable[None]] | None = None, plain: bool = False,
 ) -> Connection[T]:
-    """``ahead``: look-ahead loading for the page's rows (``resolvers.look_ahead``)."""
+    """``ahead``: look-ahead loading for the page's rows (``resolvers.look_ahead``). ``plain``: the rows are
+    plain rows, not ORM objects (``hub.paging.keyset``), for a ``convert`` that only reads them."""
     size = page_size(first)
     position = paging.Position.decode(decode_cursor(after, 2))
     asked = {field.name for selected in info.selected_fields for field in selected.selections
              if isinstance(field, SelectedField)}
     async with info.context.sessions() as session:
-        page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest)
+        page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest,
+                                   plain=plain)
         # counted with the page, on the same connection, when asked for
         total = await paging.count(session, model, where) if "totalCount" in asked else None
     if ahead is not None:

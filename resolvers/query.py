@@ -119,7 +119,7 @@ async def _cases(
         visible = await visible_cases(session, principal, today_in_england(info.context.clock),
                                       reference=info.context.reference)
     return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
-                                   convert=Case.from_model, ahead=look_ahead.cases)
+                                   convert=Case.from_model, ahead=look_ahead.cases, plain=True)
 
 
 async def _inbox(

@@ -130,7 +130,7 @@ async def rapid_reviews(
     where = queues.rapid_review_conditions(wanted, visible=visible, principal=principal_of(info.context), today=today)
     return await keyset_connection(info, models.RapidReview, where, first=first, after=after,
                                    convert=RapidReview.from_model, by="queued_at", newest=False,
-                                   ahead=look_ahead.rapid_reviews)
+                                   ahead=look_ahead.rapid_reviews, plain=True)
 
 
 @strawberry.type

@@ -90,3 +90,29 @@ def test_members_are_kept_for_a_day_and_found_again_for_another() -> None:
     assert [p.id for p in reference.partnerships_for("police", last)] == ["p"]
     assert reference.partnerships_for("police", first) == []
     assert reference.members_of("p", last) is not reference.members_of("p", last)  # a list of the caller's own
+
+
+async def test_a_principals_visibility_is_built_once_a_day_for_each_copy_of_the_reference_data(hub: Hub) -> None:
+    """``hub.visibility.visible_cases`` with the reference data in memory: the same SQL for the same principal on
+    the same day from the same copy; a new copy (after ``orgs load``) or another day makes it anew."""
+    from dataclasses import replace
+    from datetime import date
+
+    from hub.principal import Principal
+    from hub.visibility import visible_cases
+    from hub.vocabulary import Role
+
+    reference = await hub.reference.current()
+    camden = reference.by_code[CAMDEN]
+    partner = Principal(organisation_id=camden.id, organisation_code=CAMDEN, role=Role.LA, scopes=("la",))
+    day = date(2026, 12, 3)
+    async with hub.sessions() as session:
+        first = await visible_cases(session, partner, day, reference=reference)
+        assert await visible_cases(session, partner, day, reference=reference) is first
+        assert str(await visible_cases(session, partner, day, reference=None)) == str(first)  # the same SQL, built
+        copy = replace(reference)  # another copy of the same data
+        assert await visible_cases(session, partner, day, reference=copy) is not first
+        assert await visible_cases(session, partner, date(2026, 12, 4), reference=copy) is not first
+        panel = Principal(organisation_id=reference.by_code["PANEL"].id, organisation_code="PANEL", role=Role.PANEL,
+                          scopes=("panel",))
+        assert str(await visible_cases(session, panel, day, reference=copy)) != str(first)
