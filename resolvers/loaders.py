@@ -50,8 +50,9 @@ class IdentityReads:
 def read_only(model: Any) -> tuple[Any, ...]:
     """A table's columns, to select plain rows rather than ORM objects. A row answers to the same attribute
     names (every column is named as its attribute) and costs a tenth of an object to build; it is for
-    reading only, and what a page reads in bulk (a case's notification, its routed messages) only reads."""
-    return tuple(model.__table__.columns)
+    reading only, and what a page reads in bulk (a case's notification, its routed messages) only reads. The
+    table itself: selected column by column, each column would be checked again on every statement."""
+    return (model.__table__,)
 
 
 def _one(rows: Sequence[Any], key: Callable[[Any], str], keys: Sequence[str]) -> list[Any]:
