@@ -29,8 +29,12 @@ async def keyset_connection(
     async with info.context.sessions() as session:
         page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest,
                                    plain=plain)
-        # counted with the page, on the same connection, when asked for
-        total = await paging.count(session, model, where) if "totalCount" in asked else None
+        # counted with the page, on the same connection, when asked for; a first page that holds every row
+        # counts itself (the same answer, read by the same statement)
+        total = None
+        if "totalCount" in asked:
+            whole = position is None and not page.more
+            total = len(page.rows) if whole else await paging.count(session, model, where)
     if ahead is not None:
         await ahead(info, page.rows)
 

@@ -22,7 +22,7 @@ async def measure(api: Api, statements: Statements, first: int, as_: tuple[str, 
 
 
 async def test_statements_for_a_page_of_cases_do_not_grow_with_page_size(api: Api, statements: Statements) -> None:
-    for n in range(12):
+    for n in range(13):  # one more than the larger page: both pages have a next one, and count the rest
         value = serious_incident(otherAreaCodes=[BIRMINGHAM], idempotencyKey=f"k{n}")
         body = await api(NOTIFY, {"input": value}, as_=(CAMDEN, "la"))
         assert body["data"]["notifySeriousIncident"]["errors"] == []
@@ -30,6 +30,27 @@ async def test_statements_for_a_page_of_cases_do_not_grow_with_page_size(api: Ap
         small, large = await measure(api, statements, 2, who), await measure(api, statements, 12, who)
         assert small == large, who
         assert large <= 14, who
+
+
+async def test_a_first_page_holding_every_case_counts_them_itself(api: Api, statements: Statements) -> None:
+    """``totalCount`` of a first page with no next page is the page's own length: no statement to count them."""
+    counted = "query($first: Int) { cases(first: $first) { totalCount pageInfo { hasNextPage } nodes { id } } }"
+    uncounted = "query($first: Int) { cases(first: $first) { pageInfo { hasNextPage } nodes { id } } }"
+    for key in ("whole-1", "whole-2"):
+        await api(NOTIFY, {"input": serious_incident(idempotencyKey=key)}, as_=(CAMDEN, "la"))
+    spent = {}
+    for name, query, first in (("all", counted, 100), ("all, not counted", uncounted, 100), ("one", counted, 1)):
+        await api(query, {"first": first}, as_=(CAMDEN, "la"))
+        statements.count, statements.recording = 0, True
+        body = (await api(query, {"first": first}, as_=(CAMDEN, "la")))["data"]["cases"]
+        statements.recording = False
+        spent[name] = statements.count
+        if first == 100:
+            assert not body["pageInfo"]["hasNextPage"]
+            every = len(body["nodes"])
+        else:
+            assert body["pageInfo"]["hasNextPage"] and body["totalCount"] == every
+    assert spent["all"] == spent["all, not counted"] == spent["one"] - 1, spent
 
 
 FRAGMENTS = """query($first: Int) { cases(first: $first) { nodes { ...Listed } } }
@@ -92,7 +113,7 @@ async def test_the_panels_queue_of_fifty_reviews_costs_the_same_statements_as_fi
         body = await api(SUBMIT, {"r": review["id"], "i": reason}, as_=(CAMDEN, "la"))
         assert body["data"]["submitRapidReview"]["errors"] == []
     counts = []
-    for first in (5, 50):
+    for first in (5, 49):  # both pages with a next one (a page holding every review counts them itself)
         await api(QUEUE, {"first": first}, as_=("PANEL", "panel"))
         statements.count, statements.recording = 0, True
         body = await api(QUEUE, {"first": first}, as_=("PANEL", "panel"))
