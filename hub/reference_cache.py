@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,21 +47,15 @@ class Reference:
 
     def members_of(self, partnership_id: str, on: date) -> list[Organisation]:
         """Current members of a partnership, ordered by code."""
-        found = self._answers.get(("members", partnership_id), on)
-        if found is None:
-            found = self._answers.put(("members", partnership_id), on, sorted(
-                (self.organisations[m.organisation_id] for m in self._by_partnership.get(partnership_id, ())
-                 if _current(m, on)), key=lambda o: o.code))
-        return list(found)
+        return list(self._answers.kept(("members", partnership_id), on, lambda: sorted(
+            (self.organisations[m.organisation_id] for m in self._by_partnership.get(partnership_id, ())
+             if _current(m, on)), key=lambda o: o.code)))
 
     def partnerships_for(self, organisation_id: str, on: date) -> list[Partnership]:
         """The partnerships an organisation belongs to on a day, ordered by code."""
-        found = self._answers.get(("partnerships", organisation_id), on)
-        if found is None:
-            found = self._answers.put(("partnerships", organisation_id), on, sorted(
-                (self.partnerships[m.partnership_id] for m in self._by_organisation.get(organisation_id, ())
-                 if _current(m, on)), key=lambda p: p.code))
-        return list(found)
+        return list(self._answers.kept(("partnerships", organisation_id), on, lambda: sorted(
+            (self.partnerships[m.partnership_id] for m in self._by_organisation.get(organisation_id, ())
+             if _current(m, on)), key=lambda p: p.code)))
 
 
 class DayAnswers:
@@ -72,14 +66,14 @@ class DayAnswers:
         self.day: date | None = None
         self.answers: dict[tuple[str, str], tuple[Any, ...]] = {}
 
-    def get(self, key: tuple[str, str], on: date) -> tuple[Any, ...] | None:
-        return self.answers.get(key) if on == self.day else None
-
-    def put(self, key: tuple[str, str], on: date, found: list[Any]) -> tuple[Any, ...]:
+    def kept(self, key: tuple[str, str], on: date, make: Callable[[], list[Any]]) -> tuple[Any, ...]:
+        """The answer kept for ``key`` on the day ``on``, made (and kept) if there is none."""
         if on != self.day:
             self.day, self.answers = on, {}
-        kept = self.answers[key] = tuple(found)
-        return kept
+        found = self.answers.get(key)
+        if found is None:
+            found = self.answers[key] = tuple(make())
+        return found
 
 
 def _current(m: PartnershipMembership, on: date) -> bool:
