@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, func, or_, select
@@ -43,6 +45,7 @@ class Position:
 class Page(Generic[M]):
     rows: Sequence[M]
     more: bool
+    joined: Sequence[Any] = ()  # with ``keyset(joined=...)``: each row's row of the other table, in step
 
 
 async def newest_first(
@@ -55,19 +58,37 @@ async def newest_first(
 async def keyset(
     session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]],
     *, after: Position | None, size: int, by: str, newest: bool, plain: bool = False,
+    joined: tuple[Any, ColumnElement[bool]] | None = None,
 ) -> Page[Any]:
     """A page ordered by ``(by, id)``, newest or oldest first, after a position. ``plain``: rows answering to the
-    model's attribute names, not ORM objects (every column is named as its attribute), for a page only read."""
+    model's attribute names, not ORM objects (every column is named as its attribute), for a page only read.
+    ``joined``: another model and the condition joining one of its rows to each of the page's, read by the same
+    statement as plain rows (``Page.joined``); the page's rows are then plain too."""
     column, ident = getattr(model, by), model.id
     conditions = list(where)
     if after is not None:
         beyond = (column < after.created_at, ident < after.id) if newest else (column > after.created_at, ident > after.id)
         conditions.append(or_(beyond[0], and_(column == after.created_at, beyond[1])))
     order = (column.desc(), ident.desc()) if newest else (column.asc(), ident.asc())
+    if joined is not None:
+        other, on = joined
+        query = select(model.__table__, other.__table__).join(other.__table__, on)
+        found = (await session.execute(query.where(*conditions).order_by(*order).limit(size + 1))).all()
+        mine, theirs = plain_row(model), plain_row(other)
+        width = len(model.__table__.columns)
+        return Page([mine._make(r[:width]) for r in found[:size]], more=len(found) > size,
+                    joined=[theirs._make(r[width:]) for r in found[:size]])
     query = (select(model.__table__) if plain else select(model)).where(*conditions).order_by(*order)
     result = await session.execute(query.limit(size + 1))
     rows = result.all() if plain else result.scalars().all()
     return Page(rows[:size], more=len(rows) > size)
+
+
+@cache
+def plain_row(model: Any) -> Any:
+    """A tuple type answering to a table's attribute names (its columns', in order), for rows read two tables at
+    a time."""
+    return namedtuple(model.__table__.name, [c.key for c in model.__table__.columns])
 
 
 async def count(session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]]) -> int:

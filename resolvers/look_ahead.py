@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from hub import models
-from schema.context import HubInfo
+from schema.context import MISSING, HubInfo, settled
 
 
 def selected_names(info: HubInfo) -> frozenset[str]:
@@ -47,5 +47,14 @@ async def rapid_reviews(info: HubInfo, rows: Sequence[models.RapidReview]) -> No
     names = selected_names(info)
     if "case" not in names or not rows:
         return
-    found = await info.context.loaders.visible_case.load_many([row.case_id for row in rows])
+    loader = info.context.loaders.visible_case
+    found = [settled(loader, row.case_id) for row in rows]  # read with the page (``visible_cases_read``)
+    if any(row is MISSING for row in found):
+        found = await loader.load_many([row.case_id for row in rows])
     await cases(info, [row for row in found if row is not None], names)
+
+
+def visible_cases_read(info: HubInfo, rows: Sequence[models.Case]) -> None:
+    """Cases read with a page whose condition holds only for rows of cases the caller may see
+    (``hub.visibility.of_visible_cases``): they are what ``visible_case`` would load for them."""
+    info.context.loaders.visible_case.prime_many({row.id: row for row in rows})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub import models, queues, rapid_review, rapid_review_content
 from hub import rapid_review_sign_off as sign_off
@@ -130,7 +131,11 @@ async def rapid_reviews(
     where = queues.rapid_review_conditions(wanted, visible=visible, principal=principal_of(info.context), today=today)
     return await keyset_connection(info, models.RapidReview, where, first=first, after=after,
                                    convert=RapidReview.from_model, by="queued_at", newest=False,
-                                   ahead=look_ahead.rapid_reviews, plain=True)
+                                   ahead=look_ahead.rapid_reviews, plain=True,
+                                   # the page's condition holds only for reviews of visible cases (``where``'s
+                                   # first), so their cases, read with it, prime ``visible_case``
+                                   joined=(models.Case, col(models.Case.id) == col(models.RapidReview.case_id),
+                                           look_ahead.visible_cases_read))
 
 
 @strawberry.type

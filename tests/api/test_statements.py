@@ -121,6 +121,19 @@ async def test_the_panels_queue_of_fifty_reviews_costs_the_same_statements_as_fi
         assert len(body["data"]["rapidReviews"]["nodes"]) == first
         counts.append(statements.count)
     assert counts[0] == counts[1] <= 14, counts
+    # the reviews' cases are read with the page, by the same statement: asking for them costs no statement more
+    bare = "query($first: Int) { rapidReviews(first: $first, filter: {awaitingPanel: true}) { totalCount nodes { id } } }"
+    cased = ("query($first: Int) { rapidReviews(first: $first, filter: {awaitingPanel: true}) { totalCount "
+             "nodes { id case { id reference } } } }")
+    spent = []
+    for query in (bare, cased):
+        await api(query, {"first": 5}, as_=("PANEL", "panel"))
+        statements.count, statements.recording = 0, True
+        body = await api(query, {"first": 5}, as_=("PANEL", "panel"))
+        statements.recording = False
+        spent.append(statements.count)
+    assert spent[0] == spent[1], spent
+    assert all(node["case"]["reference"].startswith("CSPR-") for node in body["data"]["rapidReviews"]["nodes"])
 
 
 REVIEWS = """query($first: Int) { practiceReviews(first: $first) { nodes { kind status publicationDueOn
