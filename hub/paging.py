@@ -58,12 +58,13 @@ async def newest_first(
 async def keyset(
     session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]],
     *, after: Position | None, size: int, by: str, newest: bool, plain: bool = False,
-    joined: tuple[Any, ColumnElement[bool]] | None = None,
+    joined: tuple[Any, ColumnElement[bool]] | None = None, optional: bool = False,
 ) -> Page[Any]:
     """A page ordered by ``(by, id)``, newest or oldest first, after a position. ``plain``: rows answering to the
     model's attribute names, not ORM objects (every column is named as its attribute), for a page only read.
-    ``joined``: another model and the condition joining one of its rows to each of the page's, read by the same
-    statement as plain rows (``Page.joined``); the page's rows are then plain too."""
+    ``joined``: another model and the condition joining at most one of its rows to each of the page's, read by
+    the same statement as plain rows (``Page.joined``); the page's rows are then plain too. ``optional``: a row
+    may have none (an outer join): None in its place."""
     column, ident = getattr(model, by), model.id
     conditions = list(where)
     if after is not None:
@@ -72,12 +73,13 @@ async def keyset(
     order = (column.desc(), ident.desc()) if newest else (column.asc(), ident.asc())
     if joined is not None:
         other, on = joined
-        query = select(model.__table__, other.__table__).join(other.__table__, on)
+        query = select(model.__table__, other.__table__).join(other.__table__, on, isouter=optional)
         found = (await session.execute(query.where(*conditions).order_by(*order).limit(size + 1))).all()
         mine, theirs = plain_row(model), plain_row(other)
         width = len(model.__table__.columns)
+        key = width + [c.key for c in other.__table__.columns].index("id")  # null only where none was joined
         return Page([mine._make(r[:width]) for r in found[:size]], more=len(found) > size,
-                    joined=[theirs._make(r[width:]) for r in found[:size]])
+                    joined=[theirs._make(r[width:]) if r[key] is not None else None for r in found[:size]])
     query = (select(model.__table__) if plain else select(model)).where(*conditions).order_by(*order)
     result = await session.execute(query.limit(size + 1))
     rows = result.all() if plain else result.scalars().all()

@@ -54,7 +54,13 @@ async def rapid_reviews(info: HubInfo, rows: Sequence[models.RapidReview]) -> No
     await cases(info, [row for row in found if row is not None], names)
 
 
-def visible_cases_read(info: HubInfo, rows: Sequence[models.Case]) -> None:
+def visible_cases_read(info: HubInfo, rows: Sequence[models.RapidReview], cases: Sequence[models.Case]) -> None:
     """Cases read with a page whose condition holds only for rows of cases the caller may see
     (``hub.visibility.of_visible_cases``): they are what ``visible_case`` would load for them."""
-    info.context.loaders.visible_case.prime_many({row.id: row for row in rows})
+    info.context.loaders.visible_case.prime_many({case.id: case for case in cases})
+
+
+def notifications_read(info: HubInfo, rows: Sequence[models.Case], found: Sequence[models.Notification | None]) -> None:
+    """A page of cases' notifications, read with it (at most one a case): what ``notification`` would load for
+    them, None for a case with none."""
+    info.context.loaders.notification.prime_many({row.id: notification for row, notification in zip(rows, found)})

@@ -118,8 +118,12 @@ async def _cases(
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal, today_in_england(info.context.clock),
                                       reference=info.context.reference)
+    # a case's notification (at most one: notification.case_id is unique) read with the page, when asked for
+    notified = (models.Notification, col(models.Notification.case_id) == col(models.Case.id),
+                look_ahead.notifications_read)
     return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
-                                   convert=Case.from_model, ahead=look_ahead.cases, plain=True)
+                                   convert=Case.from_model, ahead=look_ahead.cases, plain=True, optional=True,
+                                   joined=notified if "notification" in look_ahead.selected_names(info) else None)
 
 
 async def _inbox(

@@ -9,8 +9,8 @@ import pytest
 
 from hub.clock import LONDON, FixedClock
 from tests.api.test_handoff import ACCEPT, HAND_OFF
-from tests.api.test_notification import BIRMINGHAM, CAMDEN, ISLINGTON, MET, area_members, serious_incident
-from tests.conftest import Api
+from tests.api.test_notification import BIRMINGHAM, CAMDEN, ISLINGTON, MET, NOTIFY, area_members, serious_incident
+from tests.conftest import Api, Statements
 
 REFER = """
 mutation Refer($input: ReferIncidentInput!) {
@@ -185,3 +185,27 @@ async def test_para_14_a_referral_handed_to_another_area_is_notified_there_not_b
     assert [e["code"] for e in refused["data"]["notifySeriousIncident"]["errors"]] == ["NOT_YOUR_AREA"]
     accepted = await api(NOTIFY_REFERRED, {"input": notice_of(case_id)}, as_=(BIRMINGHAM, "la"))
     assert accepted["data"]["notifySeriousIncident"]["case"]["id"] == case_id
+
+
+async def test_a_page_of_cases_reads_each_notification_with_it_and_a_referral_has_none(
+        api: Api, statements: Statements) -> None:
+    """The page's notifications come with its own statement (an outer join: at most one a case), so asking for
+    them costs no statement more; a referral never notified shows none, beside a notified case that does."""
+    referred = await referred_case(api)
+    made = await api(NOTIFY, {"input": serious_incident(idempotencyKey="paged-notified")}, as_=(CAMDEN, "la"))
+    notified = made["data"]["notifySeriousIncident"]["case"]["id"]
+    bare = "{ cases(first: 50) { nodes { id status } } }"
+    asked = "{ cases(first: 50) { nodes { id status notification { id dueOn onTime } } } }"
+    spent, pages = [], []
+    for query in (bare, asked):
+        await api(query, as_=(CAMDEN, "la"))
+        statements.count, statements.recording = 0, True
+        pages.append((await api(query, as_=(CAMDEN, "la")))["data"]["cases"]["nodes"])
+        statements.recording = False
+        spent.append(statements.count)
+    assert spent[0] == spent[1], spent
+    by_id = {node["id"]: node for node in pages[1]}
+    assert by_id[referred]["status"] == "REFERRED" and by_id[referred]["notification"] is None
+    assert by_id[notified]["notification"]["onTime"] is True
+    single = await api(CASE_FACTS, {"id": notified}, as_=(CAMDEN, "la"))
+    assert by_id[notified]["notification"]["id"] == single["data"]["case"]["notification"]["id"]
