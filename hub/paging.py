@@ -42,10 +42,20 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Joined:
+    """Another table read with a page, by the same statement: ``model``'s row that ``on`` joins to each of the
+    page's rows (at most one; with ``optional``, perhaps none, an outer join)."""
+
+    model: Any
+    on: ColumnElement[bool]
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class Page(Generic[M]):
     rows: Sequence[M]
     more: bool
-    joined: Sequence[Any] = ()  # with ``keyset(joined=...)``: each row's row of the other table, in step
+    joined: Sequence[Any] = ()  # with ``keyset(joined=...)``: each row's row of the other table (or None), in step
 
 
 async def newest_first(
@@ -58,13 +68,12 @@ async def newest_first(
 async def keyset(
     session: AsyncSession, model: Any, where: Sequence[ColumnElement[bool]],
     *, after: Position | None, size: int, by: str, newest: bool, plain: bool = False,
-    joined: tuple[Any, ColumnElement[bool]] | None = None, optional: bool = False,
+    joined: Joined | None = None,
 ) -> Page[Any]:
     """A page ordered by ``(by, id)``, newest or oldest first, after a position. ``plain``: rows answering to the
     model's attribute names, not ORM objects (every column is named as its attribute), for a page only read.
-    ``joined``: another model and the condition joining at most one of its rows to each of the page's, read by
-    the same statement as plain rows (``Page.joined``); the page's rows are then plain too. ``optional``: a row
-    may have none (an outer join): None in its place."""
+    ``joined``: another table's rows read with the page as plain rows (``Page.joined``, None where an optional
+    one is missing); the page's rows are then plain too."""
     column, ident = getattr(model, by), model.id
     conditions = list(where)
     if after is not None:
@@ -72,12 +81,12 @@ async def keyset(
         conditions.append(or_(beyond[0], and_(column == after.created_at, beyond[1])))
     order = (column.desc(), ident.desc()) if newest else (column.asc(), ident.asc())
     if joined is not None:
-        other, on = joined
-        query = select(model.__table__, other.__table__).join(other.__table__, on, isouter=optional)
+        other = joined.model.__table__
+        query = select(model.__table__, other).join(other, joined.on, isouter=joined.optional)
         found = (await session.execute(query.where(*conditions).order_by(*order).limit(size + 1))).all()
-        mine, theirs = plain_row(model), plain_row(other)
-        width = len(model.__table__.columns)
-        key = width + [c.key for c in other.__table__.columns].index("id")  # null only where none was joined
+        mine, theirs = plain_row(model), plain_row(joined.model)
+        width = len(mine._fields)
+        key = width + theirs._fields.index("id")  # null only where none was joined
         return Page([mine._make(r[:width]) for r in found[:size]], more=len(found) > size,
                     joined=[theirs._make(r[width:]) if r[key] is not None else None for r in found[:size]])
     query = (select(model.__table__) if plain else select(model)).where(*conditions).order_by(*order)

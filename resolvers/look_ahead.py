@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from hub import models
-from schema.context import MISSING, HubInfo, settled
+from schema.context import HubInfo
 
 
 def selected_names(info: HubInfo) -> frozenset[str]:
@@ -47,10 +47,8 @@ async def rapid_reviews(info: HubInfo, rows: Sequence[models.RapidReview]) -> No
     names = selected_names(info)
     if "case" not in names or not rows:
         return
-    loader = info.context.loaders.visible_case
-    found = [settled(loader, row.case_id) for row in rows]  # read with the page (``visible_cases_read``)
-    if any(row is MISSING for row in found):
-        found = await loader.load_many([row.case_id for row in rows])
+    # read with the page and primed (``visible_cases_read``): no statement
+    found = await info.context.loaders.visible_case.load_many([row.case_id for row in rows])
     await cases(info, [row for row in found if row is not None], names)
 
 

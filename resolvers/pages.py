@@ -19,28 +19,27 @@ async def keyset_connection(
     info: HubInfo, model: Any, where: Sequence[ColumnElement[bool]], *, first: int | None, after: str | None,
     convert: Callable[[Any], T], by: str = "created_at", newest: bool = True,
     ahead: Callable[[HubInfo, Sequence[Any]], Awaitable[None]] | None = None, plain: bool = False,
-    joined: tuple[Any, ColumnElement[bool], Callable[[HubInfo, Sequence[Any], Sequence[Any]], None]] | None = None,
-    optional: bool = False,
+    joined: paging.Joined | None = None, prime: Callable[[HubInfo, Sequence[Any], Sequence[Any]], None] | None = None,
 ) -> Connection[T]:
     """``ahead``: look-ahead loading for the page's rows (``resolvers.look_ahead``). ``plain``: the rows are
-    plain rows, not ORM objects (``hub.paging.keyset``), for a ``convert`` that only reads them. ``joined``: a
-    model, the condition joining at most one of its rows to each of the page's (``optional``: or none), read
-    with the page, and what to do with the page's rows and those (prime a dataloader) before ``ahead``."""
+    plain rows, not ORM objects (``hub.paging.keyset``), for a ``convert`` that only reads them. ``joined``:
+    another table read with the page (``hub.paging.Joined``), its rows given to ``prime`` with the page's
+    (to prime a dataloader) before ``ahead``."""
     size = page_size(first)
     position = paging.Position.decode(decode_cursor(after, 2))
     asked = {field.name for selected in info.selected_fields for field in selected.selections
              if isinstance(field, SelectedField)}
     async with info.context.sessions() as session:
         page = await paging.keyset(session, model, where, after=position, size=size, by=by, newest=newest,
-                                   plain=plain, joined=joined[:2] if joined else None, optional=optional)
+                                   plain=plain, joined=joined)
         # counted with the page, on the same connection, when asked for; a first page that holds every row
         # counts itself (the same answer, read by the same statement)
         total = None
         if "totalCount" in asked:
             whole = position is None and not page.more
             total = len(page.rows) if whole else await paging.count(session, model, where)
-    if joined is not None:
-        joined[2](info, page.rows, page.joined)
+    if joined is not None and prime is not None:
+        prime(info, page.rows, page.joined)
     if ahead is not None:
         await ahead(info, page.rows)
 

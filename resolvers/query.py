@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -118,12 +119,13 @@ async def _cases(
     async with info.context.sessions() as session:
         visible = await visible_cases(session, principal, today_in_england(info.context.clock),
                                       reference=info.context.reference)
-    # a case's notification (at most one: notification.case_id is unique) read with the page, when asked for
-    notified = (models.Notification, col(models.Notification.case_id) == col(models.Case.id),
-                look_ahead.notifications_read)
+    names = look_ahead.selected_names(info)
+    # a case's notification (at most one: notification.case_id is unique; a referral has none), read with the page
+    notified = paging.Joined(models.Notification, col(models.Notification.case_id) == col(models.Case.id),
+                             optional=True) if "notification" in names else None
     return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
-                                   convert=Case.from_model, ahead=look_ahead.cases, plain=True, optional=True,
-                                   joined=notified if "notification" in look_ahead.selected_names(info) else None)
+                                   convert=Case.from_model, ahead=partial(look_ahead.cases, names=names), plain=True,
+                                   joined=notified, prime=look_ahead.notifications_read)
 
 
 async def _inbox(

@@ -6,7 +6,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hub import models, queues, rapid_review, rapid_review_content
+from hub import models, paging, queues, rapid_review, rapid_review_content
 from hub import rapid_review_sign_off as sign_off
 from hub.clock import today_in_england
 from hub.visibility import visible_cases
@@ -134,8 +134,8 @@ async def rapid_reviews(
                                    ahead=look_ahead.rapid_reviews, plain=True,
                                    # the page's condition holds only for reviews of visible cases (``where``'s
                                    # first), so their cases, read with it, prime ``visible_case``
-                                   joined=(models.Case, col(models.Case.id) == col(models.RapidReview.case_id),
-                                           look_ahead.visible_cases_read))
+                                   joined=paging.Joined(models.Case, col(models.Case.id) == col(models.RapidReview.case_id)),
+                                   prime=look_ahead.visible_cases_read)
 
 
 @strawberry.type
