@@ -132,8 +132,8 @@ class Hub:
         """Hear case events and data version changes committed by other processes (PostgreSQL LISTEN);
         in-process on SQLite."""
         async with (listening(self.engine, EVENTS_CHANNEL, self._heard) as on,
-                    listening(self.engine, data_versions.CHANNEL, self.versions.heard) as versions_heard):
-            self.versions.listening(versions_heard)
+                    listening(self.engine, data_versions.CHANNEL, self.versions.heard,
+                              on_listening=self.versions.listening)):
             try:
                 yield on
             finally:

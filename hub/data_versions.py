@@ -49,13 +49,16 @@ class Versions:
         self._sessions = sessions
         self._heard: dict[str, int] = {}
         self._listening = False
+        self._since = 0  # how many times listening began: counts heard in one spell never match another's
         self._sqlite_file = sqlite_file
         self._sqlite: sqlite3.Connection | None = None
 
     def listening(self, on: bool) -> None:
-        """Notifications now arrive (True) or may be missed (False: read the table again)."""
+        """Notifications now arrive (True) or may be missed (False: read the table again, until listening
+        again; what changed in between was not heard, so nothing stamped before then is trusted after)."""
         self._listening = on
         self._heard = {}
+        self._since += 1
 
     def heard(self, name: str) -> None:
         self._heard[name] = self._heard.get(name, 0) + 1
@@ -63,14 +66,14 @@ class Versions:
     async def stamp(self, *names: str) -> tuple[object, ...]:
         """A value that changes whenever any of ``names``' data changes (compare it, do not interpret it)."""
         if self._listening:
-            return (True, *(self._heard.get(name, 0) for name in names))
+            return (self._since, *(self._heard.get(name, 0) for name in names))
         held = _request.get()
         found = held.get("read") if held is not None else None
         if found is None:
             found = self._read_sqlite() if self._sqlite_file else await self._read()
             if held is not None:
                 held["read"] = found
-        return (False, *(found.get(name, 0) for name in names))
+        return (None, *(found.get(name, 0) for name in names))
 
     @staticmethod
     @contextmanager

@@ -1,12 +1,22 @@
 """What each API process holds in memory follows the database at once, in every process (PostgreSQL NOTIFY
-reaches each one): a revoked client's remembered tokens stop working; reference data loaded is seen."""
+reaches each one): a revoked client's remembered tokens stop working; reference data loaded is seen.
+
+"At once" is the time a notification takes to reach a listening process: PostgreSQL delivers it after the
+commit has returned to whoever committed, so a request sent in that instant (milliseconds, longer on a loaded
+machine) may still be answered from memory. The tests ask again until every process has followed, within
+``FOLLOWS_WITHIN`` seconds, and never see the old answer come back afterwards."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx2
 import pytest
+from sqlalchemy import text
 
 from auth import clients
 from auth.tokens import mint
@@ -20,6 +30,21 @@ __all__ = ["api_processes", "pg_url"]  # the fixtures used here
 pytestmark = pytest.mark.postgres
 
 ME = {"query": "{ me { role organisation { code } } }"}
+T = TypeVar("T")
+FOLLOWS_WITHIN = 5.0  # seconds: a notification's delivery, with room for a machine busy with other tests
+
+
+async def followed(ask: Callable[[], Awaitable[T]], expected: T) -> T:
+    """Ask until the answer is ``expected`` or ``FOLLOWS_WITHIN`` has passed; the last answer, then the same
+    answer asked once more (once followed, no process goes back to what it held)."""
+    deadline = time.monotonic() + FOLLOWS_WITHIN
+    answer = await ask()
+    while answer != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+        answer = await ask()
+    if answer == expected:
+        answer = await ask()
+    return answer
 
 
 async def me(http: httpx2.AsyncClient, base: str, token: str) -> int:
@@ -45,7 +70,11 @@ async def test_a_revoked_clients_token_stops_working_at_once_in_every_api_proces
             async with transaction(hub.sessions) as session:
                 await clients.revoke(session, client_id=made.client_id, now=hub.clock.now())
             # then neither process accepts its token any more
-            assert [await me(http, a, token), await me(http, b, token)] == [401, 401]
+
+            async def both() -> list[int]:
+                return [await me(http, a, token), await me(http, b, token)]
+
+            assert await followed(both, [401, 401]) == [401, 401]
     finally:
         await hub.stop()
 
@@ -73,6 +102,69 @@ async def test_reference_data_loaded_by_another_process_is_seen_at_once_by_every
             # when `orgs load` renames Camden, in a third process
             await rename_camden(hub, "Camden (renamed, invented)")
             # then both processes answer with the new name
-            assert await names() == ["Camden (renamed, invented)"] * 2
+            renamed = ["Camden (renamed, invented)"] * 2
+            assert await followed(names, renamed) == renamed
+    finally:
+        await hub.stop()
+
+
+LISTENERS = text("SELECT {} FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'")
+
+
+async def test_a_lost_listen_connection_is_trusted_for_nothing_until_it_is_made_again(
+    pg_url: str, api_processes: list[tuple[str, Path]]
+) -> None:
+    # given a client's token verified (and so remembered) by both API processes, each listening
+    (a, a_log), (b, b_log) = api_processes
+    hub = await started_hub(pg_url)
+    try:
+        async with hub.sessions() as session:
+            listeners = (await session.execute(text(LISTENERS.text.format("count(*)")))).scalar_one()
+        assert listeners == 4  # two channels in each of two processes
+        made = await register(hub)
+        async with httpx2.AsyncClient() as http:
+            issued = await http.post(f"{a}/oauth/token", content=b"grant_type=client_credentials",
+                                     headers=basic(made.client_id, made.client_secret))
+            token = issued.json()["access_token"]
+            assert [await me(http, a, token), await me(http, b, token)] == [200, 200]
+            # when every LISTEN connection is ended by the server (a restart, a fail-over), and the client is
+            # revoked before they are made again: its notification reaches no process
+            async with transaction(hub.sessions) as session:
+                ended = (await session.execute(text(LISTENERS.text.format("pg_terminate_backend(pid)")))).all()
+            assert len(ended) == 4
+            async with transaction(hub.sessions) as session:
+                await clients.revoke(session, client_id=made.client_id, now=hub.clock.now())
+
+            # then neither process accepts the token, although neither heard the revocation
+            async def both() -> list[int]:
+                return [await me(http, a, token), await me(http, b, token)]
+
+            assert await followed(both, [401, 401]) == [401, 401]
+
+            # and each listens again, and hears what is notified from then on
+            async def listening_again() -> int:
+                async with hub.sessions() as session:
+                    return int((await session.execute(text(LISTENERS.text.format("count(*)")))).scalar_one())
+
+            assert await followed(listening_again, 4) == 4
+
+            async def told() -> list[tuple[int, int]]:  # lost, then listening again, for each channel
+                return [(log.read_text().count("was lost; listening again"), log.read_text().count(": listening again"))
+                        for log in (a_log, b_log)]
+
+            assert await followed(told, [(2, 2)] * 2) == [(2, 2)] * 2
+            await rename_camden(hub, "Camden (renamed again, invented)")
+            async with transaction(hub.sessions) as session:
+                camden = await mint(session, settings=hub.token_settings, clock=hub.clock, org_code=CAMDEN,
+                                    role="la", sealer=hub.sealer())
+
+            async def names() -> list[str]:
+                answers = [(await http.post(f"{base}/graphql", json={"query": "{ me { organisation { name } } }"},
+                                            headers={"authorization": f"Bearer {camden}"}, timeout=30)).json()
+                           for base in (a, b)]
+                return [answer["data"]["me"]["organisation"]["name"] for answer in answers]
+
+            renamed = ["Camden (renamed again, invented)"] * 2
+            assert await followed(names, renamed) == renamed
     finally:
         await hub.stop()
