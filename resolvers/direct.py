@@ -5,22 +5,41 @@ field's arguments, gathers the field's extensions into a chain and calls through
 resolver. For a field that reads an attribute, or whose resolver takes no argument and has no extension, all
 of that ends in the same call; here graphql-core makes the call itself. Fields with arguments, permission
 classes or any other field extension, exception handlers, or their own ``get_result`` keep strawberry's path.
+
+Three in four of those fields are leaves (a scalar or an enum) read from an attribute. ``DirectExecution``
+completes such a leaf in one step: the attribute read and coerced, without building the field's ``Info`` or
+dispatching on its type. Anything out of the ordinary (null, an error, a value that does not coerce, a
+middleware installed) takes graphql-core's own path, which reads the attribute again and reports it as ever.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
 from strawberry.federation import Schema
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
+Leaves = dict[GraphQLObjectType, dict[str, tuple[str, GraphQLLeafType, bool]]]
+
 
 def resolve_directly(schema: Schema) -> tuple[int, int]:
-    """Install the direct resolvers; returns how many fields read an attribute and how many call a resolver."""
+    """Install the direct resolvers, and ``DirectExecution`` for the leaves among them; returns how many fields
+    read an attribute and how many call a resolver."""
     read = called = 0
+    leaves: Leaves = {}
     converter, graphql_schema = schema.schema_converter, schema._schema
     for name, concrete in converter.type_map.items():
         target = graphql_schema.type_map.get(name)
@@ -28,7 +47,8 @@ def resolve_directly(schema: Schema) -> tuple[int, int]:
         if not isinstance(target, GraphQLObjectType) or not fields:
             continue
         for field in fields:
-            graphql_field = target.fields.get(schema.config.name_converter.get_graphql_name(field))
+            graphql_name = schema.config.name_converter.get_graphql_name(field)
+            graphql_field = target.fields.get(graphql_name)
             if graphql_field is None or type(field).get_result is not StrawberryField.get_result:
                 continue
             if field.extensions or converter._get_field_exception_handlers(field):
@@ -37,10 +57,46 @@ def resolve_directly(schema: Schema) -> tuple[int, int]:
                 if field.default_resolver is getattr and getattr(graphql_field.resolve, "_is_default", False):
                     graphql_field.resolve = _reader(field.python_name)
                     read += 1
+                    nullable = not isinstance(graphql_field.type, GraphQLNonNull)
+                    named = graphql_field.type if nullable else graphql_field.type.of_type
+                    if is_leaf_type(named):
+                        leaves.setdefault(target, {})[graphql_name] = (field.python_name, named, nullable)
             elif not field.arguments and not graphql_field.args and _plain(field):
                 graphql_field.resolve = _caller(field, schema.config.info_class)
                 called += 1
+    schema.execution_context_class = type("DirectExecution", (DirectExecution,), {"leaves": leaves})
     return read, called
+
+
+class DirectExecution(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution, with the leaves read from an attribute completed in one step (``leaves``: for each
+    object type, its fields' attribute, leaf type and whether it may be null)."""
+
+    leaves: ClassVar[Leaves] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain = self.middleware_manager is None or self.middleware_manager._middleware_resolvers is None
+        self._leaves: Leaves = self.leaves if plain else {}
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList,
+                      path: Path, position_context: Any = None) -> Any:
+        fields = self._leaves.get(parent_type)
+        leaf = fields.get(field_details_list[0].node.name.value) if fields is not None else None
+        if leaf is not None:
+            attribute, leaf_type, nullable = leaf
+            try:
+                value = getattr(source, attribute)
+                if value is None:
+                    if nullable:
+                        return None
+                else:
+                    coerced = leaf_type.coerce_output_value(value)
+                    if coerced is not None and coerced is not Undefined:
+                        return coerced
+            except Exception:  # noqa: BLE001,S110 - graphql-core's path below reports it, located, as ever
+                pass
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
 
 def name_enum_values_directly(schema: Schema) -> int:

@@ -4,10 +4,13 @@ only where strawberry's wrapping would have done nothing."""
 from __future__ import annotations
 
 import asyncio
+import datetime
+import enum
 from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.federation import Schema
 from strawberry.permission import BasePermission
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
@@ -138,3 +141,68 @@ def test_a_resolver_asking_for_info_gets_strawberrys_info() -> None:
     raw = type("RawInfo", (), {"context": type("Context", (), {"reference": None})()})()
     assert resolve(Case(), raw) == "loaded"  # type: ignore[arg-type]
     assert isinstance(seen[0], strawberry.Info) and seen[0]._raw_info is raw
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@strawberry.type
+class Leafy:
+    count: int
+    maybe: str | None
+    day: datetime.date
+    colour: Colour
+    never_null: str  # given None below: an error at its path, as graphql-core reports it
+
+
+@strawberry.type
+class LeafyRoot:
+    @strawberry.field
+    def leaves(self) -> list[Leafy | None]:
+        return [Leafy(count=1, maybe=None, day=datetime.date(2026, 12, 3), colour=Colour.RED,
+                      never_null="here"),
+                Leafy(count="not a number", maybe="x", day=datetime.date(2027, 1, 4), colour=Colour.GREEN,  # type: ignore[arg-type]
+                      never_null="there"),
+                Leafy(count=3, maybe="y", day=datetime.date(2027, 1, 5), colour=Colour.GREEN,
+                      never_null=None)]  # type: ignore[arg-type]
+
+
+LEAVES = "{ leaves { count maybe day colour neverNull again: count } }"
+
+
+class Shouting(SchemaExtension):
+    """A middleware (an extension that resolves): every field goes through it, so no leaf is read directly."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        value = _next(root, info, *args, **kwargs)
+        return value.upper() if isinstance(value, str) else value
+
+
+async def leafy(schema: Schema) -> Any:
+    result = await schema.execute(LEAVES)
+    return result.data, sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+
+
+@pytest.mark.parametrize("extensions", [[], [Shouting]], ids=["plain", "with a middleware"])
+async def test_leaves_read_directly_answer_and_fail_as_graphql_cores_own_path(extensions: list[Any]) -> None:
+    strawberrys = await leafy(Schema(query=LeafyRoot, extensions=extensions))
+    direct = Schema(query=LeafyRoot, extensions=extensions)
+    resolve_directly(direct)
+    leaves = direct.execution_context_class.leaves  # type: ignore[attr-defined]
+    assert {name for fields in leaves.values() for name in fields} == {"count", "maybe", "day", "colour", "neverNull"}
+    assert await leafy(direct) == strawberrys
+    data, errors = strawberrys
+    assert data["leaves"][0] == {"count": 1, "maybe": None, "day": "2026-12-03", "colour": "RED",
+                                 "neverNull": "HERE" if extensions else "here", "again": 1}
+    assert data["leaves"][1:] == [None, None]  # a non-null field failed: its object is null, the error says where
+    assert sorted(path for _, path in errors) == [("leaves", 1, "count"), ("leaves", 2, "neverNull")]
+
+
+def test_the_hubs_leaves_read_directly_include_a_pages_columns() -> None:
+    leaves = build_schema().execution_context_class.leaves  # type: ignore[attr-defined]
+    by_name = {kind.name: fields for kind, fields in leaves.items()}
+    assert {"id", "reference", "status"} <= set(by_name["Case"])
+    assert {"eventType", "basis", "dueOn"} <= set(by_name["RoutedMessage"])
+    assert "members" not in by_name.get("SafeguardingPartnership", {})  # a list of objects: graphql-core's path
