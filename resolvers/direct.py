@@ -7,8 +7,8 @@ of that ends in the same call; here graphql-core makes the call itself. Fields w
 classes or any other field extension, exception handlers, or their own ``get_result`` keep strawberry's path.
 
 Three in four of those fields are leaves (a scalar or an enum) read from an attribute. ``DirectExecution``
-completes such a leaf in one step: the attribute read and coerced, without building the field's ``Info`` or
-dispatching on its type. Anything out of the ordinary (null, an error, a value that does not coerce, a
+completes such a leaf, or a list of them, in one step: the attribute read and coerced, without building the
+field's ``Info`` or dispatching on its type. Anything out of the ordinary (null, an error, a value that does not coerce, a
 middleware installed) takes graphql-core's own path, which reads the attribute again and reports it as ever.
 """
 
@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from graphql import (
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -32,7 +33,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
-Leaves = dict[GraphQLObjectType, dict[str, tuple[str, GraphQLLeafType, bool]]]
+# For each object type, its leaves by field name: the attribute, the leaf type, whether the field may be null and,
+# for a list of leaves, whether an item may be null (None for one leaf).
+Leaves = dict[GraphQLObjectType, dict[str, tuple[str, GraphQLLeafType, bool, bool | None]]]
 
 
 def resolve_directly(schema: Schema) -> tuple[int, int]:
@@ -57,10 +60,9 @@ def resolve_directly(schema: Schema) -> tuple[int, int]:
                 if field.default_resolver is getattr and getattr(graphql_field.resolve, "_is_default", False):
                     graphql_field.resolve = _reader(field.python_name)
                     read += 1
-                    nullable = not isinstance(graphql_field.type, GraphQLNonNull)
-                    named = graphql_field.type if nullable else graphql_field.type.of_type
-                    if is_leaf_type(named):
-                        leaves.setdefault(target, {})[graphql_name] = (field.python_name, named, nullable)
+                    leaf = _leaf(graphql_field.type)
+                    if leaf is not None:
+                        leaves.setdefault(target, {})[graphql_name] = (field.python_name, *leaf)
             elif not field.arguments and not graphql_field.args and _plain(field):
                 graphql_field.resolve = _caller(field, schema.config.info_class)
                 called += 1
@@ -68,9 +70,22 @@ def resolve_directly(schema: Schema) -> tuple[int, int]:
     return read, called
 
 
+def _leaf(of: Any) -> tuple[GraphQLLeafType, bool, bool | None] | None:
+    """A leaf type, or a list of one: the leaf type, whether the field may be null, whether an item may be."""
+    nullable = not isinstance(of, GraphQLNonNull)
+    named = of if nullable else of.of_type
+    if is_leaf_type(named):
+        return named, nullable, None
+    if isinstance(named, GraphQLList):
+        item_nullable = not isinstance(named.of_type, GraphQLNonNull)
+        item = named.of_type if item_nullable else named.of_type.of_type
+        if is_leaf_type(item):
+            return item, nullable, item_nullable
+    return None
+
+
 class DirectExecution(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution, with the leaves read from an attribute completed in one step (``leaves``: for each
-    object type, its fields' attribute, leaf type and whether it may be null)."""
+    """Strawberry's execution, with the leaves read from an attribute completed in one step (``leaves``)."""
 
     leaves: ClassVar[Leaves] = {}
 
@@ -84,16 +99,25 @@ class DirectExecution(StrawberryGraphQLCoreExecutionContext):
         fields = self._leaves.get(parent_type)
         leaf = fields.get(field_details_list[0].node.name.value) if fields is not None else None
         if leaf is not None:
-            attribute, leaf_type, nullable = leaf
+            attribute, leaf_type, nullable, item_nullable = leaf
             try:
                 value = getattr(source, attribute)
                 if value is None:
                     if nullable:
                         return None
-                else:
+                elif item_nullable is None:
                     coerced = leaf_type.coerce_output_value(value)
                     if coerced is not None and coerced is not Undefined:
                         return coerced
+                elif value.__class__ is list or value.__class__ is tuple:
+                    coerce, items = leaf_type.coerce_output_value, []
+                    for item in value:
+                        coerced = None if item is None else coerce(item)
+                        if (coerced is None and (item is not None or not item_nullable)) or coerced is Undefined:
+                            break
+                        items.append(coerced)
+                    else:
+                        return items
             except Exception:  # noqa: BLE001,S110 - graphql-core's path below reports it, located, as ever
                 pass
         return super().execute_field(parent_type, source, field_details_list, path, position_context)

@@ -99,7 +99,8 @@ class RapidReview:
     recommendation: RapidReviewRecommendation | None = strawberry.field(description="The partners' recommendation.")
     rationale: str | None = strawberry.field(description="Why, against the para 18 criteria and circumstances.")
     criteria: list[str] = strawberry.field(description="The para 18 criteria and circumstances the partners found met.")
-    criteria_considered: list[CriterionConsidered] = strawberry.field(
+    criteria_considered: list[CriterionConsidered] = strawberry.field(  # built when asked for: a queue seldom is
+        resolver=lambda root: CriterionConsidered.from_rows(root.row.criteria_considered),
         description="Each para 18 criterion the partners took into account: met or not, and how (regulation 11).")
     immediate_actions_taken: str | None = strawberry.field(description="Immediate actions taken.")
     learning_identified: str | None = strawberry.field(description="Learning identified and shared.")
@@ -116,7 +117,6 @@ class RapidReview:
             started_at=row.started_at, submitted_at=row.submitted_at, on_time=on_time,
             recommendation=RapidReviewRecommendation(row.recommendation) if row.recommendation else None,
             rationale=row.rationale, criteria=list(row.criteria),
-            criteria_considered=CriterionConsidered.from_rows(row.criteria_considered),
             immediate_actions_taken=row.immediate_actions_taken,
             learning_identified=row.learning_identified, missing_contribution_reason=row.missing_contribution_reason,
             awaiting_panel=row.status == RapidReviewStatus.SUBMITTED.value, version=row.version, row=row)

@@ -155,6 +155,8 @@ class Leafy:
     day: datetime.date
     colour: Colour
     never_null: str  # given None below: an error at its path, as graphql-core reports it
+    tags: list[str]
+    gaps: list[int | None] | None
 
 
 @strawberry.type
@@ -162,14 +164,20 @@ class LeafyRoot:
     @strawberry.field
     def leaves(self) -> list[Leafy | None]:
         return [Leafy(count=1, maybe=None, day=datetime.date(2026, 12, 3), colour=Colour.RED,
-                      never_null="here"),
+                      never_null="here", tags=["a", "b"], gaps=[1, None, 3]),
                 Leafy(count="not a number", maybe="x", day=datetime.date(2027, 1, 4), colour=Colour.GREEN,  # type: ignore[arg-type]
-                      never_null="there"),
+                      never_null="there", tags=[], gaps=None),
                 Leafy(count=3, maybe="y", day=datetime.date(2027, 1, 5), colour=Colour.GREEN,
-                      never_null=None)]  # type: ignore[arg-type]
+                      never_null=None, tags=["c"], gaps=[]),  # type: ignore[arg-type]
+                Leafy(count=4, maybe="z", day=datetime.date(2027, 1, 6), colour=Colour.RED, never_null="",
+                      tags=["d", None], gaps=[]),  # type: ignore[list-item]
+                Leafy(count=5, maybe="z", day=datetime.date(2027, 1, 7), colour=Colour.RED, never_null="",
+                      tags=("e", "f"), gaps=iter([7])),  # type: ignore[arg-type]
+                Leafy(count=6, maybe="z", day=datetime.date(2027, 1, 8), colour=Colour.RED, never_null="",
+                      tags=[], gaps=[None, "x", 2])]  # type: ignore[list-item]
 
 
-LEAVES = "{ leaves { count maybe day colour neverNull again: count } }"
+LEAVES = "{ leaves { count maybe day colour neverNull again: count tags gaps } }"
 
 
 class Shouting(SchemaExtension):
@@ -191,13 +199,18 @@ async def test_leaves_read_directly_answer_and_fail_as_graphql_cores_own_path(ex
     direct = Schema(query=LeafyRoot, extensions=extensions)
     resolve_directly(direct)
     leaves = direct.execution_context_class.leaves  # type: ignore[attr-defined]
-    assert {name for fields in leaves.values() for name in fields} == {"count", "maybe", "day", "colour", "neverNull"}
+    assert {name for fields in leaves.values() for name in fields} == {"count", "maybe", "day", "colour", "neverNull",
+                                                                        "tags", "gaps"}
     assert await leafy(direct) == strawberrys
     data, errors = strawberrys
     assert data["leaves"][0] == {"count": 1, "maybe": None, "day": "2026-12-03", "colour": "RED",
-                                 "neverNull": "HERE" if extensions else "here", "again": 1}
-    assert data["leaves"][1:] == [None, None]  # a non-null field failed: its object is null, the error says where
-    assert sorted(path for _, path in errors) == [("leaves", 1, "count"), ("leaves", 2, "neverNull")]
+                                 "neverNull": "HERE" if extensions else "here", "again": 1,
+                                 "tags": ["a", "b"], "gaps": [1, None, 3]}
+    assert data["leaves"][1:4] == [None, None, None]  # a non-null field failed: its object is null, the error says where
+    assert data["leaves"][4]["tags"] == ["e", "f"] and data["leaves"][4]["gaps"] == [7]
+    assert data["leaves"][5]["gaps"] == [None, None, 2]  # an item that may be null, is, where it failed
+    assert sorted(path for _, path in errors) == [("leaves", 1, "count"), ("leaves", 2, "neverNull"),
+                                                  ("leaves", 3, "tags", 1), ("leaves", 5, "gaps", 1)]
 
 
 def test_the_hubs_leaves_read_directly_include_a_pages_columns() -> None:
