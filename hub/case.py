@@ -17,6 +17,7 @@ from sqlmodel import col
 from hub.child_details import ChildDetails, check_details
 from hub.clock import start_of_day
 from hub.errors import Problem, Refused
+from hub.kept import Kept
 from hub.models import Case, CasePartnership, Child, Organisation, Partnership
 from hub.naming import Identity, naming_problems
 from hub.principal import Principal
@@ -218,6 +219,14 @@ class CaseQuery:
 
 
 def case_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
+    """The same conditions for the same filter (kept: a page's statement is then the same one, ``hub.paging``)."""
+    return list(_KEPT.get(query, (), lambda: tuple(_case_conditions(query))))
+
+
+_KEPT: Kept[tuple[ColumnElement[bool], ...]] = Kept(512)
+
+
+def _case_conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.statuses:
         where.append(col(Case.status).in_([s.value for s in query.statuses]))

@@ -9,11 +9,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.errors import BadUserInput
+from hub.kept import Kept
 
 M = TypeVar("M")
 
@@ -74,6 +75,26 @@ async def keyset(
     model's attribute names, not ORM objects (every column is named as its attribute), for a page only read.
     ``joined``: another table's rows read with the page as plain rows (``Page.joined``, None where an optional
     one is missing); the page's rows are then plain too."""
+    if after is None:  # a first page: the same statement for the same inputs (``STATEMENTS``)
+        shape = (model, by, newest, size, plain, *((joined.model, joined.optional) if joined is not None else ()))
+        same = (*where, *((joined.on,) if joined is not None else ()))
+        query = STATEMENTS.get(shape, same, lambda: _statement(model, where, None, size, by, newest, plain, joined))
+    else:
+        query = _statement(model, where, after, size, by, newest, plain, joined)
+    if joined is not None:
+        found = (await session.execute(query)).all()
+        mine, theirs = plain_row(model), plain_row(joined.model)
+        width = len(mine._fields)
+        key = width + theirs._fields.index("id")  # null only where none was joined
+        return Page([mine._make(r[:width]) for r in found[:size]], more=len(found) > size,
+                    joined=[theirs._make(r[width:]) if r[key] is not None else None for r in found[:size]])
+    result = await session.execute(query)
+    rows = result.all() if plain else result.scalars().all()
+    return Page(rows[:size], more=len(rows) > size)
+
+
+def _statement(model: Any, where: Sequence[ColumnElement[bool]], after: Position | None, size: int, by: str,
+               newest: bool, plain: bool, joined: Joined | None) -> Select[Any]:
     column, ident = getattr(model, by), model.id
     conditions = list(where)
     if after is not None:
@@ -82,17 +103,15 @@ async def keyset(
     order = (column.desc(), ident.desc()) if newest else (column.asc(), ident.asc())
     if joined is not None:
         other = joined.model.__table__
-        query = select(model.__table__, other).join(other, joined.on, isouter=joined.optional)
-        found = (await session.execute(query.where(*conditions).order_by(*order).limit(size + 1))).all()
-        mine, theirs = plain_row(model), plain_row(joined.model)
-        width = len(mine._fields)
-        key = width + theirs._fields.index("id")  # null only where none was joined
-        return Page([mine._make(r[:width]) for r in found[:size]], more=len(found) > size,
-                    joined=[theirs._make(r[width:]) if r[key] is not None else None for r in found[:size]])
-    query = (select(model.__table__) if plain else select(model)).where(*conditions).order_by(*order)
-    result = await session.execute(query.limit(size + 1))
-    rows = result.all() if plain else result.scalars().all()
-    return Page(rows[:size], more=len(rows) > size)
+        selected = select(model.__table__, other).join(other, joined.on, isouter=joined.optional)
+    else:
+        selected = select(model.__table__) if plain else select(model)
+    return selected.where(*conditions).order_by(*order).limit(size + 1)
+
+
+# First pages' statements, by their inputs (conditions and join compared by identity, ``hub.kept``): a caller's
+# every poll of the same page. Bounded: a few pages for each of about 250 organisations' principals.
+STATEMENTS: Kept[Select[Any]] = Kept(512)
 
 
 @cache

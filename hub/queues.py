@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from hub.clock import start_of_day
+from hub.kept import Kept
 from hub.models import Case, InformationAddressee, InformationRequest, RapidReview
 from hub.principal import Principal
 from hub.visibility import of_visible_cases
@@ -27,7 +28,18 @@ class RapidReviewQuery:
 def rapid_review_conditions(
     query: RapidReviewQuery, *, visible: ColumnElement[bool], principal: Principal, today: date
 ) -> list[ColumnElement[bool]]:
-    """``visible``: ``hub.visibility.visible_cases`` for ``principal``."""
+    """``visible``: ``hub.visibility.visible_cases`` for ``principal``. The same conditions for the same inputs
+    (kept: the page's statement is then the same one too, ``hub.paging``)."""
+    return list(_KEPT.get((query, principal, today), (visible,),
+                          lambda: tuple(_rapid_review_conditions(query, visible, principal, today))))
+
+
+_KEPT: Kept[tuple[ColumnElement[bool], ...]] = Kept(2048)
+
+
+def _rapid_review_conditions(
+    query: RapidReviewQuery, visible: ColumnElement[bool], principal: Principal, today: date
+) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [of_visible_cases(col(RapidReview.case_id), visible, principal)]
     if query.statuses:
         where.append(col(RapidReview.status).in_([s.value for s in query.statuses]))

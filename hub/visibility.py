@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from hub.kept import Kept
 from hub.models import (
     Case,
     CasePartnership,
@@ -95,20 +96,15 @@ async def visible_cases(
     same SQL again, and SQLAlchemy work out its cache key again."""
     if reference is None:
         return await _condition(session, principal, today, reference=None)
-    kept = KEPT.get((principal, today))
-    if kept is not None and kept[0] is reference:
-        return kept[1]
-    condition = await _condition(session, principal, today, reference=reference)
-    KEPT[(principal, today)] = (reference, condition)
-    if len(KEPT) > KEPT_SIZE:
-        del KEPT[next(iter(KEPT))]  # the oldest kept
-    return condition
+    kept = KEPT.find((principal, today), (reference,))
+    if kept is not None:
+        return kept
+    return KEPT.keep((principal, today), (reference,), await _condition(session, principal, today, reference=reference))
 
 
-# A condition per principal and day, with the copy of the reference data it was made from (a new copy, made when
-# `orgs load` changes the data, makes it anew). Bounded: about 250 organisations, a few roles each.
-KEPT: dict[tuple[Principal, date], tuple[Reference, ColumnElement[bool]]] = {}
-KEPT_SIZE = 2048
+# A condition per principal, day and copy of the reference data (a new copy, made when `orgs load` changes the
+# data, makes it anew). Bounded: about 250 organisations, a few roles each.
+KEPT: Kept[ColumnElement[bool]] = Kept(2048)
 
 
 async def _condition(

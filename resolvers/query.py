@@ -106,6 +106,11 @@ async def _case(info: HubInfo, id: strawberry.ID) -> Case | None:
     return Case.from_model(row) if row else None
 
 
+# a case's notification (at most one: notification.case_id is unique; a referral has none), read with a page of
+# cases (one object: a page's statement is kept by its join, ``hub.paging``)
+NOTIFIED = paging.Joined(models.Notification, col(models.Notification.case_id) == col(models.Case.id), optional=True)
+
+
 async def _cases(
     info: HubInfo, filter: CaseFilter | None = None, first: int | None = None, after: str | None = None
 ) -> Connection[Case]:
@@ -120,9 +125,7 @@ async def _cases(
         visible = await visible_cases(session, principal, today_in_england(info.context.clock),
                                       reference=info.context.reference)
     names = look_ahead.selected_names(info)
-    # a case's notification (at most one: notification.case_id is unique; a referral has none), read with the page
-    notified = paging.Joined(models.Notification, col(models.Notification.case_id) == col(models.Case.id),
-                             optional=True) if "notification" in names else None
+    notified = NOTIFIED if "notification" in names else None
     return await keyset_connection(info, models.Case, [visible, *case_conditions(wanted)], first=first, after=after,
                                    convert=Case.from_model, ahead=partial(look_ahead.cases, names=names), plain=True,
                                    joined=notified, prime=look_ahead.notifications_read)

@@ -117,6 +117,10 @@ async def _agree(info: HubInfo, rapid_review_id: strawberry.ID, input: AgreeRapi
     return _payload(await unit_of_work(info, act))
 
 
+# a rapid review's case, read with a page of them (one object: a page's statement is kept by its join, ``hub.paging``)
+REVIEWED_CASE = paging.Joined(models.Case, col(models.Case.id) == col(models.RapidReview.case_id))
+
+
 async def rapid_reviews(
     info: HubInfo, filter: RapidReviewFilter | None = None, first: int | None = None, after: str | None = None
 ) -> Connection[RapidReview]:
@@ -134,7 +138,7 @@ async def rapid_reviews(
                                    ahead=look_ahead.rapid_reviews, plain=True,
                                    # the page's condition holds only for reviews of visible cases (``where``'s
                                    # first), so their cases, read with it, prime ``visible_case``
-                                   joined=paging.Joined(models.Case, col(models.Case.id) == col(models.RapidReview.case_id)),
+                                   joined=REVIEWED_CASE,
                                    prime=look_ahead.visible_cases_read)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub import paging
 from hub.clock import FixedClock
 from tests.api.test_notification import BIRMINGHAM, CAMDEN, NOTIFY, serious_incident
 from tests.conftest import Api, Statements
@@ -169,3 +170,20 @@ async def test_pages_of_reviews_and_published_reports_cost_the_same_statements_a
             assert len(next(iter(response.json()["data"].values()))["nodes"]) == first
             counts.append(statements.count)
         assert counts[0] == counts[1], (query, who, counts)
+
+
+async def test_a_callers_next_poll_of_a_first_page_reuses_its_statement(api: Api) -> None:
+    """The same first page asked for again by the same caller runs the very statement it ran before (``hub.kept``):
+    nothing kept is added; another filter or another caller is another statement, with its own answer."""
+    for key in ("poll-1", "poll-2"):
+        await api(NOTIFY, {"input": serious_incident(idempotencyKey=key)}, as_=(CAMDEN, "la"))
+    page = "query($f: CaseFilter) { cases(first: 5, filter: $f) { nodes { reference status } } }"
+    first = await api(page, as_=(CAMDEN, "la"))
+    kept = len(paging.STATEMENTS)
+    assert await api(page, as_=(CAMDEN, "la")) == first
+    assert len(paging.STATEMENTS) == kept
+    closed = await api(page, {"f": {"status": ["WITHDRAWN"]}}, as_=(CAMDEN, "la"))
+    assert closed["data"]["cases"]["nodes"] == [] and len(paging.STATEMENTS) == kept + 1
+    assert len((await api(page, as_=(BIRMINGHAM, "la")))["data"]["cases"]["nodes"]) == 0  # not Birmingham's cases
+    assert len(paging.STATEMENTS) == kept + 2
+    assert len(first["data"]["cases"]["nodes"]) == 2
