@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,9 +48,26 @@ async def followed(ask: Callable[[], Awaitable[T]], expected: T) -> T:
     return answer
 
 
+async def issued(http: httpx2.AsyncClient, base: str, client_id: str, client_secret: str) -> str:
+    answer = await http.post(f"{base}/oauth/token", content=b"grant_type=client_credentials",
+                             headers=basic(client_id, client_secret))
+    return str(answer.json()["access_token"])
+
+
+async def names(http: httpx2.AsyncClient, bases: tuple[str, ...], token: str) -> list[str]:
+    """The caller's organisation's name, as each process answers it."""
+    query, auth = {"query": "{ me { organisation { name } } }"}, {"authorization": f"Bearer {token}"}
+    answers = [(await http.post(f"{base}/graphql", json=query, headers=auth, timeout=30)).json() for base in bases]
+    return [answer["data"]["me"]["organisation"]["name"] for answer in answers]
+
+
 async def me(http: httpx2.AsyncClient, base: str, token: str) -> int:
     response = await http.post(f"{base}/graphql", json=ME, headers={"authorization": f"Bearer {token}"}, timeout=30)
     return response.status_code
+
+
+async def statuses(http: httpx2.AsyncClient, bases: tuple[str, ...], token: str) -> list[int]:
+    return [await me(http, base, token) for base in bases]
 
 
 async def test_a_revoked_clients_token_stops_working_at_once_in_every_api_process(
@@ -61,20 +79,14 @@ async def test_a_revoked_clients_token_stops_working_at_once_in_every_api_proces
     try:
         made = await register(hub)
         async with httpx2.AsyncClient() as http:
-            issued = await http.post(f"{a}/oauth/token", content=b"grant_type=client_credentials",
-                                     headers=basic(made.client_id, made.client_secret))
-            token = issued.json()["access_token"]
+            token = await issued(http, a, made.client_id, made.client_secret)
             for _ in range(2):
-                assert [await me(http, a, token), await me(http, b, token)] == [200, 200]
+                assert await statuses(http, (a, b), token) == [200, 200]
             # when the client is revoked, by a third process
             async with transaction(hub.sessions) as session:
                 await clients.revoke(session, client_id=made.client_id, now=hub.clock.now())
             # then neither process accepts its token any more
-
-            async def both() -> list[int]:
-                return [await me(http, a, token), await me(http, b, token)]
-
-            assert await followed(both, [401, 401]) == [401, 401]
+            assert await followed(partial(statuses, http, (a, b), token), [401, 401]) == [401, 401]
     finally:
         await hub.stop()
 
@@ -89,26 +101,19 @@ async def test_reference_data_loaded_by_another_process_is_seen_at_once_by_every
         async with transaction(hub.sessions) as session:
             token = await mint(session, settings=hub.token_settings, clock=hub.clock, org_code=CAMDEN, role="la",
                                sealer=hub.sealer())
-        query = {"query": "{ me { organisation { name } } }"}
-        auth = {"authorization": f"Bearer {token}"}
         async with httpx2.AsyncClient() as http:
-            async def names() -> list[str]:
-                answers = [(await http.post(f"{base}/graphql", json=query, headers=auth, timeout=30)).json()
-                           for base in (a, b)]
-                return [answer["data"]["me"]["organisation"]["name"] for answer in answers]
-
-            before = await names()
+            before = await names(http, (a, b), token)
             assert before[0] == before[1] != "Camden (renamed, invented)"
             # when `orgs load` renames Camden, in a third process
             await rename_camden(hub, "Camden (renamed, invented)")
             # then both processes answer with the new name
             renamed = ["Camden (renamed, invented)"] * 2
-            assert await followed(names, renamed) == renamed
+            assert await followed(partial(names, http, (a, b), token), renamed) == renamed
     finally:
         await hub.stop()
 
 
-LISTENERS = text("SELECT {} FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'")
+LISTENERS = "SELECT {} FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'"
 
 
 async def test_a_lost_listen_connection_is_trusted_for_nothing_until_it_is_made_again(
@@ -119,32 +124,26 @@ async def test_a_lost_listen_connection_is_trusted_for_nothing_until_it_is_made_
     hub = await started_hub(pg_url)
     try:
         async with hub.sessions() as session:
-            listeners = (await session.execute(text(LISTENERS.text.format("count(*)")))).scalar_one()
+            listeners = (await session.execute(text(LISTENERS.format("count(*)")))).scalar_one()
         assert listeners == 4  # two channels in each of two processes
         made = await register(hub)
         async with httpx2.AsyncClient() as http:
-            issued = await http.post(f"{a}/oauth/token", content=b"grant_type=client_credentials",
-                                     headers=basic(made.client_id, made.client_secret))
-            token = issued.json()["access_token"]
-            assert [await me(http, a, token), await me(http, b, token)] == [200, 200]
+            token = await issued(http, a, made.client_id, made.client_secret)
+            assert await statuses(http, (a, b), token) == [200, 200]
             # when every LISTEN connection is ended by the server (a restart, a fail-over), and the client is
             # revoked before they are made again: its notification reaches no process
             async with transaction(hub.sessions) as session:
-                ended = (await session.execute(text(LISTENERS.text.format("pg_terminate_backend(pid)")))).all()
+                ended = (await session.execute(text(LISTENERS.format("pg_terminate_backend(pid)")))).all()
             assert len(ended) == 4
             async with transaction(hub.sessions) as session:
                 await clients.revoke(session, client_id=made.client_id, now=hub.clock.now())
 
-            # then neither process accepts the token, although neither heard the revocation
-            async def both() -> list[int]:
-                return [await me(http, a, token), await me(http, b, token)]
-
-            assert await followed(both, [401, 401]) == [401, 401]
+            # then neither process accepts the token, although neither heard the revocation            assert await followed(partial(statuses, http, (a, b), token), [401, 401]) == [401, 401]
 
             # and each listens again, and hears what is notified from then on
             async def listening_again() -> int:
                 async with hub.sessions() as session:
-                    return int((await session.execute(text(LISTENERS.text.format("count(*)")))).scalar_one())
+                    return int((await session.execute(text(LISTENERS.format("count(*)")))).scalar_one())
 
             assert await followed(listening_again, 4) == 4
 
@@ -158,13 +157,7 @@ async def test_a_lost_listen_connection_is_trusted_for_nothing_until_it_is_made_
                 camden = await mint(session, settings=hub.token_settings, clock=hub.clock, org_code=CAMDEN,
                                     role="la", sealer=hub.sealer())
 
-            async def names() -> list[str]:
-                answers = [(await http.post(f"{base}/graphql", json={"query": "{ me { organisation { name } } }"},
-                                            headers={"authorization": f"Bearer {camden}"}, timeout=30)).json()
-                           for base in (a, b)]
-                return [answer["data"]["me"]["organisation"]["name"] for answer in answers]
-
             renamed = ["Camden (renamed again, invented)"] * 2
-            assert await followed(names, renamed) == renamed
+            assert await followed(partial(names, http, (a, b), camden), renamed) == renamed
     finally:
         await hub.stop()
