@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub import data_versions
 from hub.data_versions import Versions
+from hub.kept import Kept
 from hub.models import Organisation, Partnership, PartnershipMembership
 
 
@@ -33,7 +34,7 @@ class Reference:
     by_code: dict[str, Organisation] = field(init=False)
     _by_partnership: dict[str, list[PartnershipMembership]] = field(init=False)
     _by_organisation: dict[str, list[PartnershipMembership]] = field(init=False)
-    _answers: DayAnswers = field(init=False, repr=False, compare=False)
+    _answers: Kept[tuple[Any, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_partnership, by_organisation = defaultdict(list), defaultdict(list)
@@ -43,37 +44,21 @@ class Reference:
         object.__setattr__(self, "by_code", {o.code: o for o in self.organisations.values()})
         object.__setattr__(self, "_by_partnership", dict(by_partnership))
         object.__setattr__(self, "_by_organisation", dict(by_organisation))
-        object.__setattr__(self, "_answers", DayAnswers())
+        # a page asks for the same partnership's members once per case; the answer changes only with the day or
+        # the reference data (a new ``Reference``): kept for each day asked about
+        object.__setattr__(self, "_answers", Kept(4096))
 
     def members_of(self, partnership_id: str, on: date) -> list[Organisation]:
         """Current members of a partnership, ordered by code."""
-        return list(self._answers.kept(("members", partnership_id), on, lambda: sorted(
+        return list(self._answers.get(("members", partnership_id, on), (), lambda: tuple(sorted(
             (self.organisations[m.organisation_id] for m in self._by_partnership.get(partnership_id, ())
-             if _current(m, on)), key=lambda o: o.code)))
+             if _current(m, on)), key=lambda o: o.code))))
 
     def partnerships_for(self, organisation_id: str, on: date) -> list[Partnership]:
         """The partnerships an organisation belongs to on a day, ordered by code."""
-        return list(self._answers.kept(("partnerships", organisation_id), on, lambda: sorted(
+        return list(self._answers.get(("partnerships", organisation_id, on), (), lambda: tuple(sorted(
             (self.partnerships[m.partnership_id] for m in self._by_organisation.get(organisation_id, ())
-             if _current(m, on)), key=lambda p: p.code)))
-
-
-class DayAnswers:
-    """Answers for one day, kept until another day is asked about: a page asks for the same partnership's
-    members once per case, and the answer changes only with the day or the reference data (a new ``Reference``)."""
-
-    def __init__(self) -> None:
-        self.day: date | None = None
-        self.answers: dict[tuple[str, str], tuple[Any, ...]] = {}
-
-    def kept(self, key: tuple[str, str], on: date, make: Callable[[], list[Any]]) -> tuple[Any, ...]:
-        """The answer kept for ``key`` on the day ``on``, made (and kept) if there is none."""
-        if on != self.day:
-            self.day, self.answers = on, {}
-        found = self.answers.get(key)
-        if found is None:
-            found = self.answers[key] = tuple(make())
-        return found
+             if _current(m, on)), key=lambda p: p.code))))
 
 
 def _current(m: PartnershipMembership, on: date) -> bool:

@@ -125,12 +125,15 @@ class _Listener:
 
     async def listen(self) -> None:
         connection = await self._engine.connect()
+        driver: Any = None
         try:
-            driver: Any = (await connection.get_raw_connection()).driver_connection
+            driver = (await connection.get_raw_connection()).driver_connection
             self._lost = asyncio.Event()
-            driver.add_termination_listener(self._terminated)
+            driver.add_termination_listener(self._gone)
             await driver.add_listener(self._channel, self._notified)
         except BaseException:
+            if driver is not None:  # this attempt's closing is not a loss of the listening connection
+                driver.remove_termination_listener(self._gone)
             await _close_quietly(connection)
             raise
         self._connection, self._driver = connection, driver
@@ -139,10 +142,8 @@ class _Listener:
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._on_notify(payload)
 
-    def _terminated(self, _connection: Any) -> None:
-        self._gone()
-
-    def _gone(self) -> None:
+    def _gone(self, _connection: Any = None) -> None:
+        """The connection is lost (asyncpg's termination listener) or failed its check."""
         if not self._lost.is_set():
             self._lost.set()
             self._on_listening(False)
@@ -177,7 +178,7 @@ class _Listener:
     async def close(self) -> None:
         connection, driver, self._connection, self._driver = self._connection, self._driver, None, None
         if driver is not None:
-            driver.remove_termination_listener(self._terminated)
+            driver.remove_termination_listener(self._gone)
             with suppress(Exception):
                 await asyncio.wait_for(driver.remove_listener(self._channel, self._notified), 1)
         if connection is not None:
