@@ -38,6 +38,10 @@ class Kept(Generic[V]):
         found = self.find(values, same)
         return found if found is not None else self.keep(values, same, make())
 
+    def answers(self) -> list[tuple[tuple[object, ...], V]]:
+        """Each answer kept, with the objects it was kept for, oldest first."""
+        return list(self._answers.values())
+
     def __len__(self) -> int:
         return len(self._answers)
 

@@ -33,6 +33,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 
+from resolvers.planned import Head, Plans, Way, synchronous, walk
+
 # For each object type, its leaves by field name: the attribute, the leaf type, whether the field may be null and,
 # for a list of leaves, whether an item may be null (None for one leaf).
 Leaves = dict[GraphQLObjectType, dict[str, tuple[str, GraphQLLeafType, bool, bool | None]]]
@@ -43,6 +45,7 @@ def resolve_directly(schema: Schema) -> tuple[int, int]:
     read an attribute and how many call a resolver."""
     read = called = 0
     leaves: Leaves = {}
+    ways: dict[GraphQLObjectType, dict[str, Way]] = {}
     converter, graphql_schema = schema.schema_converter, schema._schema
     for name, concrete in converter.type_map.items():
         target = graphql_schema.type_map.get(name)
@@ -59,14 +62,18 @@ def resolve_directly(schema: Schema) -> tuple[int, int]:
             if field.is_basic_field:
                 if field.default_resolver is getattr and getattr(graphql_field.resolve, "_is_default", False):
                     graphql_field.resolve = _reader(field.python_name)
+                    ways.setdefault(target, {})[graphql_name] = (field.python_name, None)
                     read += 1
                     leaf = _leaf(graphql_field.type)
                     if leaf is not None:
                         leaves.setdefault(target, {})[graphql_name] = (field.python_name, *leaf)
             elif not field.arguments and not graphql_field.args and _plain(field):
                 graphql_field.resolve = _caller(field, schema.config.info_class)
+                if synchronous(field.base_resolver.wrapped_func):  # _plain
+                    ways.setdefault(target, {})[graphql_name] = (None, graphql_field.resolve)
                 called += 1
-    schema.execution_context_class = type("DirectExecution", (DirectExecution,), {"leaves": leaves})
+    schema.execution_context_class = type("DirectExecution", (DirectExecution,),
+                                          {"leaves": leaves, "plans": Plans(ways)})
     return read, called
 
 
@@ -88,16 +95,20 @@ class DirectExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution, with the leaves read from an attribute completed in one step (``leaves``)."""
 
     leaves: ClassVar[Leaves] = {}
+    plans: ClassVar[Plans | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain = self.middleware_manager is None or self.middleware_manager._middleware_resolvers is None
         self._leaves: Leaves = self.leaves if plain else {}
+        self._plans = self.plans if plain else None
+        self._planned: bool | None = None  # whether the document can be planned: asked once
 
     def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList,
                       path: Path, position_context: Any = None) -> Any:
+        name = field_details_list[0].node.name.value
         fields = self._leaves.get(parent_type)
-        leaf = fields.get(field_details_list[0].node.name.value) if fields is not None else None
+        leaf = fields.get(name) if fields is not None else None
         if leaf is not None:
             attribute, leaf_type, nullable, item_nullable = leaf
             try:
@@ -120,7 +131,28 @@ class DirectExecution(StrawberryGraphQLCoreExecutionContext):
                         return items
             except Exception:  # noqa: BLE001,S110 - graphql-core's path below reports it, located, as ever
                 pass
+        elif self._plans is not None:
+            heads = self._plans.heads.get(parent_type)
+            if heads is not None and name in heads:
+                head = self._head(parent_type, field_details_list)
+                if head is not None and head.worth_walking():
+                    try:
+                        value = walk(self, head, parent_type, source, path)
+                    except Exception:  # noqa: BLE001 - graphql-core's path below completes it, and reports
+                        head.abandoned += 1
+                    else:
+                        head.finished += 1
+                        return value
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    def _head(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Head | None:
+        plans = self._plans
+        assert plans is not None
+        if self._planned is None:
+            self._planned = plans.plain(self.operation, self.fragment_definitions.values())
+        if not self._planned:
+            return None
+        return plans.head(parent_type, field_details_list, self.collect_subfields)
 
 
 def name_enum_values_directly(schema: Schema) -> int:
